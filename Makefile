@@ -1,0 +1,39 @@
+# `make serve`: install, then serve all four modules on the bundled models.  `make test`: install, then test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Modules are installed here, not into ~/.paddlehub (PaddleHub honours HUB_HOME).
+HUB_HOME ?= $(CURDIR)/.hub_home
+CONFIG ?= configs/cpu_mkldnn.json
+MODULES := ocr_det ocr_cls ocr_rec ocr_system
+
+.PHONY: install serve test fonts clean
+
+install: $(VENV)/.installed fonts
+
+# Re-runs only when the package's requirements change; the source is installed editable.
+$(VENV)/.installed: setup.py constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[cpu,test]'
+	touch $@
+
+# A CJK font lets tests render Chinese and the client draw Chinese results. Best effort: only as root with apt.
+fonts:
+	@if fc-list :lang=zh 2>/dev/null | grep -q . ; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing a CJK font (fonts-wqy-microhei)"; \
+	  (apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1)) || \
+	  echo "no CJK font installed: Chinese test images are skipped"; \
+	else echo "no CJK font found: see README (Fonts) to draw or test Chinese text"; fi
+
+serve: install
+	HUB_HOME=$(HUB_HOME) $(BIN)/hub install $(addprefix hubserving/,$(addsuffix /,$(MODULES)))
+	PATH=$(CURDIR)/$(BIN):$$PATH HUB_HOME=$(HUB_HOME) $(BIN)/hub serving start -c $(CONFIG)
+
+test: install
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -v tests
+
+clean:
+	rm -rf $(VENV) $(HUB_HOME) .pytest_cache *.egg-info

@@ -1,0 +1,1 @@
+"""PaddleHub module folders: `hub install hubserving/<name>/` copies one into HUB_HOME."""

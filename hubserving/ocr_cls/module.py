@@ -1,0 +1,24 @@
+"""ocr_cls: tell upright text-line images from upside-down ones. POST {"images": [base64, ...]} of line crops to
+/predict/ocr_cls; as upstream, results holds one list with {"angle", "confidence"} per image."""
+
+from ocr_engine import TextClassifier
+from ocr_engine.hub_module import OCRHubModule
+from paddlehub.module.module import moduleinfo
+
+from .params import read_params
+
+
+@moduleinfo(
+    name="ocr_cls",
+    version="1.0.0",
+    summary="PaddleOCR text angle classification (0/180) on the shared PaddleInference engine",
+    author="ocr-hubserving",
+    author_email="",
+    type="cv/text_angle_cls",
+)
+class OCRCls(OCRHubModule):
+    def _initialize(self, use_gpu=False, enable_mkldnn=False, **overrides):
+        self.classifier = TextClassifier(self.configure(read_params(), use_gpu, enable_mkldnn, overrides))
+
+    def run(self, images):
+        return [[{"angle": angle, "confidence": confidence} for angle, confidence in self.classifier(images)]]

@@ -1,0 +1,24 @@
+"""ocr_det: detect text. POST {"images": [base64, ...]} to /predict/ocr_det; each image gets a list of
+{"text_region": [[x, y] x 4]}."""
+
+from ocr_engine import TextDetector
+from ocr_engine.hub_module import OCRHubModule, region_json
+from paddlehub.module.module import moduleinfo
+
+from .params import read_params
+
+
+@moduleinfo(
+    name="ocr_det",
+    version="1.0.0",
+    summary="PaddleOCR text detection (DB) on the shared PaddleInference engine",
+    author="ocr-hubserving",
+    author_email="",
+    type="cv/text_recognition",
+)
+class OCRDet(OCRHubModule):
+    def _initialize(self, use_gpu=False, enable_mkldnn=False, **overrides):
+        self.detector = TextDetector(self.configure(read_params(), use_gpu, enable_mkldnn, overrides))
+
+    def run(self, images):
+        return [[{"text_region": region_json(quad)} for quad in self.detector(image)] for image in images]

@@ -1,0 +1,30 @@
+"""ocr_system: detect, classify and recognise text. POST {"images": [base64, ...]} to /predict/ocr_system;
+each image gets a list of {"text", "confidence", "text_region"} in reading order."""
+
+from ocr_engine import OCRSystem as Pipeline
+from ocr_engine import TextClassifier, TextDetector, TextRecognizer
+from ocr_engine.hub_module import OCRHubModule, region_json
+from paddlehub.module.module import moduleinfo
+
+from .params import read_params
+
+
+@moduleinfo(
+    name="ocr_system",
+    version="1.0.0",
+    summary="PaddleOCR text detection, angle classification and recognition on the shared PaddleInference engine",
+    author="ocr-hubserving",
+    author_email="",
+    type="cv/text_recognition",
+)
+class OCRSystem(OCRHubModule):
+    def _initialize(self, use_gpu=False, enable_mkldnn=False, **overrides):
+        params = self.configure(read_params(), use_gpu, enable_mkldnn, overrides)
+        classifier = TextClassifier(params) if params["use_angle_cls"] else None
+        self.pipeline = Pipeline(TextDetector(params), TextRecognizer(params), classifier, float(params["drop_score"]))
+
+    def run(self, images):
+        return [
+            [{"text": line.text, "confidence": line.confidence, "text_region": region_json(line.region)} for line in lines]
+            for lines in self.pipeline(images)
+        ]

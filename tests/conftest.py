@@ -1,0 +1,173 @@
+"""Fixtures that run the real thing: `hub install` into a temporary HUB_HOME, `hub serving start` on a free port."""
+
+import base64
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional
+
+import cv2
+import numpy as np
+import pytest
+import requests
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+MODULES = ["ocr_det", "ocr_cls", "ocr_rec", "ocr_system"]
+START_TIMEOUT = 180
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def hub_env(hub_home: str) -> Dict[str, str]:
+    env = dict(os.environ, HUB_HOME=hub_home, PYTHONUNBUFFERED="1")
+    # PaddleHub starts helpers as plain `python`; it must be this environment's.
+    env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def encode(image: np.ndarray, ext: str = ".png") -> str:
+    ok, data = cv2.imencode(ext, image)
+    assert ok
+    return base64.b64encode(data.tobytes()).decode("ascii")
+
+
+def encode_file(path: str) -> str:
+    with open(path, "rb") as handle:
+        return base64.b64encode(handle.read()).decode("ascii")
+
+
+class Server:
+    """A `hub serving start` process and what it logged."""
+
+    def __init__(self, args: List[str], hub_home: str, port: int, log_path: str):
+        self.port = port
+        self.url = "http://127.0.0.1:%d" % port
+        self.log_path = log_path
+        self._log = open(log_path, "wb")
+        self.process = subprocess.Popen(
+            [os.path.join(BIN, "hub"), "serving", "start"] + args,
+            cwd=os.path.dirname(log_path),
+            env=hub_env(hub_home),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # gunicorn workers die with the group
+        )
+
+    def wait_ready(self) -> "Server":
+        deadline = time.time() + START_TIMEOUT
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError("server exited with %s:\n%s" % (self.process.returncode, self.log()[-4000:]))
+            try:
+                if requests.get(self.url + "/", timeout=2).status_code == 200:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.5)
+        raise AssertionError("server not up after %ds:\n%s" % (START_TIMEOUT, self.log()[-4000:]))
+
+    def log(self) -> str:
+        self._log.flush()
+        with open(self.log_path, "rb") as handle:
+            return handle.read().decode("utf-8", "replace")
+
+    def predict(self, module: str, images: List[str], timeout: float = 120, **extra) -> dict:
+        body = dict(extra, images=images)
+        response = requests.post("%s/predict/%s" % (self.url, module), json=body, timeout=timeout)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self._log.close()
+
+
+def run_until_exit(args: List[str], hub_home: str, cwd: str, timeout: float = START_TIMEOUT) -> subprocess.CompletedProcess:
+    """Run `hub serving start ...` expecting it to fail at start-up; returns its exit code and output."""
+    return subprocess.run(
+        [os.path.join(BIN, "hub"), "serving", "start"] + args,
+        cwd=cwd,
+        env=hub_env(hub_home),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def write_config(path: str, base: str, port: int, init_args: Optional[Dict[str, dict]] = None) -> str:
+    """Copy a config from configs/ with a free port and, per module, extra init_args."""
+    with open(os.path.join(REPO, "configs", base)) as handle:
+        config = json.load(handle)
+    config["port"] = port
+    for module, extra in (init_args or {}).items():
+        config["modules_info"].setdefault(module, {"init_args": {"version": "1.0.0"}, "predict_args": {}})
+        config["modules_info"][module]["init_args"].update(extra)
+    with open(path, "w") as handle:
+        json.dump(config, handle)
+    return path
+
+
+@pytest.fixture(scope="session")
+def hub_home(tmp_path_factory) -> str:
+    """A HUB_HOME holding the four modules, installed with the real `hub install`."""
+    home = str(tmp_path_factory.mktemp("hub_home"))
+    folders = [os.path.join(REPO, "hubserving", name) + os.sep for name in MODULES]
+    result = subprocess.run(
+        [os.path.join(BIN, "hub"), "install"] + folders,
+        cwd=str(tmp_path_factory.mktemp("install_cwd")),
+        env=hub_env(home),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in MODULES:
+        assert os.path.isfile(os.path.join(home, "modules", name, "module.py")), name
+    return home
+
+
+@pytest.fixture(scope="session")
+def server(hub_home, tmp_path_factory):
+    """One process serving all four modules, started with `hub serving start -m` (no config file)."""
+    workdir = str(tmp_path_factory.mktemp("serve_m"))
+    port = free_port()
+    srv = Server(["-m"] + MODULES + ["-p", str(port)], hub_home, port, os.path.join(workdir, "server.log"))
+    try:
+        yield srv.wait_ready()
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="session")
+def multiprocess_server(hub_home, tmp_path_factory):
+    """configs/cpu_multiprocess.json: gunicorn workers with oneDNN, started with `hub serving start -c`."""
+    workdir = str(tmp_path_factory.mktemp("serve_mp"))
+    port = free_port()
+    config = write_config(os.path.join(workdir, "config.json"), "cpu_multiprocess.json", port)
+    srv = Server(["-c", config], hub_home, port, os.path.join(workdir, "server.log"))
+    try:
+        yield srv.wait_ready()
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> str:
+    return os.path.join(REPO, "tests", "data")

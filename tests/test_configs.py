@@ -1,0 +1,113 @@
+"""`hub serving start -c`: the shipped configs, your own exported models, and start-up errors in plain words."""
+
+import concurrent.futures
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO, Server, encode, free_port, run_until_exit, write_config
+from ocr_engine.models import resolve_model_dir
+from rendering import ENGLISH_LINES, latin_font, render_lines, squash
+
+
+@pytest.fixture(scope="module")
+def english():
+    return render_lines(ENGLISH_LINES, latin_font())
+
+
+def read_lines(server, module, image):
+    answer = server.predict(module, [encode(image)])
+    assert answer["status"] == "000", answer
+    return [squash(line["text"]) for line in answer["results"][0]]
+
+
+def test_multiprocess_config_serves_concurrent_clients(multiprocess_server, english):
+    image, placed = english
+    expected = [squash(p.text) for p in placed]
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: read_lines(multiprocess_server, "ocr_system", image), range(8)))
+    assert answers == [expected] * 8
+    # gunicorn workers each build their own predictors after the fork, each model once per worker.
+    loads = re.findall(r"loading model (\S+) \(.*cpu_threads=1\)", multiprocess_server.log())
+    assert len(loads) == 3 * 2, loads
+
+
+@pytest.fixture(scope="module")
+def exported_models(tmp_path_factory):
+    """A paddle 3 export (inference.json) of the detector, and the recogniser renamed to model.pdmodel."""
+    root = tmp_path_factory.mktemp("exported")
+    det = str(root / "det_pir")
+    subprocess.run([sys.executable, os.path.join(REPO, "tests", "pir_export.py"), resolve_model_dir("det", None), det],
+                   check=True, capture_output=True, timeout=300)
+    assert sorted(os.listdir(det)) == ["inference.json", "inference.pdiparams"]
+    rec = str(root / "rec_legacy")
+    os.makedirs(rec)
+    bundled = resolve_model_dir("rec", None)
+    for ext in ("pdmodel", "pdiparams"):
+        shutil.copy(os.path.join(bundled, "inference." + ext), os.path.join(rec, "model." + ext))
+    return det, rec
+
+
+def test_own_exported_models_in_both_formats(hub_home, exported_models, english, tmp_path):
+    det, rec = exported_models
+    port = free_port()
+    # paddle 3.3.1's oneDNN kernels cannot run this PIR program (see the next test), so this is the plain CPU path.
+    config = write_config(str(tmp_path / "config.json"), "cpu.json", port,
+                          {"ocr_system": {"det_model_dir": det, "rec_model_dir": rec}})
+    server = Server(["-c", config], hub_home, port, str(tmp_path / "server.log"))
+    try:
+        server.wait_ready()
+        image, placed = english
+        assert read_lines(server, "ocr_system", image) == [squash(p.text) for p in placed]
+        loaded = re.findall(r"loading model (\S+)", server.log())
+        assert os.path.join(det, "inference.json") in loaded
+        assert os.path.join(rec, "model.pdmodel") in loaded
+    finally:
+        server.stop()
+
+
+def test_a_model_that_cannot_run_fails_at_start_up_not_on_a_request(hub_home, exported_models, tmp_path):
+    det, _ = exported_models
+    output = start_failure(hub_home, tmp_path, {"ocr_det": {"det_model_dir": det}}, base="cpu_mkldnn.json")
+    assert "model %s cannot run (try enable_mkldnn false for this model): " % os.path.join(det, "inference.json") in output
+
+
+def start_failure(hub_home, tmp_path, init_args, base="cpu.json"):
+    config = write_config(str(tmp_path / "config.json"), base, free_port(), init_args)
+    result = run_until_exit(["-c", config], hub_home, str(tmp_path))
+    assert result.returncode != 0
+    return result.stdout + result.stderr
+
+
+def test_gpu_config_without_cuda_says_how_to_fix_it(hub_home, tmp_path):
+    import paddle
+
+    if paddle.device.is_compiled_with_cuda():
+        pytest.skip("this paddlepaddle has CUDA; the message is for CPU-only builds")
+    output = start_failure(hub_home, tmp_path, {}, base="gpu.json")
+    assert "use_gpu is true but the installed paddlepaddle has no CUDA support: install paddlepaddle-gpu" in output
+
+
+def test_unknown_option_is_named_at_start_up(hub_home, tmp_path):
+    output = start_failure(hub_home, tmp_path, {"ocr_det": {"det_modle_dir": "/models/det"}})
+    assert "unknown option(s) det_modle_dir; known options are:" in output
+
+
+def test_missing_model_folder_is_named_at_start_up(hub_home, tmp_path):
+    missing = str(tmp_path / "no_such_model")
+    output = start_failure(hub_home, tmp_path, {"ocr_rec": {"rec_model_dir": missing}})
+    assert "model folder %s does not exist" % missing in output
+
+
+def test_shipped_configs_are_complete():
+    import json
+
+    for name in ("cpu.json", "cpu_mkldnn.json", "cpu_multiprocess.json", "gpu.json", "gpu_tensorrt.json"):
+        with open(os.path.join(REPO, "configs", name)) as handle:
+            config = json.load(handle)
+        assert set(config["modules_info"]) == {"ocr_det", "ocr_cls", "ocr_rec", "ocr_system"}, name
+        assert config["port"] == 8866

@@ -1,0 +1,145 @@
+"""The four modules through `hub serving start -m ocr_det ocr_cls ocr_rec ocr_system`: real HTTP, real images."""
+
+import os
+import re
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import encode, encode_file
+from rendering import CHINESE_LINES, ENGLISH_LINES, cjk_font, crop_line, latin_font, render_lines, squash
+
+
+def iou(region, box) -> float:
+    """Intersection over union of a returned quad's bounding box and a drawn (left, top, right, bottom) box."""
+    xs, ys = [p[0] for p in region], [p[1] for p in region]
+    a = (min(xs), min(ys), max(xs), max(ys))
+    inter_w = max(0, min(a[2], box[2]) - max(a[0], box[0]))
+    inter_h = max(0, min(a[3], box[3]) - max(a[1], box[1]))
+    inter = inter_w * inter_h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (box[2] - box[0]) * (box[3] - box[1]) - inter
+    return inter / union
+
+
+def assert_ok(answer):
+    assert answer["status"] == "000", answer
+    assert answer["msg"] == ""
+    return answer["results"]
+
+
+@pytest.fixture(scope="module")
+def english():
+    return render_lines(ENGLISH_LINES, latin_font())
+
+
+@pytest.fixture(scope="module")
+def chinese():
+    font = cjk_font()
+    if font is None:
+        pytest.skip("no CJK font on this machine (make fonts installs fonts-wqy-microhei as root)")
+    return render_lines(CHINESE_LINES, font)
+
+
+@pytest.mark.parametrize("sample", ["english", "chinese"])
+def test_ocr_system_reads_rendered_lines_in_reading_order(server, sample, request):
+    image, placed = request.getfixturevalue(sample)
+    results = assert_ok(server.predict("ocr_system", [encode(image)]))
+    assert len(results) == 1
+    lines = results[0]
+    assert [squash(line["text"]) for line in lines] == [squash(p.text) for p in placed]
+    height, width = image.shape[:2]
+    for line, drawn in zip(lines, placed):
+        assert set(line) == {"text", "confidence", "text_region"}
+        assert 0.5 <= line["confidence"] <= 1.0
+        region = line["text_region"]
+        assert len(region) == 4 and all(len(p) == 2 and all(isinstance(v, int) for v in p) for p in region)
+        assert all(0 <= x < width and 0 <= y < height for x, y in region)
+        assert iou(region, drawn.box) > 0.6, (region, drawn.box)
+
+
+def test_ocr_system_reads_real_signs(server, data_dir):
+    results = assert_ok(
+        server.predict("ocr_system", [encode_file(os.path.join(data_dir, name)) for name in ("french.jpg", "chinese.jpg")])
+    )
+    assert len(results) == 2, "one result list per image, in the order sent"
+    french = [line["text"] for line in results[0]]
+    chinese = [line["text"] for line in results[1]]
+    assert "Palais du LOUVRE" in french and "du PALAIS-ROYAL" in french and "LES ARTS DECORATIFS" in french, french
+    # The sign's pinyin ends in a small dot that oneDNN and plain CPU kernels do not agree on.
+    assert "愚园路" in chinese and any(text.rstrip(".") == "Yuyuan Rd" for text in chinese), chinese
+
+
+def test_ocr_det_answers_regions_only(server, english):
+    image, placed = english
+    results = assert_ok(server.predict("ocr_det", [encode(image), encode(image)]))
+    assert len(results) == 2
+    for regions in results:
+        assert all(set(item) == {"text_region"} for item in regions)
+        assert len(regions) == len(placed)
+        for drawn in placed:
+            assert max(iou(item["text_region"], drawn.box) for item in regions) > 0.6
+
+
+def test_ocr_rec_reads_each_line_crop(server, english):
+    image, placed = english
+    crops = [crop_line(image, line) for line in placed]
+    results = assert_ok(server.predict("ocr_rec", [encode(crop) for crop in crops]))
+    # Upstream shape: one list holding one answer per image sent.
+    assert len(results) == 1 and len(results[0]) == len(crops)
+    assert [squash(item["text"]) for item in results[0]] == [squash(line.text) for line in placed]
+    assert all(set(item) == {"text", "confidence"} and item["confidence"] > 0.9 for item in results[0])
+
+
+def test_ocr_cls_tells_upside_down_lines(server, english):
+    image, placed = english
+    crops = [crop_line(image, line) for line in placed]
+    flipped = [cv2.rotate(crop, cv2.ROTATE_180) for crop in crops]
+    results = assert_ok(server.predict("ocr_cls", [encode(c) for c in crops + flipped]))
+    assert len(results) == 1
+    assert [item["angle"] for item in results[0]] == ["0"] * len(crops) + ["180"] * len(flipped)
+    assert all(set(item) == {"angle", "confidence"} for item in results[0])
+
+
+def test_ocr_system_turns_an_upside_down_page(server, english):
+    image, placed = english
+    results = assert_ok(server.predict("ocr_system", [encode(cv2.rotate(image, cv2.ROTATE_180))]))
+    assert sorted(squash(line["text"]) for line in results[0]) == sorted(squash(p.text) for p in placed)
+
+
+def test_an_image_without_text_gives_an_empty_list(server):
+    blank = np.full((200, 300, 3), 255, dtype=np.uint8)
+    assert assert_ok(server.predict("ocr_system", [encode(blank)])) == [[]]
+    assert assert_ok(server.predict("ocr_det", [encode(blank)])) == [[]]
+
+
+def test_one_process_loads_each_model_once(server):
+    # Four modules share one detector, one classifier and one recogniser (ocr_engine.inference registry).
+    server.predict("ocr_system", [encode(np.full((64, 64, 3), 255, dtype=np.uint8))])
+    loaded = re.findall(r"loading model (\S+)", server.log())
+    assert len(loaded) == 3, loaded
+    assert len(set(loaded)) == 3
+    assert {os.path.basename(os.path.dirname(path)) for path in loaded} == {
+        "ch_PP-OCRv4_det_infer",
+        "ch_PP-OCRv4_rec_infer",
+        "ch_ppocr_mobile_v2_cls_infer",
+    }
+
+
+def test_bad_image_gets_a_plain_error_and_the_server_keeps_serving(server, english):
+    image, placed = english
+    answer = server.predict("ocr_system", [encode(image), "bm90IGFuIGltYWdl"])
+    assert answer["status"] == "101"
+    assert answer["msg"] == "image 2 of 2: is not a decodable image (12 bytes)"
+    for bad, expected in [
+        ({"images": ["***"]}, "image 1 of 1: is not valid base64"),
+        ({"images": []}, "images is empty: send at least one base64 image"),
+        ({"images": [encode(image)], "paths": ["/etc/passwd"]}, "paths is not accepted over HTTP"),
+        ({"images": [encode(image)], "colour": "red"}, "unknown argument(s) colour"),
+    ]:
+        images = bad.pop("images")
+        answer = server.predict("ocr_system", images, **bad)
+        assert answer["status"] == "101" and answer["msg"].startswith(expected), answer
+        assert "Traceback" not in answer["msg"] and "Error" not in answer["msg"]
+    again = assert_ok(server.predict("ocr_system", [encode(image)]))
+    assert [squash(line["text"]) for line in again[0]] == [squash(p.text) for p in placed]

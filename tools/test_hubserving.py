@@ -1,0 +1,155 @@
+"""Send images to a running OCR hub module and show what it read.
+
+    python tools/test_hubserving.py http://127.0.0.1:8866/predict/ocr_system path/to/image_or_folder
+    python tools/test_hubserving.py --server_url URL --image_dir PATH [--visualize] [--output results.json]
+
+Prints each image's time and result; --visualize draws boxes and texts into --vis_dir; --output writes every
+result as one JSON file. Exits 1 if any image failed.
+"""
+
+import argparse
+import base64
+import json
+import os
+import subprocess
+import sys
+import time
+from typing import List, Optional, Tuple
+
+import numpy as np
+import requests
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".gif", ".webp")
+
+
+def list_images(path: str) -> List[str]:
+    """A file stands for itself; a folder for the image files directly inside it, sorted by name."""
+    if os.path.isfile(path):
+        return [path]
+    if os.path.isdir(path):
+        names = sorted(name for name in os.listdir(path) if name.lower().endswith(IMAGE_EXTENSIONS))
+        return [os.path.join(path, name) for name in names]
+    raise SystemExit("no such file or folder: %s" % path)
+
+
+def request_ocr(url: str, image_path: str, timeout: float) -> dict:
+    """POST one image file to ``url`` and return the server's JSON answer (status, msg, results)."""
+    with open(image_path, "rb") as handle:
+        payload = {"images": [base64.b64encode(handle.read()).decode("ascii")]}
+    response = requests.post(url, json=payload, timeout=timeout)
+    response.raise_for_status()
+    return response.json()
+
+
+def find_font(explicit: Optional[str]) -> Tuple[Optional[str], bool]:
+    """(font path, whether it draws Chinese): the given font, else a CJK font fontconfig knows, else a sans
+    font, else (None, False) for PIL's built-in font."""
+    if explicit:
+        return explicit, True
+    for query, draws_cjk in ((["fc-list", ":lang=zh", "file"], True), (["fc-match", "-f", "%{file}", "sans"], False)):
+        try:
+            found = subprocess.run(query, capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            continue
+        first = found.splitlines()[0].rstrip(":").strip() if found else ""
+        if first and os.path.isfile(first):
+            return first, draws_cjk
+    return None, False
+
+
+def _load_font(font_path: Optional[str], size: int):
+    if font_path:
+        return ImageFont.truetype(font_path, size)
+    return ImageFont.load_default(size=size) if hasattr(ImageFont, "load_default") else ImageFont.load_default()
+
+
+def draw_result(image_path: str, lines: List[dict], font_path: Optional[str]) -> Optional[Image.Image]:
+    """The image with every text region outlined and, on a white panel to its right, the text at the same place.
+
+    Returns None for answers without regions (ocr_rec, ocr_cls).
+    """
+    if not lines or "text_region" not in lines[0]:
+        return None
+    image = ImageOps.exif_transpose(Image.open(image_path)).convert("RGB")
+    boxes = image.copy()
+    panel = Image.new("RGB", image.size, "white")
+    draw_boxes, draw_panel = ImageDraw.Draw(boxes), ImageDraw.Draw(panel)
+    rng = np.random.default_rng(0)
+    for line in lines:
+        region = [tuple(point) for point in line["text_region"]]
+        colour = tuple(int(c) for c in rng.integers(0, 200, 3))
+        draw_boxes.polygon(region, outline=colour, width=2)
+        draw_panel.polygon(region, outline=colour, width=1)
+        if "text" in line:
+            height = max(10, int(np.linalg.norm(np.subtract(region[0], region[3]))))
+            font = _load_font(font_path, max(10, int(height * 0.8)))
+            draw_panel.text(region[0], line["text"], fill=(0, 0, 0), font=font)
+    canvas = Image.new("RGB", (image.width * 2, image.height), "white")
+    canvas.paste(boxes, (0, 0))
+    canvas.paste(panel, (image.width, 0))
+    return canvas
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u3000" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("url", nargs="?", help="e.g. http://127.0.0.1:8866/predict/ocr_system")
+    parser.add_argument("path", nargs="?", help="an image file or a folder of images")
+    parser.add_argument("--server_url", help="same as the first positional argument")
+    parser.add_argument("--image_dir", help="same as the second positional argument")
+    parser.add_argument("--visualize", action="store_true", help="draw boxes and texts for each image")
+    parser.add_argument("--vis_dir", default="./hubserving_result", help="where --visualize writes (default %(default)s)")
+    parser.add_argument("--output", help="write every result to this JSON file")
+    parser.add_argument("--font_path", help="font for drawn text; default: a CJK font found by fontconfig")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per request (default %(default)s)")
+    args = parser.parse_args(argv)
+    url, path = args.server_url or args.url, args.image_dir or args.path
+    if not url or not path:
+        parser.error("give the server URL and an image file or folder")
+
+    font_path, font_draws_cjk = find_font(args.font_path) if args.visualize else (None, False)
+    collected, failures, total = {}, 0, 0.0
+    for image_path in list_images(path):
+        start = time.time()
+        try:
+            answer = request_ocr(url, image_path, args.timeout)
+        except (requests.RequestException, ValueError) as err:
+            answer = {"status": "client", "msg": "request failed: %s" % err, "results": ""}
+        elapsed = time.time() - start
+        total += elapsed
+        collected[image_path] = answer
+        if answer.get("status") != "000":
+            failures += 1
+            print("%s: FAILED in %.3fs: %s" % (image_path, elapsed, answer.get("msg")))
+            continue
+        lines = answer["results"][0]
+        print("%s: %.3fs, %d result(s)" % (image_path, elapsed, len(lines)))
+        for line in lines:
+            print("    " + json.dumps(line, ensure_ascii=False))
+        if args.visualize:
+            drawn = draw_result(image_path, lines, font_path)
+            if drawn is None:
+                print("    (nothing to draw: this module returns no text regions)")
+                continue
+            if not font_draws_cjk and any(_has_cjk(line.get("text", "")) for line in lines):
+                print("    note: no CJK font found, Chinese text is drawn as boxes (README: Fonts, or --font_path)")
+            os.makedirs(args.vis_dir, exist_ok=True)
+            target = os.path.join(args.vis_dir, os.path.splitext(os.path.basename(image_path))[0] + ".jpg")
+            drawn.save(target, quality=90)
+            print("    drawn to %s" % target)
+    count = len(collected)
+    if count:
+        print("%d image(s), %d failed, average %.3fs per image" % (count, failures, total / count))
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            json.dump(collected, handle, ensure_ascii=False, indent=2)
+        print("results written to %s" % args.output)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
