@@ -8,7 +8,7 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -177,12 +177,11 @@ _registry_pid = os.getpid()
 _registry_lock = threading.Lock()
 
 
-def load_predictor(
-    files: ModelFiles, options: PredictorOptions, shapes: InputShapes
-) -> Predictor:
+def load_predictor(files: ModelFiles, options: PredictorOptions, shapes: InputShapes) -> Predictor:
     """Return the process's predictor for (``files``, ``options``), building it on first use."""
     global _registry_pid
-    key = (files, options, shapes)
+    # Input shapes change the predictor only when TensorRT builds engines for them.
+    key = (files, options, shapes if options.use_tensorrt else None)
     with _registry_lock:
         if _registry_pid != os.getpid():
             # A forked worker (gunicorn) must not use predictors whose threads and device state belong to its parent.
@@ -193,14 +192,6 @@ def load_predictor(
             log.info("loading model %s (%s)", files.program, options)
             predictor = _registry[key] = Predictor(files, options, shapes)
         return predictor
-
-
-def loaded_models() -> Sequence[Tuple[str, PredictorOptions]]:
-    """List the (program file, options) of every predictor this process holds; one entry per loaded model."""
-    with _registry_lock:
-        if _registry_pid != os.getpid():
-            return []
-        return [(predictor.files.program, predictor.options) for predictor in _registry.values()]
 
 
 class ModelRunError(RuntimeError):
