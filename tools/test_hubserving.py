@@ -4,21 +4,21 @@
     python tools/test_hubserving.py --server_url URL --image_dir PATH [--visualize] [--output results.json]
 
 Prints each image's time and result; --visualize draws boxes and texts into --vis_dir; --output writes every
-result as one JSON file. Exits 1 if any image failed.
+result as one JSON file. Exits 1 if any image failed. Needs only the standard library, and Pillow for --visualize.
 """
 
 import argparse
 import base64
 import json
+import math
 import os
+import random
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from typing import List, Optional, Tuple
-
-import numpy as np
-import requests
-from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".gif", ".webp")
 
@@ -37,9 +37,11 @@ def request_ocr(url: str, image_path: str, timeout: float) -> dict:
     """POST one image file to ``url`` and return the server's JSON answer (status, msg, results)."""
     with open(image_path, "rb") as handle:
         payload = {"images": [base64.b64encode(handle.read()).decode("ascii")]}
-    response = requests.post(url, json=payload, timeout=timeout)
-    response.raise_for_status()
-    return response.json()
+    request = urllib.request.Request(
+        url, data=json.dumps(payload).encode("utf-8"), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read().decode("utf-8"))
 
 
 def find_font(explicit: Optional[str]) -> Tuple[Optional[str], bool]:
@@ -59,30 +61,33 @@ def find_font(explicit: Optional[str]) -> Tuple[Optional[str], bool]:
 
 
 def _load_font(font_path: Optional[str], size: int):
+    from PIL import ImageFont
+
     if font_path:
         return ImageFont.truetype(font_path, size)
     return ImageFont.load_default(size=size) if hasattr(ImageFont, "load_default") else ImageFont.load_default()
 
 
-def draw_result(image_path: str, lines: List[dict], font_path: Optional[str]) -> Optional[Image.Image]:
-    """The image with every text region outlined and, on a white panel to its right, the text at the same place.
-
-    Returns None for answers without regions (ocr_rec, ocr_cls).
+def draw_result(image_path: str, lines: List[dict], font_path: Optional[str]):
+    """The image (a PIL image) with every text region outlined and, on a white panel to its right, the text at the
+    same place. Returns None for answers without regions (ocr_rec, ocr_cls).
     """
     if not lines or "text_region" not in lines[0]:
         return None
+    from PIL import Image, ImageDraw, ImageOps
+
     image = ImageOps.exif_transpose(Image.open(image_path)).convert("RGB")
     boxes = image.copy()
     panel = Image.new("RGB", image.size, "white")
     draw_boxes, draw_panel = ImageDraw.Draw(boxes), ImageDraw.Draw(panel)
-    rng = np.random.default_rng(0)
+    rng = random.Random(0)
     for line in lines:
         region = [tuple(point) for point in line["text_region"]]
-        colour = tuple(int(c) for c in rng.integers(0, 200, 3))
+        colour = tuple(rng.randrange(200) for _ in range(3))
         draw_boxes.polygon(region, outline=colour, width=2)
         draw_panel.polygon(region, outline=colour, width=1)
         if "text" in line:
-            height = max(10, int(np.linalg.norm(np.subtract(region[0], region[3]))))
+            height = max(10, int(math.dist(region[0], region[3])))
             font = _load_font(font_path, max(10, int(height * 0.8)))
             draw_panel.text(region[0], line["text"], fill=(0, 0, 0), font=font)
     canvas = Image.new("RGB", (image.width * 2, image.height), "white")
@@ -117,7 +122,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         start = time.time()
         try:
             answer = request_ocr(url, image_path, args.timeout)
-        except (requests.RequestException, ValueError) as err:
+        except (OSError, ValueError) as err:  # urllib's errors are OSErrors
             answer = {"status": "client", "msg": "request failed: %s" % err, "results": ""}
         elapsed = time.time() - start
         total += elapsed
