@@ -1,0 +1,300 @@
+"""Ours against the upstream pipeline, side by side in one run: throughput, latency, memory and agreement.
+
+    .venv/bin/python tools/benchmark.py [--images DIR] [--rounds N] [--concurrency N] [--mode inprocess|http|both]
+
+The reference is paddleocr 2.10's TextSystem with its own defaults on the same bundled PP-OCRv4 models
+(tools/reference). In-process, each image goes through the reference and then ours, image by image. Over HTTP,
+both are `hub install`ed into a temporary HUB_HOME and served by `hub serving start`, one process each, and the
+rounds alternate between them. Both run with oneDNN unless --no-mkldnn.
+"""
+
+import argparse
+import base64
+import collections
+import concurrent.futures
+import glob
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from typing import Callable, Dict, List, Sequence
+
+import cv2
+import numpy as np
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+REFERENCE_DIR = os.path.join(REPO, "tools", "reference")
+EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
+
+Reader = Callable[[np.ndarray], List[str]]  # one image in, the texts read out
+
+
+# --------------------------------------------------------------------------- images
+
+
+def load_images(folder: str) -> Dict[str, bytes]:
+    """The encoded bytes of every image directly in ``folder``, by file name."""
+    names = sorted(n for n in os.listdir(folder) if n.lower().endswith(EXTENSIONS))
+    return {name: open(os.path.join(folder, name), "rb").read() for name in names}
+
+
+def generated_images() -> Dict[str, bytes]:
+    """The tests' rendered lines, for machines without ../shared/ocr-images."""
+    sys.path.insert(0, os.path.join(REPO, "tests"))
+    from rendering import CHINESE_LINES, ENGLISH_LINES, cjk_font, latin_font, render_lines
+
+    samples = {"english.png": render_lines(ENGLISH_LINES, latin_font())[0]}
+    if cjk_font():
+        samples["chinese.png"] = render_lines(CHINESE_LINES, cjk_font())[0]
+    return {name: cv2.imencode(".png", image)[1].tobytes() for name, image in samples.items()}
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+class Tally:
+    """Latencies, texts and memory of one contender."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.latencies: List[float] = []
+        self.wall = 0.0
+        self.texts: Dict[str, List[str]] = {}
+        self.rss_by_round: List[float] = []
+        self.peak_rss = 0.0
+
+    def row(self) -> List[str]:
+        lat = np.array(self.latencies)
+        return [
+            self.name,
+            "%.2f" % (len(lat) / self.wall),
+            "%.0f" % (1000 * np.percentile(lat, 50)),
+            "%.0f" % (1000 * np.percentile(lat, 95)),
+            "%.0f" % (self.peak_rss / 2**20) if self.peak_rss else "-",
+            " ".join("%.0f" % (r / 2**20) for r in self.rss_by_round) or "-",
+        ]
+
+
+def agreement(reference: Dict[str, List[str]], ours: Dict[str, List[str]]) -> float:
+    """Share of the reference's lines that ours read with identical text (each line matched once)."""
+    same = total = 0
+    for name, ref_lines in reference.items():
+        ours_left = collections.Counter(ours.get(name, []))
+        for text in ref_lines:
+            total += 1
+            if ours_left[text] > 0:
+                ours_left[text] -= 1
+                same += 1
+    return same / total if total else 1.0
+
+
+def process_tree_rss(pid: int) -> float:
+    """Resident bytes of ``pid`` and every process in its session (gunicorn workers included)."""
+    total = 0
+    for status in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(status) as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            if int(fields[3]) != pid and int(status.split("/")[2]) != pid:  # fields[3] is the session id
+                continue
+            with open(status.replace("/stat", "/statm")) as handle:
+                total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            continue
+    return float(total)
+
+
+def own_rss() -> float:
+    with open("/proc/self/statm") as handle:
+        return float(int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE"))
+
+
+# --------------------------------------------------------------------------- in-process
+
+
+def inprocess_readers(mkldnn: bool) -> Dict[str, Reader]:
+    from ocr_engine import OCRSystem, TextClassifier, TextDetector, TextRecognizer
+    from ocr_engine.defaults import DEFAULTS
+
+    sys.path.insert(0, REFERENCE_DIR)
+    from ocr_system_reference.reference import build_text_system
+
+    reference = build_text_system(enable_mkldnn=mkldnn)
+    params = dict(DEFAULTS, enable_mkldnn=mkldnn)
+    ours = OCRSystem(TextDetector(params), TextRecognizer(params), TextClassifier(params), params["drop_score"])
+    return {
+        "reference": lambda image: [text for text, _ in reference(image)[1]],
+        "ours": lambda image: [line.text for line in ours([image])[0]],
+    }
+
+
+def run_inprocess(images: Dict[str, bytes], rounds: int, mkldnn: bool) -> List[Tally]:
+    readers = inprocess_readers(mkldnn)
+    tallies = {name: Tally(name + " in-process") for name in readers}
+    decoded = {name: cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) for name, data in images.items()}
+    for _ in range(rounds):
+        for name, image in decoded.items():
+            for who, read in readers.items():  # interleaved image by image
+                start = time.perf_counter()
+                tallies[who].texts[name] = read(image)
+                elapsed = time.perf_counter() - start
+                tallies[who].latencies.append(elapsed)
+                tallies[who].wall += elapsed
+    # Both live in this one process, so its memory is not either's alone.
+    print("in-process RSS after %d rounds (both pipelines together): %.0f MB" % (rounds, own_rss() / 2**20))
+    return list(tallies.values())
+
+
+# --------------------------------------------------------------------------- over HTTP
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(module: str, init_args: dict, hub_home: str, workdir: str) -> subprocess.Popen:
+    port = free_port()
+    config = os.path.join(workdir, module + ".json")
+    with open(config, "w") as handle:
+        json.dump({"modules_info": {module: {"init_args": dict(init_args, version="1.0.0"), "predict_args": {}}},
+                   "port": port, "use_multiprocess": False}, handle)
+    env = dict(os.environ, HUB_HOME=hub_home, PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+    log = open(os.path.join(workdir, module + ".log"), "wb")
+    process = subprocess.Popen([os.path.join(BIN, "hub"), "serving", "start", "-c", config], cwd=workdir, env=env,
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process.url = "http://127.0.0.1:%d/predict/%s" % (port, module)
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("%s did not start; see %s" % (module, log.name))
+        try:
+            urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=2)
+            return process
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit("%s not up after 300 s" % module)
+
+
+def post(url: str, data: bytes) -> List[str]:
+    body = json.dumps({"images": [base64.b64encode(data).decode("ascii")]}).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=600) as response:
+        answer = json.loads(response.read())
+    if answer["status"] != "000":
+        raise RuntimeError("%s answered %s" % (url, answer["msg"]))
+    return [line["text"] for line in answer["results"][0]]
+
+
+def http_round(server: subprocess.Popen, tally: Tally, images: Dict[str, bytes], concurrency: int) -> None:
+    """Each of ``concurrency`` clients sends every image once; RSS is sampled while they run."""
+    peak, done = [0.0], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], process_tree_rss(server.pid))
+            done.wait(0.2)
+
+    def client(_):
+        for name, data in images.items():
+            start = time.perf_counter()
+            tally.texts[name] = post(server.url, data)
+            tally.latencies.append(time.perf_counter() - start)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    start = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(client, range(concurrency)))
+    tally.wall += time.perf_counter() - start
+    done.set()
+    sampler.join()
+    tally.peak_rss = max(tally.peak_rss, peak[0])
+    tally.rss_by_round.append(process_tree_rss(server.pid))
+
+
+def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bool) -> List[Tally]:
+    workdir = tempfile.mkdtemp(prefix="ocr_benchmark_")
+    hub_home = os.path.join(workdir, "hub_home")
+    env = dict(os.environ, HUB_HOME=hub_home)
+    folders = [os.path.join(REPO, "hubserving", "ocr_system") + os.sep,
+               os.path.join(REFERENCE_DIR, "ocr_system_reference") + os.sep]
+    subprocess.run([os.path.join(BIN, "hub"), "install"] + folders, env=env, check=True, capture_output=True)
+    servers = {
+        "reference": start_server("ocr_system_reference", {"enable_mkldnn": mkldnn}, hub_home, workdir),
+        "ours": start_server("ocr_system", {"enable_mkldnn": mkldnn}, hub_home, workdir),
+    }
+    tallies = {name: Tally("%s http x%d" % (name, concurrency)) for name in servers}
+    try:
+        for _ in range(rounds):
+            for name, server in servers.items():  # interleaved round by round
+                http_round(server, tallies[name], images, concurrency)
+    finally:
+        for server in servers.values():
+            os.killpg(server.pid, signal.SIGTERM)
+    return list(tallies.values())
+
+
+# --------------------------------------------------------------------------- report
+
+
+def print_table(tallies: Sequence[Tally]) -> None:
+    header = ["contender", "images/s", "p50 ms", "p95 ms", "peak RSS MB", "RSS after each round, MB"]
+    rows = [header] + [t.row() for t in tallies]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    for i, row in enumerate(rows):
+        print(" | ".join(cell.ljust(w) for cell, w in zip(row, widths)))
+        if i == 0:
+            print("-+-".join("-" * w for w in widths))
+
+
+def print_ratios(reference: Tally, ours: Tally) -> None:
+    ref_lat, our_lat = np.array(reference.latencies), np.array(ours.latencies)
+    line = "%s: throughput %.2fx, p50 latency %.2fx, agreement %.1f%% of %d reference lines" % (
+        ours.name.replace("ours ", ""),
+        (len(our_lat) / ours.wall) / (len(ref_lat) / reference.wall),
+        np.percentile(our_lat, 50) / np.percentile(ref_lat, 50),
+        100 * agreement(reference.texts, ours.texts),
+        sum(len(v) for v in reference.texts.values()),
+    )
+    if reference.peak_rss and ours.peak_rss:
+        line += ", peak RSS %.2fx" % (ours.peak_rss / reference.peak_rss)
+    print(line)
+
+
+def main() -> None:
+    default_images = os.path.join(os.path.dirname(REPO), "shared", "ocr-images")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--images", default=default_images if os.path.isdir(default_images) else None,
+                        help="folder of images (default: ../shared/ocr-images, else the tests' generated images)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=1, help="clients at once over HTTP")
+    parser.add_argument("--mode", choices=["inprocess", "http", "both"], default="both")
+    parser.add_argument("--no-mkldnn", dest="mkldnn", action="store_false", help="plain CPU kernels for both")
+    args = parser.parse_args()
+
+    images = load_images(args.images) if args.images else generated_images()
+    print("%d images from %s, %d rounds, oneDNN %s, %d cores" % (
+        len(images), args.images or "the tests' generator", args.rounds, "on" if args.mkldnn else "off", os.cpu_count()))
+    pairs = []
+    if args.mode in ("inprocess", "both"):
+        pairs.append(run_inprocess(images, args.rounds, args.mkldnn))
+    if args.mode in ("http", "both"):
+        pairs.append(run_http(images, args.rounds, args.concurrency, args.mkldnn))
+    print()
+    print_table([t for pair in pairs for t in pair])
+    print()
+    for reference, ours in pairs:
+        print_ratios(reference, ours)
+
+
+if __name__ == "__main__":
+    main()
