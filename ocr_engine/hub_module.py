@@ -31,6 +31,8 @@ class OCRHubModule:
 
     def predict(self, images: Sequence[np.ndarray] = (), paths: Sequence[str] = ()) -> list:
         """In-process API: BGR uint8 arrays, or image file paths, in; the module's answer out."""
+        if isinstance(images, np.ndarray) or isinstance(paths, str):
+            raise InputError("images and paths take lists: predict(images=[array]) or predict(paths=[path])")
         if len(images) and len(paths):
             raise InputError("give images or paths, not both")
         arrays = check_arrays(images) if len(images) else read_image_files(paths)
