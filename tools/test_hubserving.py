@@ -16,7 +16,6 @@ import random
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from typing import List, Optional, Tuple
 
@@ -65,7 +64,10 @@ def _load_font(font_path: Optional[str], size: int):
 
     if font_path:
         return ImageFont.truetype(font_path, size)
-    return ImageFont.load_default(size=size) if hasattr(ImageFont, "load_default") else ImageFont.load_default()
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow before 10.1 has only a small fixed-size bitmap font
+        return ImageFont.load_default()
 
 
 def draw_result(image_path: str, lines: List[dict], font_path: Optional[str]):
