@@ -1,7 +1,7 @@
 """The whole pipeline: localise, crop, rectify, recognise, assemble."""
 
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import Any, List, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -34,6 +34,12 @@ class OCRSystem:
         self.recognizer = recognizer
         self.classifier = classifier
         self.drop_score = drop_score
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> "OCRSystem":
+        """Build every stage from one params dict (see ``defaults.DEFAULTS``); the classifier only if use_angle_cls."""
+        classifier = TextClassifier(params) if params["use_angle_cls"] else None
+        return cls(TextDetector(params), TextRecognizer(params), classifier, float(params["drop_score"]))
 
     def __call__(self, images: Sequence[np.ndarray]) -> List[List[TextLine]]:
         """Run every stage; the lines of all images are classified and recognised together, in shared batches."""

@@ -120,15 +120,15 @@ def own_rss() -> float:
 
 
 def inprocess_readers(mkldnn: bool) -> Dict[str, Reader]:
-    from ocr_engine import OCRSystem, TextClassifier, TextDetector, TextRecognizer
-    from ocr_engine.defaults import DEFAULTS
+    from hubserving.ocr_system.params import read_params
+    from ocr_engine import OCRSystem
 
     sys.path.insert(0, REFERENCE_DIR)
     from ocr_system_reference.reference import build_text_system
 
     reference = build_text_system(enable_mkldnn=mkldnn)
-    params = dict(DEFAULTS, enable_mkldnn=mkldnn)
-    ours = OCRSystem(TextDetector(params), TextRecognizer(params), TextClassifier(params), params["drop_score"])
+    # The served module's own params.py, so that in-process measures what `hub serving` runs.
+    ours = OCRSystem.from_params(dict(read_params(), enable_mkldnn=mkldnn))
     return {
         "reference": lambda image: [text for text, _ in reference(image)[1]],
         "ours": lambda image: [line.text for line in ours([image])[0]],

@@ -2,7 +2,6 @@
 each image gets a list of {"text", "confidence", "text_region"} in reading order."""
 
 from ocr_engine import OCRSystem as Pipeline
-from ocr_engine import TextClassifier, TextDetector, TextRecognizer
 from ocr_engine.hub_module import OCRHubModule, region_json
 from paddlehub.module.module import moduleinfo
 
@@ -19,9 +18,7 @@ from .params import read_params
 )
 class OCRSystem(OCRHubModule):
     def _initialize(self, use_gpu=False, enable_mkldnn=False, **overrides):
-        params = self.configure(read_params(), use_gpu, enable_mkldnn, overrides)
-        classifier = TextClassifier(params) if params["use_angle_cls"] else None
-        self.pipeline = Pipeline(TextDetector(params), TextRecognizer(params), classifier, float(params["drop_score"]))
+        self.pipeline = Pipeline.from_params(self.configure(read_params(), use_gpu, enable_mkldnn, overrides))
 
     def run(self, images):
         return [
