@@ -41,8 +41,11 @@ Reader = Callable[[np.ndarray], List[str]]  # one image in, the texts read out
 
 def load_images(folder: str) -> Dict[str, bytes]:
     """The encoded bytes of every image directly in ``folder``, by file name."""
-    names = sorted(n for n in os.listdir(folder) if n.lower().endswith(EXTENSIONS))
-    return {name: open(os.path.join(folder, name), "rb").read() for name in names}
+    images = {}
+    for name in sorted(n for n in os.listdir(folder) if n.lower().endswith(EXTENSIONS)):
+        with open(os.path.join(folder, name), "rb") as handle:
+            images[name] = handle.read()
+    return images
 
 
 def generated_images() -> Dict[str, bytes]:
