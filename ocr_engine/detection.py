@@ -21,8 +21,14 @@ class TextDetector:
     def __init__(self, params: Mapping[str, Any]):
         self.limit_side_len = int(params["det_limit_side_len"])
         self.limit_type = params["det_limit_type"]
+        # The largest input the resize can produce, when the limit bounds it; it is also the warm-up input.
+        side = max(detection_size(self.limit_side_len, self.limit_side_len, self.limit_side_len, "max"))
+        largest = (1, 3, side, side) if self.limit_type in ("max", "resize_long") else (1, 3, 736, 736)
+        widest = max(1536, side)
         self.model = StageModel(
-            "det", params, InputShapes(min=(1, 3, 32, 32), opt=(1, 3, 736, 736), max=(1, 3, 1536, 1536))
+            "det",
+            params,
+            InputShapes(min=(1, 3, 32, 32), opt=(1, 3, 736, 736), max=(1, 3, widest, widest), warm_up=largest),
         )
         self.postprocess = DBPostProcess(
             thresh=float(params["det_db_thresh"]),

@@ -12,6 +12,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 import numpy as np
 
+from .folding import folded_model
 from .models import ModelFiles, find_model_files, resolve_model_dir
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class PredictorOptions:
     enable_mkldnn: bool = False
     mkldnn_cache_capacity: int = 10
     cpu_threads: int = 1
+    fold_affine_blocks: bool = True
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "PredictorOptions":
@@ -52,6 +54,7 @@ class PredictorOptions:
             enable_mkldnn=not use_gpu and bool(params["enable_mkldnn"]),
             mkldnn_cache_capacity=int(params["mkldnn_cache_capacity"]),
             cpu_threads=max(1, int(params["cpu_threads"])),
+            fold_affine_blocks=bool(params["fold_affine_blocks"]),
         )
 
 
@@ -88,18 +91,25 @@ def resolve_gpu_id(gpu_id: Optional[int]) -> int:
 
 @dataclass(frozen=True)
 class InputShapes:
-    """Smallest, most common and largest input a stage feeds: for TensorRT's dynamic shapes and the warm-up run."""
+    """The inputs a stage feeds: smallest, most common and largest in each dimension (TensorRT's dynamic shapes),
+    and the one that needs the most memory, which every new predictor runs once (``max`` when not given)."""
 
     min: Shape
     opt: Shape
     max: Shape
+    warm_up: Optional[Shape] = None
 
 
 def build_config(files: ModelFiles, options: PredictorOptions, shapes: InputShapes):
     """Return a ``paddle.inference.Config`` for ``files`` run as ``options`` say (CPU, oneDNN, GPU or TensorRT)."""
     from paddle import inference
 
-    config = inference.Config(files.program, files.params)
+    folded = folded_model(files) if options.fold_affine_blocks else None
+    if folded:
+        config = inference.Config()
+        config.set_model_buffer(folded[0], len(folded[0]), folded[1], len(folded[1]))
+    else:
+        config = inference.Config(files.program, files.params)
     if options.use_gpu:
         config.enable_use_gpu(options.gpu_mem, options.gpu_id)
         if options.use_tensorrt:
@@ -161,6 +171,10 @@ class Predictor:
         self._input = self._predictor.get_input_handle(self._predictor.get_input_names()[0])
         self._output = self._predictor.get_output_handle(self._predictor.get_output_names()[0])
         self._lock = threading.Lock()
+        # paddle's allocator keeps every block it grows, and grows new ones whenever an input is larger than any
+        # before it: under varied inputs that adds up to gigabytes. Running the largest input first makes every
+        # later one fit in what is already held, so memory stays where it is after this run.
+        self.run(np.zeros(shapes.warm_up or shapes.max, dtype=np.float32))
 
     def run(self, batch: np.ndarray) -> np.ndarray:
         """Run the model on ``batch`` (float32, N x C x H x W) and return its output as a numpy array."""
@@ -213,10 +227,10 @@ class StageModel:
             self.warm_up()
 
     def warm_up(self) -> None:
-        """Load the predictor and run it once on the smallest input, so that a model that cannot run fails at
+        """Load the predictor (which runs it once on its largest input), so that a model that cannot run fails at
         start-up rather than on a client's request."""
         try:
-            self.run(np.zeros(self.shapes.min, dtype=np.float32))
+            load_predictor(self.files, self.options, self.shapes)
         except Exception as err:
             hint = " (try enable_mkldnn false for this model)" if self.options.enable_mkldnn else ""
             first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__

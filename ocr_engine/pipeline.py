@@ -42,18 +42,22 @@ class OCRSystem:
         return cls(TextDetector(params), TextRecognizer(params), classifier, float(params["drop_score"]))
 
     def __call__(self, images: Sequence[np.ndarray]) -> List[List[TextLine]]:
-        """Run every stage; the lines of all images are classified and recognised together, in shared batches."""
+        """Run every stage. The lines of all images are classified together, in shared batches; each image's lines
+        are recognised in batches of their own, because the recogniser's text depends on a batch's padding and
+        so on its other lines: an image reads the same whatever else is in the request."""
         regions = [reading_order(self.detector(image)) for image in images]
         crops = [crop_quad(image, quad) for image, quads in zip(images, regions) for quad in quads]
         if self.classifier is not None and crops:
             crops = self.classifier.rectify(crops)
-        readings = iter(self.recognizer(crops) if crops else [])
-        results = []
+        results, start = [], 0
         for quads in regions:
-            lines = []
-            for quad in quads:
-                text, confidence = next(readings)
-                if confidence >= self.drop_score:
-                    lines.append(TextLine(text=text, confidence=confidence, region=quad))
-            results.append(lines)
+            readings = self.recognizer(crops[start : start + len(quads)]) if quads else []
+            start += len(quads)
+            results.append(
+                [
+                    TextLine(text=text, confidence=confidence, region=quad)
+                    for quad, (text, confidence) in zip(quads, readings)
+                    if confidence >= self.drop_score
+                ]
+            )
         return results

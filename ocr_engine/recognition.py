@@ -5,13 +5,11 @@ from typing import Any, List, Mapping, Sequence, Tuple
 import numpy as np
 from paddleocr.ppocr.postprocess.rec_postprocess import CTCLabelDecode
 
+from .batching import plan_batches
 from .defaults import parse_shape
 from .inference import StageModel, InputShapes
 from .models import resolve_char_dict
 from .preprocess import line_batch
-
-# The widest line TensorRT is prepared for, as a multiple of the line height.
-_TRT_MAX_WIDTH_RATIO = 48
 
 
 class TextRecognizer:
@@ -20,13 +18,17 @@ class TextRecognizer:
     def __init__(self, params: Mapping[str, Any]):
         _, self.height, self.width = parse_shape(params["rec_image_shape"])
         self.batch_size = max(1, int(params["rec_batch_num"]))
+        self.max_width = max(self.width, int(params["rec_max_width"]))
+        self.max_columns = self.batch_size * self.max_width
         self.model = StageModel(
             "rec",
             params,
             InputShapes(
-                min=(1, 3, self.height, 8),
+                min=(1, 3, self.height, 32),
                 opt=(self.batch_size, 3, self.height, self.width),
-                max=(self.batch_size, 3, self.height, self.height * _TRT_MAX_WIDTH_RATIO),
+                max=(self.batch_size, 3, self.height, self.max_columns),
+                # No batch holds more columns than this one, so memory stays where the warm-up left it.
+                warm_up=(self.batch_size, 3, self.height, self.max_width),
             ),
         )
         self.decode = CTCLabelDecode(
@@ -37,13 +39,9 @@ class TextRecognizer:
     def __call__(self, crops: Sequence[np.ndarray]) -> List[Tuple[str, float]]:
         """Recognise each crop; the answer lists crops in the order given."""
         ratios = [crop.shape[1] / float(crop.shape[0]) for crop in crops]
-        # Lines of similar shape share a batch, so little of each batch is padding.
-        order = np.argsort(ratios, kind="stable")
         results: List[Tuple[str, float]] = [("", 0.0)] * len(crops)
-        for start in range(0, len(crops), self.batch_size):
-            indices = order[start : start + self.batch_size]
-            max_ratio = max([self.width / float(self.height)] + [ratios[i] for i in indices])
-            batch = line_batch([crops[i] for i in indices], self.height, int(self.height * max_ratio))
-            for i, (text, score) in zip(indices, self.decode(self.model.run(batch))):
+        for batch in plan_batches(ratios, self.height, self.batch_size, self.width, self.max_columns):
+            inputs = line_batch([crops[i] for i in batch.lines], self.height, batch.width)
+            for i, (text, score) in zip(batch.lines, self.decode(self.model.run(inputs))):
                 results[i] = (text, float(score))
         return results

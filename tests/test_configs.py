@@ -32,7 +32,7 @@ def test_multiprocess_config_serves_concurrent_clients(multiprocess_server, engl
         answers = list(pool.map(lambda _: read_lines(multiprocess_server, "ocr_system", image), range(8)))
     assert answers == [expected] * 8
     # gunicorn workers each build their own predictors after the fork, each model once per worker.
-    loads = re.findall(r"loading model (\S+) \(.*cpu_threads=1\)", multiprocess_server.log())
+    loads = re.findall(r"loading model (\S+) \(.*cpu_threads=1[,)]", multiprocess_server.log())
     assert len(loads) == 3 * 2, loads
 
 

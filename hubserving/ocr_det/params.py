@@ -12,8 +12,8 @@ def read_params() -> dict:
         det_limit_side_len=960,
         det_limit_type="max",
         det_db_thresh=0.3,
-        det_db_box_thresh=0.6,
-        det_db_unclip_ratio=1.5,
+        det_db_box_thresh=0.5,
+        det_db_unclip_ratio=1.6,
         use_dilation=False,
         det_db_score_mode="fast",
     )

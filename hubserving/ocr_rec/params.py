@@ -12,6 +12,7 @@ def read_params() -> dict:
         rec_char_dict_path=None,
         rec_image_shape="3, 48, 320",
         rec_batch_num=6,
+        rec_max_width=2304,
         use_space_char=True,
     )
     return params

@@ -17,18 +17,19 @@ def read_params() -> dict:
         det_limit_side_len=960,
         det_limit_type="max",
         det_db_thresh=0.3,
-        det_db_box_thresh=0.6,
-        det_db_unclip_ratio=1.5,
+        det_db_box_thresh=0.5,
+        det_db_unclip_ratio=1.6,
         use_dilation=False,
         det_db_score_mode="fast",
         # angle classification
         use_angle_cls=True,
         cls_image_shape="3, 48, 192",
-        cls_batch_num=6,
+        cls_batch_num=30,
         cls_thresh=0.9,
         # recognition
         rec_image_shape="3, 48, 320",
         rec_batch_num=6,
+        rec_max_width=2304,
         use_space_char=True,
         # lines read with less confidence are left out of the answer
         drop_score=0.5,
