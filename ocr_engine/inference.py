@@ -34,7 +34,7 @@ class PredictorOptions:
     use_tensorrt: bool = False
     precision: str = "fp32"
     enable_mkldnn: bool = False
-    mkldnn_cache_capacity: int = 10
+    mkldnn_cache_capacity: int = 2
     cpu_threads: int = 1
     fold_affine_blocks: bool = True
 

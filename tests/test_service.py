@@ -1,5 +1,6 @@
 """The four modules through `hub serving start -m ocr_det ocr_cls ocr_rec ocr_system`: real HTTP, real images."""
 
+import difflib
 import os
 import re
 
@@ -105,6 +106,31 @@ def test_ocr_system_turns_an_upside_down_page(server, english):
     image, placed = english
     results = assert_ok(server.predict("ocr_system", [encode(cv2.rotate(image, cv2.ROTATE_180))]))
     assert sorted(squash(line["text"]) for line in results[0]) == sorted(squash(p.text) for p in placed)
+
+
+def test_an_image_reads_the_same_whatever_else_is_in_the_request(server, data_dir, english):
+    # The recogniser's text depends on how much padding a line gets, i.e. on its batch partners, so each image's
+    # lines are recognised among themselves: the rendered wide lines must not change what the photo reads.
+    photo = encode_file(os.path.join(data_dir, "chinese.jpg"))
+    alone = assert_ok(server.predict("ocr_system", [photo]))[0]
+    together = assert_ok(server.predict("ocr_system", [encode(english[0]), photo, encode(english[0])]))
+    assert together[1] == alone
+    assert together[0] == together[2]
+
+
+def test_lines_wider_than_a_full_batch_are_read(server, english):
+    # 60 times wider than high: above rec_max_width (2304 px at height 48), so this line gets a smaller batch than
+    # the short ones sent with it, and no batch holds more columns than the start-up warm-up ran.
+    sentence = "The quick brown fox jumps over the lazy dog, 0123456789. " * 3
+    image, placed = render_lines([sentence.strip()], latin_font(), size=32, margin=10)
+    long_line = crop_line(image, placed[0])
+    assert long_line.shape[1] > 50 * long_line.shape[0]
+    short = [crop_line(english[0], line) for line in english[1]]
+    results = assert_ok(server.predict("ocr_rec", [encode(crop) for crop in short + [long_line] + short]))[0]
+    texts = [squash(item["text"]) for item in results]
+    expected = [squash(line.text) for line in english[1]]
+    assert texts[: len(short)] == expected and texts[len(short) + 1 :] == expected
+    assert difflib.SequenceMatcher(None, texts[len(short)], squash(sentence)).ratio() > 0.95, texts[len(short)]
 
 
 def test_an_image_without_text_gives_an_empty_list(server):

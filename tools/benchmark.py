@@ -1,12 +1,13 @@
 """Ours against the upstream pipeline, side by side in one run: throughput, latency, memory and agreement.
 
-    .venv/bin/python tools/benchmark.py [--images DIR] [--rounds N] [--concurrency N] [--mode inprocess|http|both]
+    .venv/bin/python tools/benchmark.py [--images DIR] [--rounds N] [--mode inprocess|http|both]
+        [--concurrency N] [--workers N] [--threads N] [--reference-workers N] [--reference-threads N]
 
-The reference is paddleocr 2.10's TextSystem with its own defaults on the same bundled PP-OCRv4 models
-(tools/reference). In-process, each image goes through the reference and then ours, image by image. Over HTTP,
-both are `hub install`ed into a temporary HUB_HOME and served by `hub serving start`, one process each, and the
-rounds alternate between them. Both run with oneDNN unless --no-mkldnn.
-"""
+The reference is paddleocr 2.10's TextSystem built as PaddleOCR's hubserving ocr_system module builds it, on the
+same bundled PP-OCRv4 models (tools/reference). In-process, each image goes through the reference and then ours,
+image by image. Over HTTP, both are `hub install`ed into a temporary HUB_HOME and served by `hub serving start`
+(one process, or gunicorn workers), and the rounds alternate between them. Both run with oneDNN unless
+--no-mkldnn. Peak RSS is sampled every 0.2 s over each server's whole process session."""
 
 import argparse
 import base64
@@ -122,14 +123,14 @@ def own_rss() -> float:
 # --------------------------------------------------------------------------- in-process
 
 
-def inprocess_readers(mkldnn: bool) -> Dict[str, Reader]:
+def inprocess_readers(mkldnn: bool, reference_threads: int) -> Dict[str, Reader]:
     from hubserving.ocr_system.params import read_params
     from ocr_engine import OCRSystem
 
     sys.path.insert(0, REFERENCE_DIR)
     from ocr_system_reference.reference import build_text_system
 
-    reference = build_text_system(enable_mkldnn=mkldnn)
+    reference = build_text_system(enable_mkldnn=mkldnn, cpu_threads=reference_threads or None)
     # The served module's own params.py, so that in-process measures what `hub serving` runs.
     ours = OCRSystem.from_params(dict(read_params(), enable_mkldnn=mkldnn))
     return {
@@ -138,8 +139,8 @@ def inprocess_readers(mkldnn: bool) -> Dict[str, Reader]:
     }
 
 
-def run_inprocess(images: Dict[str, bytes], rounds: int, mkldnn: bool) -> List[Tally]:
-    readers = inprocess_readers(mkldnn)
+def run_inprocess(images: Dict[str, bytes], rounds: int, mkldnn: bool, reference_threads: int) -> List[Tally]:
+    readers = inprocess_readers(mkldnn, reference_threads)
     tallies = {name: Tally(name + " in-process") for name in readers}
     decoded = {name: cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) for name, data in images.items()}
     for _ in range(rounds):
@@ -164,12 +165,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(module: str, init_args: dict, hub_home: str, workdir: str) -> subprocess.Popen:
+def start_server(module: str, init_args: dict, workers: int, hub_home: str, workdir: str) -> subprocess.Popen:
+    """`hub serving start` one module: one process when ``workers`` is 0, else that many gunicorn workers."""
     port = free_port()
     config = os.path.join(workdir, module + ".json")
     with open(config, "w") as handle:
         json.dump({"modules_info": {module: {"init_args": dict(init_args, version="1.0.0"), "predict_args": {}}},
-                   "port": port, "use_multiprocess": False}, handle)
+                   "port": port, "use_multiprocess": workers > 0, "workers": max(1, workers)}, handle)
     env = dict(os.environ, HUB_HOME=hub_home, PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
     log = open(os.path.join(workdir, module + ".log"), "wb")
     process = subprocess.Popen([os.path.join(BIN, "hub"), "serving", "start", "-c", config], cwd=workdir, env=env,
@@ -224,18 +226,28 @@ def http_round(server: subprocess.Popen, tally: Tally, images: Dict[str, bytes],
     tally.rss_by_round.append(process_tree_rss(server.pid))
 
 
-def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bool) -> List[Tally]:
+def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bool, args) -> List[Tally]:
     workdir = tempfile.mkdtemp(prefix="ocr_benchmark_")
     hub_home = os.path.join(workdir, "hub_home")
     env = dict(os.environ, HUB_HOME=hub_home)
     folders = [os.path.join(REPO, "hubserving", "ocr_system") + os.sep,
                os.path.join(REFERENCE_DIR, "ocr_system_reference") + os.sep]
     subprocess.run([os.path.join(BIN, "hub"), "install"] + folders, env=env, check=True, capture_output=True)
+    ours_threads = args.threads or max(1, (os.cpu_count() or 1) // max(1, args.workers))
+    # Gunicorn workers load their own models after the fork; the master process should hold none.
+    ours_args = {"enable_mkldnn": mkldnn, "cpu_threads": ours_threads, "preload": args.workers == 0}
+    reference_args = {"enable_mkldnn": mkldnn}
+    if args.reference_threads:
+        reference_args["cpu_threads"] = args.reference_threads
     servers = {
-        "reference": start_server("ocr_system_reference", {"enable_mkldnn": mkldnn}, hub_home, workdir),
-        "ours": start_server("ocr_system", {"enable_mkldnn": mkldnn}, hub_home, workdir),
+        "reference": start_server("ocr_system_reference", reference_args, args.reference_workers, hub_home, workdir),
+        "ours": start_server("ocr_system", ours_args, args.workers, hub_home, workdir),
     }
-    tallies = {name: Tally("%s http x%d" % (name, concurrency)) for name in servers}
+    setups = {
+        "reference": "%s x %s threads" % (_processes(args.reference_workers), args.reference_threads or 10),
+        "ours": "%s x %d threads" % (_processes(args.workers), ours_threads),
+    }
+    tallies = {name: Tally("%s http, %s, %d client(s)" % (name, setups[name], concurrency)) for name in servers}
     try:
         for _ in range(rounds):
             for name, server in servers.items():  # interleaved round by round
@@ -244,6 +256,10 @@ def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bo
         for server in servers.values():
             os.killpg(server.pid, signal.SIGTERM)
     return list(tallies.values())
+
+
+def _processes(workers: int) -> str:
+    return "%d workers" % workers if workers else "1 process"
 
 
 # --------------------------------------------------------------------------- report
@@ -261,8 +277,9 @@ def print_table(tallies: Sequence[Tally]) -> None:
 
 def print_ratios(reference: Tally, ours: Tally) -> None:
     ref_lat, our_lat = np.array(reference.latencies), np.array(ours.latencies)
-    line = "%s: throughput %.2fx, p50 latency %.2fx, agreement %.1f%% of %d reference lines" % (
-        ours.name.replace("ours ", ""),
+    line = "%s against %s: throughput %.2fx, p50 latency %.2fx, agreement %.1f%% of %d reference lines" % (
+        ours.name,
+        reference.name,
         (len(our_lat) / ours.wall) / (len(ref_lat) / reference.wall),
         np.percentile(our_lat, 50) / np.percentile(ref_lat, 50),
         100 * agreement(reference.texts, ours.texts),
@@ -282,6 +299,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1, help="clients at once over HTTP")
     parser.add_argument("--mode", choices=["inprocess", "http", "both"], default="both")
     parser.add_argument("--no-mkldnn", dest="mkldnn", action="store_false", help="plain CPU kernels for both")
+    parser.add_argument("--workers", type=int, default=0, help="ours over HTTP: gunicorn workers (0: one process)")
+    parser.add_argument("--threads", type=int, default=0, help="ours: threads per predictor (default cores/workers)")
+    parser.add_argument("--reference-workers", type=int, default=0, help="the reference's gunicorn workers")
+    parser.add_argument("--reference-threads", type=int, default=0,
+                        help="the reference's cpu_threads (default: PaddleOCR's own default, 10)")
     args = parser.parse_args()
 
     images = load_images(args.images) if args.images else generated_images()
@@ -289,9 +311,9 @@ def main() -> None:
         len(images), args.images or "the tests' generator", args.rounds, "on" if args.mkldnn else "off", os.cpu_count()))
     pairs = []
     if args.mode in ("inprocess", "both"):
-        pairs.append(run_inprocess(images, args.rounds, args.mkldnn))
+        pairs.append(run_inprocess(images, args.rounds, args.mkldnn, args.reference_threads))
     if args.mode in ("http", "both"):
-        pairs.append(run_http(images, args.rounds, args.concurrency, args.mkldnn))
+        pairs.append(run_http(images, args.rounds, args.concurrency, args.mkldnn, args))
     print()
     print_table([t for pair in pairs for t in pair])
     print()

@@ -17,7 +17,7 @@ from .params import read_params
     type="cv/text_angle_cls",
 )
 class OCRCls(OCRHubModule):
-    def _initialize(self, use_gpu=False, enable_mkldnn=False, **overrides):
+    def _initialize(self, use_gpu=False, enable_mkldnn=True, **overrides):
         self.classifier = TextClassifier(self.configure(read_params(), use_gpu, enable_mkldnn, overrides))
 
     def run(self, images):

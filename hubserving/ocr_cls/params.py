@@ -10,7 +10,7 @@ def read_params() -> dict:
     params.update(
         cls_model_dir=None,
         cls_image_shape="3, 48, 192",
-        cls_batch_num=30,
+        cls_batch_num=6,
         cls_thresh=0.9,
         label_list=["0", "180"],
     )

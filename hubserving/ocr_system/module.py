@@ -17,7 +17,7 @@ from .params import read_params
     type="cv/text_recognition",
 )
 class OCRSystem(OCRHubModule):
-    def _initialize(self, use_gpu=False, enable_mkldnn=False, **overrides):
+    def _initialize(self, use_gpu=False, enable_mkldnn=True, **overrides):
         self.pipeline = Pipeline.from_params(self.configure(read_params(), use_gpu, enable_mkldnn, overrides))
 
     def run(self, images):

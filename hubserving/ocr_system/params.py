@@ -24,7 +24,7 @@ def read_params() -> dict:
         # angle classification
         use_angle_cls=True,
         cls_image_shape="3, 48, 192",
-        cls_batch_num=30,
+        cls_batch_num=6,
         cls_thresh=0.9,
         # recognition
         rec_image_shape="3, 48, 320",
