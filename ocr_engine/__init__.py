@@ -1,9 +1,9 @@
 """The shared PaddleInference OCR engine behind the ocr_det, ocr_cls, ocr_rec and ocr_system hub modules.
 
 One stage per file: ``detection`` (localise), ``geometry`` (crop), ``classification`` (rectify),
-``recognition`` (recognise), ``pipeline`` (assemble). ``inference`` builds every predictor and shares it across
-modules; ``defaults`` holds every tunable; ``images`` turns client bytes into images; ``hub_module`` is what the
-thin hub modules inherit.
+``recognition`` (recognise, with ``batching``), ``pipeline`` (assemble). ``inference`` builds every predictor and
+shares it across modules, after ``folding`` has simplified the program; ``defaults`` holds every tunable;
+``images`` turns client bytes into images; ``hub_module`` is what the thin hub modules inherit.
 """
 
 import logging

@@ -123,9 +123,10 @@ class _Rewriter:
         add = self._only_consumer(consumers, conv.output("Output")[0], "elementwise_add")
         if add is None or add.attr("axis") not in (1, -1) or add.input("X") != conv.output("Output"):
             return None
-        bias = add.input("Y")[0]
-        value = self._weight(bias)
-        channels = self._weight(conv.input("Filter")[0])
+        bias, filters = add.input("Y")[0], conv.input("Filter")[0]
+        if len(consumers.get(bias, [])) != 1 or len(consumers.get(filters, [])) != 1:
+            return None  # weights shared with another operator cannot change for this one alone
+        value, channels = self._weight(bias), self._weight(filters)
         if value is None or channels is None or value.shape != (channels.shape[0],):
             return None
         return add, bias
