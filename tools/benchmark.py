@@ -244,7 +244,9 @@ def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bo
         "ours": start_server("ocr_system", ours_args, args.workers, hub_home, workdir),
     }
     setups = {
-        "reference": "%s x %s threads" % (_processes(args.reference_workers), args.reference_threads or 10),
+        # PaddleOCR sets cpu_threads only together with oneDNN; otherwise paddle's default applies.
+        "reference": "%s x %s threads" % (
+            _processes(args.reference_workers), (args.reference_threads or 10) if mkldnn else "paddle's default"),
         "ours": "%s x %d threads" % (_processes(args.workers), ours_threads),
     }
     tallies = {name: Tally("%s http, %s, %d client(s)" % (name, setups[name], concurrency)) for name in servers}
