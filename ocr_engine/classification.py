@@ -31,9 +31,7 @@ class TextClassifier:
             # Every crop is padded to the same width, so batches need no sorting; a short last batch is filled with
             # blank rows so that every batch has one shape, which oneDNN compiled once. Rows do not interact.
             batch = crops[start : start + self.batch_size]
-            inputs = np.zeros((self.batch_size, 3, self.height, self.width), dtype=np.float32)
-            inputs[: len(batch)] = line_batch(batch, self.height, self.width)
-            probs = self.model.run(inputs)[: len(batch)]
+            probs = self.model.run(line_batch(batch, self.height, self.width, rows=self.batch_size))[: len(batch)]
             results.extend((str(label), float(score)) for label, score in self.postprocess(probs))
         return results
 

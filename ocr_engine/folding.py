@@ -137,9 +137,22 @@ class _Rewriter:
         for op in self.block.ops:
             if source in op.output_arg_names:
                 op._rename_output(source, output)
+        self._remove(multiply, add)
+
+    def _remove(self, multiply, add) -> None:
         ops = list(self.block.ops)
-        self.block._remove_op(ops.index(add))
+        self.block._remove_op(ops.index(add))  # the later one first, so the other's index still holds
         self.block._remove_op(ops.index(multiply))
+
+    def _standalone_affines(self, consumers):
+        """Each scalar multiply-then-add in the block: (index of the multiply, multiply, add, its input, s, b)."""
+        for index, multiply in enumerate(self.block.ops):
+            if multiply.type != "elementwise_mul":
+                continue
+            source = [n for n in multiply.input("X") + multiply.input("Y") if self._scalar(n) is None]
+            affine = len(source) == 1 and self._affine_after(consumers, source[0])
+            if affine and affine[0] is multiply:
+                yield (index, multiply, affine[1], source[0], affine[2], affine[3])
 
     # -- the rewrites
 
@@ -163,18 +176,9 @@ class _Rewriter:
 
     def _into_next_conv(self) -> bool:
         consumers = self._consumers()
-        for multiply in self.block.ops:
-            if multiply.type != "elementwise_mul":
-                continue
-            source = [n for n in multiply.input("X") + multiply.input("Y") if self._scalar(n) is None]
-            affine = len(source) == 1 and self._affine_after(consumers, source[0])
-            if not affine or affine[0] is not multiply:
-                continue
-            _, add, scale, offset = affine
+        for _, multiply, add, source, scale, offset in self._standalone_affines(consumers):
             conv = self._only_consumer(consumers, add.output("Out")[0], "conv2d")
-            if conv is None or not _is_pointwise(conv):
-                continue
-            found = self._conv_bias(consumers, conv)
+            found = conv is not None and _is_pointwise(conv) and self._conv_bias(consumers, conv)
             if not found:
                 continue
             filter_name, bias = conv.input("Filter")[0], found[1]
@@ -182,33 +186,21 @@ class _Rewriter:
             self._set_weight(bias, self._weight(bias) + offset * weights.sum(axis=(1, 2, 3)))
             self._set_weight(filter_name, weights * scale)
             # The convolution now reads the affine's input directly.
-            conv._rename_input(add.output("Out")[0], source[0])
-            ops = list(self.block.ops)
-            self.block._remove_op(ops.index(add))
-            self.block._remove_op(ops.index(multiply))
+            conv._rename_input(add.output("Out")[0], source)
+            self._remove(multiply, add)
             return True
         return False
 
     def _into_scale(self) -> bool:
-        consumers = self._consumers()
-        for index, multiply in enumerate(self.block.ops):
-            if multiply.type != "elementwise_mul":
-                continue
-            source = [n for n in multiply.input("X") + multiply.input("Y") if self._scalar(n) is None]
-            affine = len(source) == 1 and self._affine_after(consumers, source[0])
-            if not affine or affine[0] is not multiply:
-                continue
-            _, add, scale, offset = affine
+        for index, multiply, add, source, scale, offset in self._standalone_affines(self._consumers()):
             self.block._insert_op(
                 index,
                 type="scale",
-                inputs={"X": source},
+                inputs={"X": [source]},
                 outputs={"Out": add.output("Out")},
                 attrs={"scale": scale, "bias": offset, "bias_after_scale": True},
             )
-            ops = list(self.block.ops)
-            self.block._remove_op(ops.index(add))
-            self.block._remove_op(ops.index(multiply))
+            self._remove(multiply, add)
             return True
         return False
 

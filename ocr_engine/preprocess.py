@@ -36,11 +36,11 @@ def detection_batch(image: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
     return normalized.transpose(2, 0, 1)[np.newaxis]
 
 
-def line_batch(crops: Sequence[np.ndarray], height: int, width: int) -> np.ndarray:
+def line_batch(crops: Sequence[np.ndarray], height: int, width: int, rows: int = 0) -> np.ndarray:
     """Resize text-line crops to ``height``, keep their aspect ratio up to ``width``, scale to [-1, 1] and
     right-pad with zeros into an N x 3 x height x width batch (the layout CTC recognisers and the
-    angle classifier were trained on)."""
-    batch = np.zeros((len(crops), 3, height, width), dtype=np.float32)
+    angle classifier were trained on). N is ``rows`` when larger than the number of crops: blank rows follow."""
+    batch = np.zeros((max(rows, len(crops)), 3, height, width), dtype=np.float32)
     for i, crop in enumerate(crops):
         crop_h, crop_w = crop.shape[:2]
         resized_w = min(width, int(math.ceil(height * crop_w / float(crop_h))))
