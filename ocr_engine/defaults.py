@@ -57,6 +57,11 @@ DEFAULTS: Dict[str, Any] = {
     "use_space_char": True,
     # --- the system pipeline
     "drop_score": 0.5,
+    # --- what one HTTP request may hold (ocr_engine.request); a request over a limit is refused, naming it
+    "max_images_per_request": 16,
+    "max_image_bytes": 20 * 1024 * 1024,  # each image file, before base64
+    # Checked from the image's header before it is decoded: a small file cannot unpack into gigabytes.
+    "max_image_pixels": 64_000_000,
 }
 
 

@@ -11,7 +11,8 @@ import numpy as np
 from paddlehub.module.module import serving
 
 from .defaults import merge_params
-from .images import InputError, check_arrays, decode_images, read_image_files
+from .images import InputError, check_arrays, read_image_files
+from .request import InputLimits, parse_request
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +23,12 @@ class OCRHubModule:
     def configure(
         self, params: Mapping[str, Any], use_gpu: bool, enable_mkldnn: bool, overrides: Mapping[str, Any]
     ) -> Dict[str, Any]:
-        """Merge the module's params.py with the ``init_args`` of config.json; unknown keys are refused."""
-        return merge_params(params, dict(overrides, use_gpu=use_gpu, enable_mkldnn=enable_mkldnn))
+        """Merge the module's params.py with the ``init_args`` of config.json (unknown keys are refused), and keep
+        what the request checks need: the input limits and the device."""
+        params = merge_params(params, dict(overrides, use_gpu=use_gpu, enable_mkldnn=enable_mkldnn))
+        self.limits = InputLimits.from_params(params)
+        self.use_gpu = bool(params["use_gpu"])
+        return params
 
     def run(self, images: List[np.ndarray]) -> list:
         """Answer for decoded BGR images, in the upstream shape of this module. Implemented by each module."""
@@ -35,29 +40,23 @@ class OCRHubModule:
             raise InputError("images and paths take lists: predict(images=[array]) or predict(paths=[path])")
         if len(images) and len(paths):
             raise InputError("give images or paths, not both")
-        arrays = check_arrays(images) if len(images) else read_image_files(paths)
+        arrays = check_arrays(images) if len(images) else read_image_files(paths, self.limits.max_image_pixels)
         if not arrays:
             raise InputError("no image given: pass images=[...] or paths=[...]")
         return self.run(arrays)
 
     @serving
-    def serving_method(self, images: Any = None, **kwargs: Any) -> list:
+    def serving_method(self, /, **arguments: Any) -> list:
         """HTTP entry point: ``{"images": [base64, ...]}`` in, the module's answer out.
 
-        Input problems raise InputError with a sentence for the client; anything else is logged in full on the
-        server and reported to the client without internals.
+        Input problems raise InputError with a sentence for the client. Anything else is logged in full on the
+        server and reported to the client without internals: PaddleHub sends an exception's text as ``msg``.
+        ``self`` is positional-only so that a JSON key named "self" is refused as unknown, like any other.
         """
-        # PaddleHub's GPU (zmq) worker adds use_gpu to every request; the device was fixed at start-up.
-        kwargs.pop("use_gpu", None)
-        if "paths" in kwargs:
-            raise InputError("paths is not accepted over HTTP: send the image bytes, base64-encoded, in images")
-        if kwargs:
-            raise InputError("unknown argument(s) %s: this endpoint takes only images" % ", ".join(sorted(kwargs)))
-        if images is None:
-            raise InputError('images is missing: send {"images": [base64, ...]}')
-        arrays = decode_images(images)
         try:
-            return self.run(arrays)
+            return self.run(parse_request(arguments, self.limits, self.use_gpu))
+        except InputError:
+            raise
         except Exception:
             log.exception("prediction failed")
             raise RuntimeError("the server failed to process the images; the cause is in the server log") from None

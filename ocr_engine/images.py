@@ -1,55 +1,125 @@
-"""Turning what a client sent into images the pipeline can read, or into an error a client can act on."""
+"""Image bytes in, a BGR uint8 array out: every format and pixel layout a client may send, or a plain error.
 
-import base64
-import binascii
+Pillow reads the header first, so the pixel limit is checked before anything is decoded, and then decodes the
+odd layouts OpenCV would get wrong or refuse: 16-bit greyscale, palettes, CMYK, transparency, EXIF rotation.
+"""
+
+import io
 import os
-import re
-from typing import Any, List, Sequence
+from typing import Any, List, Optional, Sequence
 
-import cv2
 import numpy as np
+from PIL import Image, ImageOps
 
-_DATA_URL = re.compile(r"^data:image/[A-Za-z0-9.+-]+;base64,")
+# Only these decoders are ever run on client bytes; Pillow's others (EPS runs Ghostscript, for one) are never tried.
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM")
+# The pixel limit is ours (max_image_pixels, named in the error); Pillow's own would refuse first with its own words.
+Image.MAX_IMAGE_PIXELS = None
+
+_MAGIC = [
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF8", "GIF"),
+    (b"BM", "BMP"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"%PDF", "a PDF document"),
+    (b"<svg", "an SVG drawing"),
+    (b"<?xml", "an XML document"),
+]
 
 
 class InputError(ValueError):
     """The client's input cannot be used. ``str()`` is one plain sentence that is safe to send back."""
 
 
-def decode_image(data: Any, label: str) -> np.ndarray:
-    """Decode one base64 image (a ``data:image/...;base64,`` prefix is accepted) into a BGR uint8 array.
+def decode_image_bytes(raw: bytes, label: str, max_pixels: Optional[int] = None) -> np.ndarray:
+    """Decode an encoded image into a BGR uint8 array (H x W x 3).
 
-    ``label`` names the image in errors, e.g. "image 2 of 3". Raises InputError saying what is wrong.
+    ``label`` names the image in errors ("image 2 of 3"). Raises InputError when the bytes are not an image of a
+    supported format, are truncated or corrupt, or (from the header alone) hold more than ``max_pixels`` pixels.
     """
-    if not isinstance(data, str):
-        raise InputError("%s: expected a base64 string, got %s" % (label, _json_type(data)))
-    text = _DATA_URL.sub("", data.strip(), count=1)
-    if not text:
+    if not raw:
         raise InputError("%s: is empty" % label)
+    kind = sniff_format(raw)
     try:
-        raw = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise InputError("%s: is not valid base64" % label) from None
-    return _decode_bytes(raw, label)
+        image = Image.open(io.BytesIO(raw), formats=FORMATS)
+    except Exception:
+        if kind and kind not in FORMATS:
+            raise InputError("%s: is %s, not an image; send one of %s" % (label, kind, ", ".join(FORMATS))) from None
+        found = ("%s header, unreadable" % kind) if kind else "no known image header"
+        raise InputError("%s: not a decodable image (%s, %s)" % (label, found, describe_size(len(raw)))) from None
+    width, height = image.size
+    if max_pixels and width * height > max_pixels:
+        raise InputError(
+            "%s: is %d x %d pixels (%s), over the limit of %s (max_image_pixels)"
+            % (label, width, height, _megapixels(width * height), _megapixels(max_pixels))
+        )
+    try:
+        return to_bgr(ImageOps.exif_transpose(image))
+    except Exception as err:
+        # Pillow's words for a cut-off file vary by format; any of them means the end of the data was reached.
+        words = str(err).lower()
+        cut = isinstance(err, EOFError) or any(w in words for w in ("truncated", "broken data stream", "eof"))
+        problem = "truncated after %s" % describe_size(len(raw)) if cut else "corrupt image data, %s" % describe_size(len(raw))
+        raise InputError("%s: not a decodable image (%s header, %s)" % (label, image.format or kind, problem)) from None
 
 
-def decode_images(images: Any) -> List[np.ndarray]:
-    """Decode a request's ``images``: a non-empty list of base64 strings. Raises InputError naming the bad item."""
-    if not isinstance(images, list):
-        raise InputError("images must be a list of base64 strings, got %s" % _json_type(images))
-    if not images:
-        raise InputError("images is empty: send at least one base64 image")
-    return [decode_image(item, "image %d of %d" % (i + 1, len(images))) for i, item in enumerate(images)]
+def to_bgr(image: Image.Image) -> np.ndarray:
+    """Turn a Pillow image of any mode into BGR uint8; transparency is composited (see ``composite_alpha``)."""
+    if image.mode in ("I", "I;16", "I;16L", "I;16B", "I;16N", "F"):
+        grey = np.asarray(image).astype(np.float64)
+        # 16-bit greyscale arrives as integers up to 65535: scale it into 8 bits rather than clip it to white.
+        top = grey.max() if grey.size else 0
+        grey = grey * (255.0 / 65535.0) if top > 255 else grey
+        return np.repeat(np.clip(grey, 0, 255).astype(np.uint8)[:, :, None], 3, axis=2)
+    if image.mode in ("RGBA", "LA", "La", "PA", "RGBa") or (image.mode == "P" and image.has_transparency_data):
+        return composite_alpha(np.asarray(image.convert("RGBA")))
+    rgb = np.asarray(image.convert("RGB"))
+    return np.ascontiguousarray(rgb[:, :, ::-1])
 
 
-def read_image_files(paths: Sequence[str]) -> List[np.ndarray]:
+def composite_alpha(rgba: np.ndarray) -> np.ndarray:
+    """RGBA uint8 in, BGR uint8 out: transparent pixels take the background that contrasts with what is visible.
+
+    Text drawn on a transparent canvas is often black (logos, scans) or white (overlays); the pixels hidden
+    under alpha 0 are arbitrary, commonly black. A white background keeps dark text readable and a black one
+    keeps light text readable, so the background is chosen against the mean brightness of the visible pixels.
+    """
+    alpha = rgba[:, :, 3:].astype(np.float32) / 255.0
+    rgb = rgba[:, :, :3].astype(np.float32)
+    if alpha.size == 0 or alpha.min() >= 1.0:
+        return np.ascontiguousarray(rgba[:, :, 2::-1])
+    brightness = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    visible = float(alpha.sum())
+    mean = float((brightness * alpha[:, :, 0]).sum() / visible) if visible > 0 else 0.0
+    background = 255.0 if mean < 128 else 0.0
+    out = rgb * alpha + background * (1.0 - alpha)
+    return np.ascontiguousarray(np.clip(out + 0.5, 0, 255).astype(np.uint8)[:, :, ::-1])
+
+
+def sniff_format(raw: bytes) -> Optional[str]:
+    """Name the format the first bytes announce, or None; WebP and HEIC/AVIF carry their name at offset 4 or 8."""
+    head = raw[:16].lstrip()
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return name
+    if raw[:4] == b"RIFF" and raw[8:12] == b"WEBP":
+        return "WEBP"
+    if raw[4:8] == b"ftyp":
+        brand = raw[8:12].decode("ascii", "replace").strip()
+        return "a HEIC/AVIF image (brand %s)" % brand
+    return None
+
+
+def read_image_files(paths: Sequence[str], max_pixels: Optional[int] = None) -> List[np.ndarray]:
     """Read image files for in-process ``predict(paths=...)`` calls; never reachable over HTTP."""
     images = []
     for path in paths:
         if not os.path.isfile(path):
             raise InputError("%s is not a file" % path)
         with open(path, "rb") as handle:
-            images.append(_decode_bytes(handle.read(), path))
+            images.append(decode_image_bytes(handle.read(), path, max_pixels))
     return images
 
 
@@ -61,7 +131,7 @@ def check_arrays(images: Sequence[Any]) -> List[np.ndarray]:
         if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim not in (2, 3):
             raise InputError("%s: expected a uint8 numpy array of H x W x 3 (BGR)" % label)
         if image.ndim == 2:
-            image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+            image = np.repeat(image[:, :, None], 3, axis=2)
         elif image.shape[2] != 3:
             raise InputError("%s: expected 3 colour channels (BGR), got %d" % (label, image.shape[2]))
         if min(image.shape[:2]) == 0:
@@ -70,18 +140,14 @@ def check_arrays(images: Sequence[Any]) -> List[np.ndarray]:
     return checked
 
 
-def _decode_bytes(raw: bytes, label: str) -> np.ndarray:
-    if not raw:
-        raise InputError("%s: is empty" % label)
-    try:
-        image = cv2.imdecode(np.frombuffer(raw, dtype=np.uint8), cv2.IMREAD_COLOR)
-    except cv2.error:
-        image = None
-    if image is None:
-        raise InputError("%s: is not a decodable image (%d bytes)" % (label, len(raw)))
-    return image
+def describe_size(count: int) -> str:
+    """A byte count in words: "512 bytes", "12 KB", "3.4 MB"."""
+    if count < 1024:
+        return "%d bytes" % count
+    if count < 1024 * 1024:
+        return "%d KB" % (count // 1024)
+    return "%.1f MB" % (count / (1024.0 * 1024.0))
 
 
-def _json_type(value: Any) -> str:
-    names = {str: "a string", list: "a list", dict: "an object", bool: "a boolean", int: "a number", float: "a number"}
-    return "null" if value is None else names.get(type(value), type(value).__name__)
+def _megapixels(count: int) -> str:
+    return "%.1f megapixels" % (count / 1e6) if count >= 100_000 else "%d pixels" % count

@@ -168,6 +168,21 @@ def multiprocess_server(hub_home, tmp_path_factory):
         srv.stop()
 
 
+def assert_ok(answer: dict) -> list:
+    """The results of a successful answer; fails showing the answer otherwise."""
+    assert answer["status"] == "000", answer
+    assert answer["msg"] == ""
+    return answer["results"]
+
+
+@pytest.fixture(scope="session")
+def english():
+    """Three rendered English lines: (BGR image, where each line was drawn)."""
+    from rendering import ENGLISH_LINES, latin_font, render_lines
+
+    return render_lines(ENGLISH_LINES, latin_font())
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> str:
     return os.path.join(REPO, "tests", "data")

@@ -57,4 +57,4 @@ def test_client_flag_form_on_one_file_and_a_failure(server, tmp_path):
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
     result = run_client(server.url + "/predict/ocr_system", str(tmp_path / "broken.png"))
     assert result.returncode == 1
-    assert "FAILED" in result.stdout and "image 1 of 1: is not a decodable image" in result.stdout
+    assert "FAILED" in result.stdout and "image 1 of 1: not a decodable image (PNG header, unreadable, 18 bytes)" in result.stdout

@@ -11,12 +11,7 @@ import pytest
 
 from conftest import REPO, Server, encode, free_port, run_until_exit, write_config
 from ocr_engine.models import resolve_model_dir
-from rendering import ENGLISH_LINES, latin_font, render_lines, squash
-
-
-@pytest.fixture(scope="module")
-def english():
-    return render_lines(ENGLISH_LINES, latin_font())
+from rendering import squash
 
 
 def read_lines(server, module, image):
@@ -111,3 +106,23 @@ def test_shipped_configs_are_complete():
             config = json.load(handle)
         assert set(config["modules_info"]) == {"ocr_det", "ocr_cls", "ocr_rec", "ocr_system"}, name
         assert config["port"] == 8866
+
+
+def test_a_model_failing_on_a_request_is_an_error_not_an_empty_answer(hub_home, exported_models, english, tmp_path):
+    det, _ = exported_models
+    port = free_port()
+    # preload false defers loading to the first request, where this model fails as at start-up in the test above.
+    config = write_config(str(tmp_path / "config.json"), "cpu_mkldnn.json", port,
+                          {"ocr_det": {"det_model_dir": det, "preload": False}})
+    server = Server(["-c", config], hub_home, port, str(tmp_path / "server.log"))
+    try:
+        server.wait_ready()
+        image, placed = english
+        for _ in range(2):
+            answer = server.predict("ocr_det", [encode(image)])
+            assert answer == {"status": "101", "msg": "the server failed to process the images; the cause is in the "
+                                                      "server log", "results": ""}
+            assert read_lines(server, "ocr_system", image) == [squash(p.text) for p in placed]
+        assert "prediction failed" in server.log() and "inference.json" in server.log()
+    finally:
+        server.stop()

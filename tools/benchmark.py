@@ -13,12 +13,8 @@ import argparse
 import base64
 import collections
 import concurrent.futures
-import glob
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,8 +25,9 @@ from typing import Callable, Dict, List, Sequence
 import cv2
 import numpy as np
 
+from local_server import LocalServer, install_modules
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.dirname(sys.executable)
 REFERENCE_DIR = os.path.join(REPO, "tools", "reference")
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
 
@@ -99,22 +96,6 @@ def agreement(reference: Dict[str, List[str]], ours: Dict[str, List[str]]) -> fl
     return same / total if total else 1.0
 
 
-def process_tree_rss(pid: int) -> float:
-    """Resident bytes of ``pid`` and every process in its session (gunicorn workers included)."""
-    total = 0
-    for status in glob.glob("/proc/[0-9]*/stat"):
-        try:
-            with open(status) as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-            if int(fields[3]) != pid and int(status.split("/")[2]) != pid:  # fields[3] is the session id
-                continue
-            with open(status.replace("/stat", "/statm")) as handle:
-                total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, ValueError, IndexError):
-            continue
-    return float(total)
-
-
 def own_rss() -> float:
     with open("/proc/self/statm") as handle:
         return float(int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE"))
@@ -159,34 +140,13 @@ def run_inprocess(images: Dict[str, bytes], rounds: int, mkldnn: bool, reference
 # --------------------------------------------------------------------------- over HTTP
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(module: str, init_args: dict, workers: int, hub_home: str, workdir: str) -> subprocess.Popen:
+def start_server(module: str, init_args: dict, workers: int, hub_home: str, workdir: str) -> LocalServer:
     """`hub serving start` one module: one process when ``workers`` is 0, else that many gunicorn workers."""
-    port = free_port()
-    config = os.path.join(workdir, module + ".json")
-    with open(config, "w") as handle:
-        json.dump({"modules_info": {module: {"init_args": dict(init_args, version="1.0.0"), "predict_args": {}}},
-                   "port": port, "use_multiprocess": workers > 0, "workers": max(1, workers)}, handle)
-    env = dict(os.environ, HUB_HOME=hub_home, PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
-    log = open(os.path.join(workdir, module + ".log"), "wb")
-    process = subprocess.Popen([os.path.join(BIN, "hub"), "serving", "start", "-c", config], cwd=workdir, env=env,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    process.url = "http://127.0.0.1:%d/predict/%s" % (port, module)
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("%s did not start; see %s" % (module, log.name))
-        try:
-            urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=2)
-            return process
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit("%s not up after 300 s" % module)
+    config = {"modules_info": {module: {"init_args": dict(init_args, version="1.0.0"), "predict_args": {}}},
+              "use_multiprocess": workers > 0, "workers": max(1, workers)}
+    server = LocalServer(module, config, hub_home, workdir)
+    server.url += "/predict/" + module
+    return server
 
 
 def post(url: str, data: bytes) -> List[str]:
@@ -199,13 +159,13 @@ def post(url: str, data: bytes) -> List[str]:
     return [line["text"] for line in answer["results"][0]]
 
 
-def http_round(server: subprocess.Popen, tally: Tally, images: Dict[str, bytes], concurrency: int) -> None:
+def http_round(server: LocalServer, tally: Tally, images: Dict[str, bytes], concurrency: int) -> None:
     """Each of ``concurrency`` clients sends every image once; RSS is sampled while they run."""
     peak, done = [0.0], threading.Event()
 
     def sample():
         while not done.is_set():
-            peak[0] = max(peak[0], process_tree_rss(server.pid))
+            peak[0] = max(peak[0], server.rss())
             done.wait(0.2)
 
     def client(_):
@@ -223,16 +183,14 @@ def http_round(server: subprocess.Popen, tally: Tally, images: Dict[str, bytes],
     done.set()
     sampler.join()
     tally.peak_rss = max(tally.peak_rss, peak[0])
-    tally.rss_by_round.append(process_tree_rss(server.pid))
+    tally.rss_by_round.append(server.rss())
 
 
 def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bool, args) -> List[Tally]:
     workdir = tempfile.mkdtemp(prefix="ocr_benchmark_")
     hub_home = os.path.join(workdir, "hub_home")
-    env = dict(os.environ, HUB_HOME=hub_home)
-    folders = [os.path.join(REPO, "hubserving", "ocr_system") + os.sep,
-               os.path.join(REFERENCE_DIR, "ocr_system_reference") + os.sep]
-    subprocess.run([os.path.join(BIN, "hub"), "install"] + folders, env=env, check=True, capture_output=True)
+    install_modules([os.path.join(REPO, "hubserving", "ocr_system"),
+                     os.path.join(REFERENCE_DIR, "ocr_system_reference")], hub_home)
     ours_threads = args.threads or max(1, (os.cpu_count() or 1) // max(1, args.workers))
     # Gunicorn workers load their own models after the fork; the master process should hold none.
     ours_args = {"enable_mkldnn": mkldnn, "cpu_threads": ours_threads, "preload": args.workers == 0}
@@ -256,7 +214,7 @@ def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bo
                 http_round(server, tallies[name], images, concurrency)
     finally:
         for server in servers.values():
-            os.killpg(server.pid, signal.SIGTERM)
+            server.stop()
     return list(tallies.values())
 
 

@@ -1,0 +1,124 @@
+"""What a client sent over HTTP, checked: arguments by name and type, then every image against the limits.
+
+Each check raises InputError with one sentence that names the argument or the image ("image 2 of 3") and what is
+wrong with it, so the client can fix the request; the first problem found fails the whole request, because an
+answer that silently left an image out would look like an image without text.
+"""
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from typing import Any, List, Mapping
+
+import numpy as np
+
+from .images import InputError, decode_image_bytes, describe_size
+
+_DATA_URL = re.compile(r"^data:image/[A-Za-z0-9.+-]+;base64,")
+_URL = re.compile(r"^(https?|ftp|file|s3|gs)://", re.IGNORECASE)
+_WHITESPACE = re.compile(r"\s+")
+_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=_-]")
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """How much one request may hold; each limit is an option of the same name in config.json's init_args."""
+
+    max_images_per_request: int
+    max_image_bytes: int
+    max_image_pixels: int
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> "InputLimits":
+        """Read the three limits from a params dict; each must be a positive integer."""
+        values = {}
+        for name in ("max_images_per_request", "max_image_bytes", "max_image_pixels"):
+            value = params[name]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError("%s must be a positive integer, got %r" % (name, value))
+            values[name] = value
+        return cls(**values)
+
+
+def parse_request(arguments: Mapping[str, Any], limits: InputLimits, use_gpu: bool) -> List[np.ndarray]:
+    """Check a request's JSON arguments and decode its images into BGR uint8 arrays, in the order sent.
+
+    Known arguments: ``images`` (required) and ``use_gpu`` (which PaddleHub's GPU worker adds; it must match the
+    device the module was started on). ``paths`` and anything else are refused by name.
+    """
+    if "paths" in arguments:
+        raise InputError("paths is not accepted over HTTP: send the image bytes, base64-encoded, in images")
+    unknown = sorted(set(arguments) - {"images", "use_gpu"})
+    if unknown:
+        raise InputError("unknown argument(s) %s: this endpoint takes only images" % ", ".join(unknown))
+    if "use_gpu" in arguments:
+        check_device(arguments["use_gpu"], use_gpu)
+    if arguments.get("images") is None:
+        raise InputError('images is missing: send {"images": [base64, ...]}')
+    return decode_images(arguments["images"], limits)
+
+
+def check_device(requested: Any, use_gpu: bool) -> None:
+    """Refuse a ``use_gpu`` that is not a boolean or asks for the device this module does not run on."""
+    if not isinstance(requested, bool):
+        raise InputError("use_gpu must be true or false, got %s" % json_type(requested))
+    if requested != use_gpu:
+        raise InputError(
+            "use_gpu is %s but this module runs on %s; the device is chosen in config.json's init_args"
+            % ("true" if requested else "false", "GPU" if use_gpu else "CPU")
+        )
+
+
+def decode_images(images: Any, limits: InputLimits) -> List[np.ndarray]:
+    """Decode ``images``, a non-empty list of base64 strings, within ``limits``. Raises InputError naming the item."""
+    if not isinstance(images, list):
+        raise InputError("images must be a list of base64 strings, got %s" % json_type(images))
+    if not images:
+        raise InputError("images is empty: send at least one base64 image")
+    if len(images) > limits.max_images_per_request:
+        raise InputError(
+            "images holds %d images, over the limit of %d per request (max_images_per_request)"
+            % (len(images), limits.max_images_per_request)
+        )
+    decoded = []
+    for i, item in enumerate(images):
+        label = "image %d of %d" % (i + 1, len(images))
+        decoded.append(decode_image_bytes(decode_base64(item, label, limits.max_image_bytes), label, limits.max_image_pixels))
+    return decoded
+
+
+def decode_base64(item: Any, label: str, max_bytes: int) -> bytes:
+    """One ``images`` item (base64, standard or URL-safe, line breaks and a ``data:image/...;base64,`` prefix
+    allowed) to the image file's bytes. The size limit is checked from the length, before decoding."""
+    if not isinstance(item, str):
+        raise InputError("%s: expected a base64 string, got %s" % (label, json_type(item)))
+    if _URL.match(item.strip()):
+        raise InputError("%s: is a URL; the server never fetches URLs, send the image bytes base64-encoded" % label)
+    text = _WHITESPACE.sub("", _DATA_URL.sub("", item.strip(), count=1))
+    if not text:
+        raise InputError("%s: is empty" % label)
+    size = len(text) * 3 // 4
+    if size > max_bytes:
+        raise InputError(
+            "%s: is %s, over the limit of %s per image (max_image_bytes)" % (label, describe_size(size), describe_size(max_bytes))
+        )
+    bad = _NOT_BASE64.search(text)
+    if bad:
+        raise InputError("%s: is not valid base64 (%r at character %d)" % (label, bad.group(), bad.start() + 1))
+    text = text.rstrip("=")
+    if "=" in text:
+        raise InputError("%s: is not valid base64 ('=' at character %d)" % (label, text.index("=") + 1))
+    if len(text) % 4 == 1:
+        raise InputError("%s: is not valid base64 (its length, %d characters, cannot be base64)" % (label, len(text)))
+    try:
+        # Either alphabet, with or without padding: clients differ, and the bytes are the same.
+        return base64.urlsafe_b64decode(text.replace("+", "-").replace("/", "_") + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        raise InputError("%s: is not valid base64" % label) from None
+
+
+def json_type(value: Any) -> str:
+    """How a JSON value is called in an error message: "a number", "an object", "null"..."""
+    names = {str: "a string", list: "a list", dict: "an object", bool: "a boolean", int: "a number", float: "a number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)

@@ -1,0 +1,131 @@
+"""What clients send, good, odd and bad, through `hub serving start`: odd images read right, bad requests get one
+plain sentence naming the image or argument, and the server keeps serving."""
+
+import base64
+import json
+import re
+
+import cv2
+import numpy as np
+import pytest
+import requests
+
+from conftest import Server, assert_ok, encode, free_port, write_config
+from inputs import ODD_LAYOUTS, b64, bad_requests, png, png_bomb
+from rendering import latin_font, render_lines, squash
+
+# What an error message must never show a client: stack traces, exception class names, server paths, libraries.
+INTERNALS = re.compile(r"Traceback|File \"|line \d+|\w+Error\b|Exception|/\w+/|site-packages|\bPIL\b|cv2|paddle", re.I)
+
+
+def read_texts(answer: dict) -> list:
+    return [[squash(line["text"]) for line in lines] for lines in assert_ok(answer)]
+
+
+def assert_refused(answer: dict, expected: str) -> None:
+    assert answer["status"] == "101" and answer["results"] == "", answer
+    assert answer["msg"] == expected, answer
+    assert not INTERNALS.search(answer["msg"]), answer
+
+
+@pytest.mark.parametrize("layout", sorted(ODD_LAYOUTS))
+def test_odd_but_valid_images_read_like_the_original(server, english, layout):
+    image, placed = english
+    answer = server.predict("ocr_system", [b64(ODD_LAYOUTS[layout](image))])
+    assert read_texts(answer) == [[squash(p.text) for p in placed]]
+
+
+def test_data_url_line_breaks_and_url_safe_base64_are_accepted(server, english):
+    image, placed = english
+    raw = png(image)
+    forms = [
+        "data:image/png;base64," + b64(raw),
+        base64.encodebytes(raw).decode("ascii"),  # 76-character lines, as `base64` and MIME write it
+        base64.urlsafe_b64encode(raw).decode("ascii").rstrip("="),
+    ]
+    assert read_texts(server.predict("ocr_system", forms)) == [[squash(p.text) for p in placed]] * 3
+
+
+def test_tiny_very_wide_and_very_tall_images_are_answered(server, english):
+    image, placed = english
+    tall = np.vstack([image] * 8)  # 8 x 3 lines, 2368 px high
+    wide = np.full((40, 12000, 3), 255, np.uint8)
+    answer = server.predict("ocr_system", [b64(png(np.zeros((1, 1, 3), np.uint8))), b64(png(tall)), b64(png(wide))])
+    one_pixel, tall_lines, wide_lines = read_texts(answer)
+    assert one_pixel == [] and wide_lines == []
+    assert tall_lines == [squash(p.text) for p in placed] * 8
+    assert assert_ok(server.predict("ocr_det", [b64(png(np.zeros((1, 1, 3), np.uint8)))])) == [[]]
+
+
+def test_bad_requests_get_one_plain_sentence_and_the_server_keeps_serving(server, english):
+    image, placed = english
+    for module, body, expected in bad_requests(image):
+        answer = requests.post("%s/predict/%s" % (server.url, module), json=body, timeout=60)
+        assert answer.status_code == 200, (body, answer.text[:300])
+        assert_refused(answer.json(), expected)
+    assert read_texts(server.predict("ocr_system", [encode(image)])) == [[squash(p.text) for p in placed]]
+
+
+def test_server_files_are_never_read_and_urls_never_fetched(server, tmp_path):
+    secret = tmp_path / "secret.png"
+    cv2.imwrite(str(secret), render_lines(["TOP SECRET"], latin_font())[0])
+    answer = server.predict("ocr_system", [encode(np.full((8, 8, 3), 255, np.uint8))], paths=[str(secret)])
+    assert_refused(answer, "paths is not accepted over HTTP: send the image bytes, base64-encoded, in images")
+    answer = server.predict("ocr_system", ["file://" + str(secret)])
+    assert_refused(answer, "image 1 of 1: is a URL; the server never fetches URLs, send the image bytes base64-encoded")
+    # Base64 of the path itself is just bytes that are not an image.
+    answer = server.predict("ocr_system", [b64(str(secret).encode())])
+    assert answer["status"] == "101" and "SECRET" not in json.dumps(answer) and str(tmp_path) not in answer["msg"]
+
+
+def test_what_paddlehub_answers_before_the_module(server, english):
+    """Documented in the README: these never reach a module, PaddleHub (Flask) answers them itself."""
+    url = server.url + "/predict/ocr_system"
+    assert requests.post(url, data="not json", headers={"Content-Type": "application/json"}).status_code == 400
+    assert requests.post(url, data="[1, 2]", headers={"Content-Type": "application/json"}).status_code == 500
+    assert requests.post(url, data={"images": "x"}).status_code == 415
+    assert requests.post(server.url + "/predict/ocr_nothing", json={"images": []}).json()["status"] == "111"
+    image, placed = english
+    assert read_texts(server.predict("ocr_system", [encode(image)])) == [[squash(p.text) for p in placed]]
+
+
+@pytest.fixture(scope="module")
+def limited_server(hub_home, tmp_path_factory):
+    """ocr_det alone, with every input limit set low in config.json's init_args."""
+    workdir = tmp_path_factory.mktemp("limits")
+    port = free_port()
+    limits = {"max_images_per_request": 2, "max_image_bytes": 4096, "max_image_pixels": 250_000}
+    config = write_config(str(workdir / "config.json"), "cpu_mkldnn.json", port, {"ocr_det": limits})
+    with open(config) as handle:
+        settings = json.load(handle)
+    settings["modules_info"] = {"ocr_det": settings["modules_info"]["ocr_det"]}
+    with open(config, "w") as handle:
+        json.dump(settings, handle)
+    srv = Server(["-c", config], hub_home, port, str(workdir / "server.log"))
+    try:
+        yield srv.wait_ready()
+    finally:
+        srv.stop()
+
+
+def test_limits_are_config_options_and_named_when_hit(limited_server):
+    small = b64(png(np.full((100, 100, 3), 255, np.uint8)))
+    noisy = b64(png(np.random.default_rng(0).integers(0, 255, (100, 100, 3), dtype=np.uint8)))
+    large = b64(png(np.full((600, 500, 3), 255, np.uint8)))
+    assert_refused(limited_server.predict("ocr_det", [small] * 3),
+                   "images holds 3 images, over the limit of 2 per request (max_images_per_request)")
+    answer = limited_server.predict("ocr_det", [small, noisy])
+    assert answer["status"] == "101", answer
+    assert re.fullmatch(r"image 2 of 2: is \d\d KB, over the limit of 4 KB per image \(max_image_bytes\)", answer["msg"])
+    assert_refused(limited_server.predict("ocr_det", [large]),
+                   "image 1 of 1: is 500 x 600 pixels (0.3 megapixels), over the limit of 0.2 megapixels "
+                   "(max_image_pixels)")
+    assert assert_ok(limited_server.predict("ocr_det", [small, small])) == [[], []]
+
+
+def test_a_failed_request_leaves_the_module_ready(server, english):
+    image, placed = english
+    expected = [[squash(p.text) for p in placed]]
+    for body in ([b64(png_bomb())], ["bm90IGFuIGltYWdl"], [encode(image)[:5000]]):
+        assert server.predict("ocr_system", body)["status"] == "101"
+        assert read_texts(server.predict("ocr_system", [encode(image)])) == expected

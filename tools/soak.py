@@ -1,0 +1,177 @@
+"""A bounded soak: several clients send a mix of good, odd and bad requests to a local server for a while.
+
+    .venv/bin/python tools/soak.py [--minutes 10] [--clients 4] [--config configs/cpu_multiprocess.json]
+        [--images DIR]
+
+The four modules are `hub install`ed into a temporary HUB_HOME and served with `hub serving start -c CONFIG`.
+Every request is first sent once, alone, and its answer checked: photos and rendered text must be read (rendered
+text exactly as drawn, in every odd file layout of tests/inputs.py), bad requests must be refused. During the
+soak each answer must then equal that first one: anything else is a wrong answer. The report gives requests
+served by kind, errors by kind, wrong answers, and the server's RSS (all its processes) at start and end."""
+
+import argparse
+import base64
+import collections
+import concurrent.futures
+import json
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Dict, List, NamedTuple, Optional
+
+
+from local_server import LocalServer, install_modules
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "tests"))
+from inputs import ODD_LAYOUTS, bad_requests, png  # noqa: E402  (test inputs live with the tests)
+from rendering import ENGLISH_LINES, latin_font, render_lines, squash  # noqa: E402
+
+MODULES = ["ocr_det", "ocr_cls", "ocr_rec", "ocr_system"]
+
+
+class Case(NamedTuple):
+    kind: str  # good | odd | bad
+    name: str
+    module: str
+    body: dict
+    expected_lines: Optional[List[str]] = None  # for rendered text: the lines as drawn
+
+
+def build_cases(image_dir: str) -> List[Case]:
+    """Photos as sent (good), rendered lines in every odd layout (odd), and requests that must be refused (bad)."""
+    cases = []
+    for name in sorted(os.listdir(image_dir)):
+        if name.lower().endswith((".jpg", ".jpeg", ".png", ".bmp")):
+            with open(os.path.join(image_dir, name), "rb") as handle:
+                data = base64.b64encode(handle.read()).decode("ascii")
+            cases.append(Case("good", name, "ocr_system", {"images": [data]}))
+            cases.append(Case("good", name + " (det)", "ocr_det", {"images": [data]}))
+    image, placed = render_lines(ENGLISH_LINES, latin_font())
+    lines = [squash(p.text) for p in placed]
+    cases.append(Case("good", "rendered PNG", "ocr_system", {"images": [base64.b64encode(png(image)).decode()]}, lines))
+    for layout, encode in ODD_LAYOUTS.items():
+        data = base64.b64encode(encode(image)).decode("ascii")
+        cases.append(Case("odd", layout, "ocr_system", {"images": [data]}, lines))
+    for i, (module, body, _) in enumerate(bad_requests(image)):
+        cases.append(Case("bad", "bad request %d" % (i + 1), module, body))
+    return cases
+
+
+def post(url: str, case: Case) -> dict:
+    data = json.dumps(case.body).encode()
+    request = urllib.request.Request("%s/predict/%s" % (url, case.module), data=data,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=300) as response:
+        return json.loads(response.read())
+
+
+def first_answer_problem(case: Case, answer: dict) -> Optional[str]:
+    """Why the answer to a request sent alone is wrong, or None."""
+    if case.kind == "bad":
+        return None if answer["status"] == "101" else "a bad request was not refused"
+    if answer["status"] != "000":
+        return "refused: %s" % answer["msg"]
+    if case.expected_lines is not None:
+        read = [squash(line["text"]) for line in answer["results"][0]]
+        if read != case.expected_lines:
+            return "read %s, drew %s" % (read, case.expected_lines)
+    return None
+
+
+class Tally:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.served = collections.Counter()
+        self.errors = collections.Counter()
+        self.wrong = collections.Counter()
+
+    def add(self, table: collections.Counter, key: str) -> None:
+        with self.lock:
+            table[key] += 1
+
+
+def client(url: str, cases: List[Case], expected: Dict[str, dict], deadline: float, seed: int, tally: Tally) -> None:
+    rng = random.Random(seed)
+    while time.time() < deadline:
+        case = rng.choice(cases)
+        try:
+            answer = post(url, case)
+        except urllib.error.HTTPError as err:
+            tally.add(tally.errors, "HTTP %d" % err.code)
+            continue
+        except (OSError, ValueError) as err:
+            tally.add(tally.errors, type(err).__name__)
+            continue
+        tally.add(tally.served, case.kind)
+        if answer != expected[case.name]:
+            tally.add(tally.wrong, "%s: %s" % (case.kind, case.name))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--config", default=os.path.join(REPO, "configs", "cpu_multiprocess.json"))
+    parser.add_argument("--images", default=None, help="photos to send (default ../shared/ocr-images or tests/data)")
+    args = parser.parse_args()
+    shared = os.path.join(os.path.dirname(REPO), "shared", "ocr-images")
+    image_dir = args.images or (shared if os.path.isdir(shared) else os.path.join(REPO, "tests", "data"))
+    cases = build_cases(image_dir)
+    with open(args.config) as handle:
+        config = json.load(handle)
+
+    workdir = tempfile.mkdtemp(prefix="ocr_soak_")
+    hub_home = os.path.join(workdir, "hub_home")
+    install_modules([os.path.join(REPO, "hubserving", name) for name in MODULES], hub_home)
+    server = LocalServer("soak", config, hub_home, workdir)
+    try:
+        expected, problems = {}, []
+        for case in cases:
+            expected[case.name] = post(server.url, case)
+            problem = first_answer_problem(case, expected[case.name])
+            if problem:
+                problems.append("%s (%s): %s" % (case.name, case.kind, problem))
+        rss_start = server.rss()
+        tally, samples = Tally(), [(0.0, rss_start)]
+        start = time.time()
+        deadline = start + args.minutes * 60
+        with concurrent.futures.ThreadPoolExecutor(args.clients) as pool:
+            runs = [pool.submit(client, server.url, cases, expected, deadline, seed, tally) for seed in range(args.clients)]
+            while not all(run.done() for run in runs):
+                time.sleep(min(30.0, max(1.0, args.minutes * 60 / 20)))
+                samples.append((time.time() - start, server.rss()))
+            for run in runs:
+                run.result()
+        elapsed = time.time() - start
+        rss_end = server.rss()
+        alive = server.process.poll() is None
+    finally:
+        server.stop()
+
+    mb = 1024.0 * 1024.0
+    print("soak: %s, %d clients, %.1f min, config %s, %d distinct requests (%s)"
+          % (image_dir, args.clients, elapsed / 60, os.path.basename(args.config), len(cases),
+             ", ".join("%d %s" % (n, k) for k, n in sorted(collections.Counter(c.kind for c in cases).items()))))
+    print("first answers wrong: %d" % len(problems))
+    for problem in problems:
+        print("  " + problem)
+    served = sum(tally.served.values())
+    print("requests served: %d (%s), %.2f/s" % (served, ", ".join("%s %d" % kv for kv in sorted(tally.served.items())),
+                                                 served / elapsed))
+    print("errors: %d %s" % (sum(tally.errors.values()), dict(tally.errors) or ""))
+    print("wrong answers: %d %s" % (sum(tally.wrong.values()), dict(tally.wrong) or ""))
+    print("server RSS: %.0f MB at start, %.0f MB at end, %.0f MB peak sampled; server %s"
+          % (rss_start / mb, rss_end / mb, max(r for _, r in samples) / mb, "still up" if alive else "DIED"))
+    print("RSS over time (min: MB): " + ", ".join("%.1f: %.0f" % (t / 60, r / mb) for t, r in samples))
+    failed = problems or tally.errors or tally.wrong or not alive
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
