@@ -50,6 +50,8 @@ def decode_image_bytes(raw: bytes, label: str, max_pixels: Optional[int] = None)
         found = ("%s header, unreadable" % kind) if kind else "no known image header"
         raise InputError("%s: not a decodable image (%s, %s)" % (label, found, describe_size(len(raw)))) from None
     width, height = image.size
+    if width < 1 or height < 1:
+        raise InputError("%s: has no pixels (%d x %d)" % (label, width, height))
     if max_pixels and width * height > max_pixels:
         raise InputError(
             "%s: is %d x %d pixels (%s), over the limit of %s (max_image_pixels)"
