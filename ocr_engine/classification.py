@@ -18,6 +18,7 @@ class TextClassifier:
         _, self.height, self.width = parse_shape(params["cls_image_shape"])
         self.batch_size = max(1, int(params["cls_batch_num"]))
         self.threshold = float(params["cls_thresh"])
+        self.long_line_windows = bool(params["cls_long_line_windows"])
         shape = (3, self.height, self.width)
         self.model = StageModel(
             "cls", params, InputShapes(min=(1,) + shape, opt=(self.batch_size,) + shape, max=(self.batch_size,) + shape)
@@ -26,18 +27,37 @@ class TextClassifier:
 
     def __call__(self, crops: Sequence[np.ndarray]) -> List[Tuple[str, float]]:
         """Classify each crop; the answer lists crops in the order given."""
-        results: List[Tuple[str, float]] = []
-        for start in range(0, len(crops), self.batch_size):
-            # Every crop is padded to the same width, so batches need no sorting; a short last batch is filled with
-            # blank rows so that every batch has one shape, which oneDNN compiled once. Rows do not interact.
-            batch = crops[start : start + self.batch_size]
-            probs = self.model.run(line_batch(batch, self.height, self.width, rows=self.batch_size))[: len(batch)]
-            results.extend((str(label), float(score)) for label, score in self.postprocess(probs))
-        return results
+        pieces, owners = [], []
+        for i, crop in enumerate(crops):
+            parts = self.windows(crop) if self.long_line_windows else [crop]
+            pieces.extend(parts)
+            owners.extend([i] * len(parts))
+        probs = np.concatenate([self._run(pieces[start : start + self.batch_size])
+                                for start in range(0, len(pieces), self.batch_size)]) if pieces else np.zeros((0, 2))
+        # A line's angle is read from the mean of its windows' probabilities.
+        summed = np.zeros((len(crops), probs.shape[1]), dtype=np.float64)
+        np.add.at(summed, owners, probs)
+        counts = np.bincount(owners, minlength=len(crops))[:, None] if owners else np.ones((0, 1))
+        mean = (summed / np.maximum(counts, 1)).astype(np.float32)
+        return [(str(label), float(score)) for label, score in self.postprocess(mean)] if len(crops) else []
 
-    def rectify(self, crops: Sequence[np.ndarray]) -> List[np.ndarray]:
-        """Return the crops with those confidently classified as upside down rotated by 180 degrees."""
-        return [
-            cv2.rotate(crop, cv2.ROTATE_180) if "180" in label and score > self.threshold else crop
-            for crop, (label, score) in zip(crops, self(crops))
-        ]
+    def windows(self, crop: np.ndarray) -> List[np.ndarray]:
+        """A line much longer than the classifier's input is squeezed into it past recognition; classify up to three
+        windows of the input's shape along it instead (one crop for lines that fit)."""
+        height, width = crop.shape[:2]
+        window = max(1, int(round(height * self.width / float(self.height))))
+        if width <= 2 * window:
+            return [crop]
+        starts = np.linspace(0, width - window, 3).astype(int)
+        return [crop[:, start : start + window] for start in starts]
+
+    def _run(self, batch: Sequence[np.ndarray]) -> np.ndarray:
+        # Every crop is padded to the same width, so batches need no sorting; a short last batch is filled with
+        # blank rows so that every batch has one shape, which oneDNN compiled once. Rows do not interact.
+        return self.model.run(line_batch(batch, self.height, self.width, rows=self.batch_size))[: len(batch)]
+
+    def rectify(self, crops: Sequence[np.ndarray]) -> Tuple[List[np.ndarray], List[bool]]:
+        """Return the crops with those confidently classified as upside down rotated by 180 degrees, and which
+        ones were turned."""
+        turned = [("180" in label and score > self.threshold) for label, score in self(crops)]
+        return [cv2.rotate(crop, cv2.ROTATE_180) if turn else crop for crop, turn in zip(crops, turned)], turned

@@ -41,12 +41,20 @@ DEFAULTS: Dict[str, Any] = {
     "use_dilation": False,
     "det_db_score_mode": "fast",  # fast | slow
     "det_max_candidates": 1000,
+    # Images this many times longer than high (or high than long) are thin: banners, one-line crops. They are
+    # detected at a scale set by their pixel count, so their text is not shrunk out of sight; images at most 64 px
+    # high (or wide) get a margin first, since DB misses text cut tight at the border (ocr_engine/detection.py).
+    "thin_image_detection": True,
+    "thin_image_ratio": 4.0,
     # --- angle classification (0 / 180 degrees)
     "use_angle_cls": True,
     "cls_image_shape": "3, 48, 192",
     "cls_batch_num": 6,
     "cls_thresh": 0.9,
     "label_list": ["0", "180"],
+    # Lines more than twice as long as the classifier's input (at its height) are classified on three windows
+    # along them instead of squeezed whole into it, which flips long lines upside down at random.
+    "cls_long_line_windows": True,
     # --- recognition (CTC)
     "rec_image_shape": "3, 48, 320",
     "rec_batch_num": 6,
@@ -57,6 +65,12 @@ DEFAULTS: Dict[str, Any] = {
     "use_space_char": True,
     # --- the system pipeline
     "drop_score": 0.5,
+    # Images at least this many times taller than wide are also read turned a quarter (see OCRSystem.__call__).
+    "vertical_image_rotation": True,
+    "vertical_image_ratio": 2.0,
+    # When the angle classifier turns most of an image's lines, the page is upside down: answer its lines in the
+    # page's reading order rather than the image's.
+    "turned_page_order": True,
     # --- what one HTTP request may hold (ocr_engine.request); a request over a limit is refused, naming it
     "max_images_per_request": 16,
     "max_image_bytes": 20 * 1024 * 1024,  # each image file, before base64

@@ -1,7 +1,9 @@
 """Stage 1, localise: find text regions with the DB detector."""
 
-from typing import Any, List, Mapping
+import math
+from typing import Any, List, Mapping, Tuple
 
+import cv2
 import numpy as np
 from paddleocr.ppocr.postprocess.db_postprocess import DBPostProcess
 
@@ -11,6 +13,8 @@ from .preprocess import detection_batch, detection_size
 
 # Regions this thin hold no readable text.
 _MIN_SIDE_PIXELS = 3
+# Images no higher (or wider) than this hold one line of text, likely cut tight: they get a margin.
+_ONE_LINE_SIDE = 64
 # Images smaller than this are padded (not stretched) before detection, as PaddleOCR does.
 _MIN_DET_SIDE = 32
 
@@ -21,6 +25,7 @@ class TextDetector:
     def __init__(self, params: Mapping[str, Any]):
         self.limit_side_len = int(params["det_limit_side_len"])
         self.limit_type = params["det_limit_type"]
+        self.thin_ratio = float(params["thin_image_ratio"]) if params["thin_image_detection"] else None
         # The largest input the resize can produce, when the limit bounds it; it is also the warm-up input.
         side = max(detection_size(self.limit_side_len, self.limit_side_len, self.limit_side_len, "max"))
         largest = (1, 3, side, side) if self.limit_type in ("max", "resize_long") else (1, 3, 736, 736)
@@ -42,20 +47,54 @@ class TextDetector:
     def __call__(self, image: np.ndarray) -> List[np.ndarray]:
         """Return the text regions of ``image`` in its own pixel coordinates, in no particular order."""
         height, width = image.shape[:2]
-        padded = _pad_small(image)
-        size = detection_size(padded.shape[0], padded.shape[1], self.limit_side_len, self.limit_type)
+        thin = self.thin_ratio is not None and max(height, width) >= self.thin_ratio * min(height, width)
+        one_line = self.thin_ratio is not None and min(height, width) <= _ONE_LINE_SIDE
+        padded, margin = add_margin(image) if one_line else (_pad_small(image), 0)
+        if thin:
+            size = thin_detection_size(padded.shape[0], padded.shape[1], self.limit_side_len)
+        else:
+            size = detection_size(padded.shape[0], padded.shape[1], self.limit_side_len, self.limit_type)
         prob_map = self.model.run(detection_batch(padded, size))
         shape = [padded.shape[0], padded.shape[1], size[0] / padded.shape[0], size[1] / padded.shape[1]]
         candidates = self.postprocess({"maps": prob_map}, [shape])[0]["points"]
         quads = []
         for points in candidates:
-            quad = order_clockwise(np.asarray(points, dtype=np.float32))
+            quad = order_clockwise(np.asarray(points, dtype=np.float32) - margin)
             if quad is None:
                 continue
             quad = clip_to_image(quad, height, width)
             if min(quad_size(quad)) > _MIN_SIDE_PIXELS:
                 quads.append(quad)
         return quads
+
+
+def add_margin(image: np.ndarray) -> Tuple[np.ndarray, int]:
+    """Surround a one-line image (a banner, a crop) with a margin of its own background colour.
+
+    Text cut tight at the border has no background around it on one side, and DB finds such lines late or not at
+    all. Returns the padded image and the margin in pixels.
+    """
+    height, width = image.shape[:2]
+    margin = int(np.clip(min(height, width) // 2, 8, 32))
+    frame = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+    colour = [int(c) for c in np.median(frame, axis=0)]
+    return cv2.copyMakeBorder(image, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=colour), margin
+
+
+def thin_detection_size(height: int, width: int, limit_side_len: int) -> Tuple[int, int]:
+    """The detector's input size for a thin image: at most limit_side_len squared pixels rather than a long side of
+    limit_side_len, which would shrink a 3000 x 60 banner's text to 19 pixels and below what DB can see. No input
+    holds more pixels than the warm-up's square, so memory stays where the warm-up left it."""
+    budget = limit_side_len * limit_side_len
+    ratio = min(1.0, math.sqrt(budget / float(height * width)))
+    size_h, size_w = detection_size(int(height * ratio), int(width * ratio), max(height, width), "max")
+    # Rounding to multiples of 32 (and a short side of at least 32) can overshoot: take it from the long side.
+    if size_h * size_w > budget:
+        if size_h <= size_w:
+            size_w = max(32, budget // size_h // 32 * 32)
+        else:
+            size_h = max(32, budget // size_w // 32 * 32)
+    return size_h, size_w
 
 
 def _pad_small(image: np.ndarray) -> np.ndarray:

@@ -1,0 +1,191 @@
+"""Generate a labelled OCR corpus, from a seed, in named subsets of the inputs users send that are hard to read.
+
+    .venv/bin/python tools/make_corpus.py OUT_DIR [--seed 0] [--per-subset 12]
+
+Writes OUT_DIR/<subset>/<n>.png and OUT_DIR/labels.json: {"<subset>/<n>.png": {"lang": "en"|"zh", "lines": [...]}}
+with the lines in reading order. Half the images of each subset are English, half Chinese. Fonts come from
+fontconfig: DejaVu Sans for Latin, any font covering Chinese (`make fonts` installs fonts-wqy-microhei).
+
+Subsets: document (lines on white), photo (colour, noise, blur, perspective), banner (one line, aspect > 15),
+single_line (a tight crop of one line), transparent_dark / transparent_light (text only in the alpha channel),
+vertical (Chinese columns read top to bottom, English lines turned a quarter), tiny (x-height under 10 px),
+rotated180 (a document upside down).
+"""
+
+import argparse
+import json
+import os
+import random
+import sys
+from typing import Callable, Dict, List, Tuple
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "tests"))
+from rendering import cjk_font, latin_font  # noqa: E402  (one font lookup for tests and tools)
+
+ENGLISH_WORDS = (
+    "invoice total order number street station market coffee bakery open daily hours exit north south east west "
+    "platform ticket price sale discount welcome hotel garden museum library parking entrance delivery account "
+    "payment receipt customer service phone email address city river bridge road avenue school office central "
+    "fresh bread milk apple orange green red blue yellow black white large small first second third today "
+    "monday friday summer winter water fire safety warning caution please thank you"
+).split()
+NUMBERS = ["12", "2024", "385.20", "07:45", "No.5", "1-800", "42", "99%", "3.14", "A7"]
+CHINESE_WORDS = (
+    "欢迎 光临 上海 北京 人民 路口 出口 入口 营业 时间 咖啡 面包 超市 银行 医院 学校 图书馆 停车场 "
+    "公园 地铁 车站 火车 飞机 酒店 餐厅 服务 电话 地址 价格 优惠 今天 明天 中国 城市 大学 东方 南京 "
+    "西湖 广场 市场 商店 新鲜 水果 牛奶 安全 注意 禁止 吸烟 谢谢 您的 订单 发票 总计 天气 文化 历史"
+).split()
+
+Sample = Tuple[Image.Image, List[str]]  # the picture (RGB or RGBA) and its lines in reading order
+
+
+def phrase(rng: random.Random, lang: str, words: int) -> str:
+    if lang == "zh":
+        return "".join(rng.choice(CHINESE_WORDS) for _ in range(words))
+    chosen = [rng.choice(ENGLISH_WORDS) for _ in range(words)]
+    if rng.random() < 0.5:
+        chosen.insert(rng.randrange(len(chosen) + 1), rng.choice(NUMBERS))
+    text = " ".join(chosen)
+    return text.capitalize() if rng.random() < 0.5 else text.upper() if rng.random() < 0.3 else text
+
+
+def draw_lines(lines: List[str], font: ImageFont.FreeTypeFont, margin: int, ink, paper, mode: str = "RGB",
+               spacing: float = 1.7) -> Image.Image:
+    """The lines one under another, left-aligned, on a canvas just large enough plus ``margin``."""
+    boxes = [font.getbbox(line) for line in lines]
+    step = int(font.size * spacing)
+    width = max(b[2] for b in boxes) + 2 * margin
+    height = step * (len(lines) - 1) + max(b[3] for b in boxes[-1:]) + 2 * margin
+    image = Image.new(mode, (width, height), paper)
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(lines):
+        draw.text((margin, margin + i * step), line, font=font, fill=ink)
+    return image
+
+
+class Corpus:
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+        self.fonts = {"en": latin_font(), "zh": cjk_font()}
+        if not self.fonts["zh"]:
+            raise SystemExit("no font covering Chinese: run `make fonts` (or install fonts-wqy-microhei)")
+
+    def font(self, lang: str, size: int) -> ImageFont.FreeTypeFont:
+        return ImageFont.truetype(self.fonts[lang], size)
+
+    def text_lines(self, lang: str, count: int, lo: int = 2, hi: int = 5) -> List[str]:
+        return [phrase(self.rng, lang, self.rng.randint(lo, hi)) for _ in range(count)]
+
+    def document(self, lang: str) -> Sample:
+        lines = self.text_lines(lang, self.rng.randint(2, 4))
+        return draw_lines(lines, self.font(lang, self.rng.randint(28, 40)), 36, "black", "white"), lines
+
+    def photo(self, lang: str) -> Sample:
+        lines = self.text_lines(lang, self.rng.randint(1, 3))
+        dark = self.rng.random() < 0.4
+        paper = tuple(self.rng.randint(0, 70) for _ in range(3)) if dark else tuple(self.rng.randint(150, 255) for _ in range(3))
+        ink = tuple(self.rng.randint(200, 255) for _ in range(3)) if dark else tuple(self.rng.randint(0, 60) for _ in range(3))
+        picture = np.asarray(draw_lines(lines, self.font(lang, self.rng.randint(34, 48)), 48, ink, paper)).astype(np.float32)
+        h, w = picture.shape[:2]
+        jitter = lambda: self.rng.uniform(-0.04, 0.04)  # noqa: E731
+        corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+        moved = corners + np.float32([[jitter() * w, jitter() * h] for _ in range(4)])
+        picture = cv2.warpPerspective(picture, cv2.getPerspectiveTransform(corners, moved), (w, h),
+                                      borderMode=cv2.BORDER_REPLICATE)
+        picture = cv2.GaussianBlur(picture, (3, 3), self.rng.uniform(0.3, 1.0))
+        picture += np.random.default_rng(self.rng.randrange(1 << 30)).normal(0, 8, picture.shape)
+        return Image.fromarray(np.clip(picture, 0, 255).astype(np.uint8)), lines
+
+    def banner(self, lang: str) -> Sample:
+        font = self.font(lang, self.rng.randint(22, 40))
+        margin = self.rng.randint(3, 8)
+        line = phrase(self.rng, lang, self.rng.randint(8, 13))
+        while (font.getbbox(line)[2] + 2 * margin) / (font.getbbox(line)[3] + 2 * margin) <= 15:
+            line += ("" if lang == "zh" else " ") + phrase(self.rng, lang, 1)
+        return draw_lines([line], font, margin, "black", "white"), [line]
+
+    def single_line(self, lang: str) -> Sample:
+        lines = self.text_lines(lang, 1, 1, 4)
+        return draw_lines(lines, self.font(lang, self.rng.randint(24, 44)), self.rng.randint(1, 6), "black", "white"), lines
+
+    def transparent(self, lang: str, ink: str) -> Sample:
+        lines = self.text_lines(lang, self.rng.randint(1, 3))
+        colour = (0, 0, 0) if ink == "dark" else (255, 255, 255)
+        image = draw_lines(lines, self.font(lang, self.rng.randint(28, 40)), 24, colour + (255,), colour + (0,), "RGBA")
+        return image, lines
+
+    def vertical(self, lang: str) -> Sample:
+        if lang == "en":  # a line turned a quarter anticlockwise, as on a book's spine
+            image, lines = self.single_line(lang)
+            return image.transpose(Image.Transpose.ROTATE_90), lines
+        size = self.rng.randint(30, 44)
+        font = self.font(lang, size)
+        columns = [phrase(self.rng, lang, self.rng.randint(2, 4)) for _ in range(self.rng.randint(1, 3))]
+        step, margin = int(size * 1.1), 30
+        height = max(len(c) for c in columns) * step + 2 * margin
+        image = Image.new("RGB", (len(columns) * int(size * 2) + 2 * margin, height), "white")
+        draw = ImageDraw.Draw(image)
+        # Traditional order: columns from right to left, each read top to bottom.
+        for i, column in enumerate(columns):
+            x = image.width - margin - (i + 1) * int(size * 2) + size // 2
+            for j, char in enumerate(column):
+                draw.text((x, margin + j * step), char, font=font, fill="black")
+        return image, columns
+
+    def tiny(self, lang: str) -> Sample:
+        lines = self.text_lines(lang, self.rng.randint(1, 3))
+        # DejaVu's x-height is about 0.55 of the size, so 11-15 px fonts give x-heights of 6-8 px.
+        return draw_lines(lines, self.font(lang, self.rng.randint(11, 15)), 8, "black", "white"), lines
+
+    def rotated180(self, lang: str) -> Sample:
+        image, lines = self.document(lang)
+        return image.transpose(Image.Transpose.ROTATE_180), lines
+
+
+SUBSETS: Dict[str, Callable[[Corpus, str], Sample]] = {
+    "document": Corpus.document,
+    "photo": Corpus.photo,
+    "banner": Corpus.banner,
+    "single_line": Corpus.single_line,
+    "transparent_dark": lambda corpus, lang: corpus.transparent(lang, "dark"),
+    "transparent_light": lambda corpus, lang: corpus.transparent(lang, "light"),
+    "vertical": Corpus.vertical,
+    "tiny": Corpus.tiny,
+    "rotated180": Corpus.rotated180,
+}
+
+
+def make_corpus(out_dir: str, seed: int = 0, per_subset: int = 12) -> Dict[str, dict]:
+    """Write the corpus under ``out_dir`` and return its labels (also written to labels.json)."""
+    corpus = Corpus(seed)
+    labels = {}
+    for subset, make in SUBSETS.items():
+        os.makedirs(os.path.join(out_dir, subset), exist_ok=True)
+        for n in range(per_subset):
+            lang = "en" if n % 2 == 0 else "zh"
+            image, lines = make(corpus, lang)
+            name = "%s/%02d.png" % (subset, n)
+            image.save(os.path.join(out_dir, name))
+            labels[name] = {"lang": lang, "lines": lines}
+    with open(os.path.join(out_dir, "labels.json"), "w", encoding="utf-8") as handle:
+        json.dump(labels, handle, ensure_ascii=False, indent=1)
+    return labels
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out_dir")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--per-subset", type=int, default=12)
+    args = parser.parse_args()
+    labels = make_corpus(args.out_dir, args.seed, args.per_subset)
+    print("%d images in %d subsets under %s" % (len(labels), len(SUBSETS), args.out_dir))
+
+
+if __name__ == "__main__":
+    main()
