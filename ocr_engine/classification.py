@@ -27,19 +27,16 @@ class TextClassifier:
 
     def __call__(self, crops: Sequence[np.ndarray]) -> List[Tuple[str, float]]:
         """Classify each crop; the answer lists crops in the order given."""
-        pieces, owners = [], []
-        for i, crop in enumerate(crops):
-            parts = self.windows(crop) if self.long_line_windows else [crop]
-            pieces.extend(parts)
-            owners.extend([i] * len(parts))
-        probs = np.concatenate([self._run(pieces[start : start + self.batch_size])
-                                for start in range(0, len(pieces), self.batch_size)]) if pieces else np.zeros((0, 2))
-        # A line's angle is read from the mean of its windows' probabilities.
-        summed = np.zeros((len(crops), probs.shape[1]), dtype=np.float64)
-        np.add.at(summed, owners, probs)
-        counts = np.bincount(owners, minlength=len(crops))[:, None] if owners else np.ones((0, 1))
-        mean = (summed / np.maximum(counts, 1)).astype(np.float32)
-        return [(str(label), float(score)) for label, score in self.postprocess(mean)] if len(crops) else []
+        pieces = [self.windows(crop) if self.long_line_windows else [crop] for crop in crops]
+        flat = [piece for parts in pieces for piece in parts]
+        probs = [self._run(flat[start : start + self.batch_size]) for start in range(0, len(flat), self.batch_size)]
+        probs = np.concatenate(probs) if probs else np.zeros((0, 2), dtype=np.float32)
+        # A line's angle is read from the mean of its windows' probabilities (a line that fits has one window).
+        means, start = [], 0
+        for parts in pieces:
+            means.append(probs[start : start + len(parts)].mean(axis=0))
+            start += len(parts)
+        return [(str(label), float(score)) for label, score in self.postprocess(np.stack(means))] if means else []
 
     def windows(self, crop: np.ndarray) -> List[np.ndarray]:
         """A line much longer than the classifier's input is squeezed into it past recognition; classify up to three

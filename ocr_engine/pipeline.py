@@ -49,9 +49,9 @@ class OCRSystem:
                    bool(params["turned_page_order"]))
 
     def __call__(self, images: Sequence[np.ndarray]) -> List[List[TextLine]]:
-        """Read each image. An image much taller than wide that ``reads_vertically`` is read again turned a quarter clockwise (and, through the angle classifier, anticlockwise): a
-        column of stacked Chinese characters reads best as it stands, an English line written along the column
-        only turned. The turned reading replaces the first when it holds more confidently read text
+        """Read each image. An image much taller than wide that ``reads_vertically`` is read again turned a quarter
+        clockwise (and, through the angle classifier, anticlockwise): a column of stacked Chinese characters reads
+        best as it stands, an English line written along the column only turned. The turned reading replaces the first when it holds more confidently read text
         (``text_weight``). A tall page of horizontal lines, a receipt, is read once, as it stands."""
         results = self.read(images)
         tall = [
