@@ -88,10 +88,10 @@ def composite_alpha(rgba: np.ndarray) -> np.ndarray:
     under alpha 0 are arbitrary, commonly black. A white background keeps dark text readable and a black one
     keeps light text readable, so the background is chosen against the mean brightness of the visible pixels.
     """
+    if rgba.size == 0 or rgba[:, :, 3].min() == 255:
+        return np.ascontiguousarray(rgba[:, :, 2::-1])
     alpha = rgba[:, :, 3:].astype(np.float32) / 255.0
     rgb = rgba[:, :, :3].astype(np.float32)
-    if alpha.size == 0 or alpha.min() >= 1.0:
-        return np.ascontiguousarray(rgba[:, :, 2::-1])
     brightness = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
     visible = float(alpha.sum())
     mean = float((brightness * alpha[:, :, 0]).sum() / visible) if visible > 0 else 0.0

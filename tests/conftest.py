@@ -4,7 +4,6 @@ import base64
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,18 +19,8 @@ BIN = os.path.dirname(sys.executable)
 MODULES = ["ocr_det", "ocr_cls", "ocr_rec", "ocr_system"]
 START_TIMEOUT = 180
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def hub_env(hub_home: str) -> Dict[str, str]:
-    env = dict(os.environ, HUB_HOME=hub_home, PYTHONUNBUFFERED="1")
-    # PaddleHub starts helpers as plain `python`; it must be this environment's.
-    env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
-    return env
+sys.path.insert(0, os.path.join(REPO, "tools"))
+from local_server import free_port, hub_env  # noqa: E402  (one free-port and environment rule for tools and tests)
 
 
 def encode(image: np.ndarray, ext: str = ".png") -> str:
@@ -73,6 +62,16 @@ class Server:
             except requests.RequestException:
                 time.sleep(0.5)
         raise AssertionError("server not up after %ds:\n%s" % (START_TIMEOUT, self.log()[-4000:]))
+
+    def __enter__(self) -> "Server":
+        try:
+            return self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
     def log(self) -> str:
         self._log.flush()
@@ -148,11 +147,8 @@ def server(hub_home, tmp_path_factory):
     """One process serving all four modules, started with `hub serving start -m` (no config file)."""
     workdir = str(tmp_path_factory.mktemp("serve_m"))
     port = free_port()
-    srv = Server(["-m"] + MODULES + ["-p", str(port)], hub_home, port, os.path.join(workdir, "server.log"))
-    try:
-        yield srv.wait_ready()
-    finally:
-        srv.stop()
+    with Server(["-m"] + MODULES + ["-p", str(port)], hub_home, port, os.path.join(workdir, "server.log")) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="session")
@@ -161,11 +157,8 @@ def multiprocess_server(hub_home, tmp_path_factory):
     workdir = str(tmp_path_factory.mktemp("serve_mp"))
     port = free_port()
     config = write_config(os.path.join(workdir, "config.json"), "cpu_multiprocess.json", port)
-    srv = Server(["-c", config], hub_home, port, os.path.join(workdir, "server.log"))
-    try:
-        yield srv.wait_ready()
-    finally:
-        srv.stop()
+    with Server(["-c", config], hub_home, port, os.path.join(workdir, "server.log")) as srv:
+        yield srv
 
 
 def assert_ok(answer: dict) -> list:

@@ -6,6 +6,7 @@ correct decoder turns back into that picture (up to compression). tools/soak.py 
 
 import base64
 import io
+import re
 import struct
 import zlib
 from typing import Callable, Dict
@@ -13,6 +14,10 @@ from typing import Callable, Dict
 import cv2
 import numpy as np
 from PIL import Image
+
+
+# What an error message must never show a client: stack traces, exception class names, server paths, libraries.
+INTERNALS = re.compile(r"Traceback|File \"|line \d+|\w+Error\b|Exception|/\w+/|site-packages|\bPIL\b|cv2|paddle", re.I)
 
 
 def _pil(image: np.ndarray) -> Image.Image:

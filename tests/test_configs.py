@@ -53,16 +53,13 @@ def test_own_exported_models_in_both_formats(hub_home, exported_models, english,
     # paddle 3.3.1's oneDNN kernels cannot run this PIR program (see the next test), so this is the plain CPU path.
     config = write_config(str(tmp_path / "config.json"), "cpu.json", port,
                           {"ocr_system": {"det_model_dir": det, "rec_model_dir": rec}})
-    server = Server(["-c", config], hub_home, port, str(tmp_path / "server.log"))
-    try:
-        server.wait_ready()
+    with Server(["-c", config], hub_home, port, str(tmp_path / "server.log")) as server:
         image, placed = english
         assert read_lines(server, "ocr_system", image) == [squash(p.text) for p in placed]
         loaded = re.findall(r"loading model (\S+)", server.log())
         assert os.path.join(det, "inference.json") in loaded
         assert os.path.join(rec, "model.pdmodel") in loaded
-    finally:
-        server.stop()
+
 
 
 def test_a_model_that_cannot_run_fails_at_start_up_not_on_a_request(hub_home, exported_models, tmp_path):
@@ -114,9 +111,7 @@ def test_a_model_failing_on_a_request_is_an_error_not_an_empty_answer(hub_home, 
     # preload false defers loading to the first request, where this model fails as at start-up in the test above.
     config = write_config(str(tmp_path / "config.json"), "cpu_mkldnn.json", port,
                           {"ocr_det": {"det_model_dir": det, "preload": False}})
-    server = Server(["-c", config], hub_home, port, str(tmp_path / "server.log"))
-    try:
-        server.wait_ready()
+    with Server(["-c", config], hub_home, port, str(tmp_path / "server.log")) as server:
         image, placed = english
         for _ in range(2):
             answer = server.predict("ocr_det", [encode(image)])
@@ -124,5 +119,4 @@ def test_a_model_failing_on_a_request_is_an_error_not_an_empty_answer(hub_home, 
                                                       "server log", "results": ""}
             assert read_lines(server, "ocr_system", image) == [squash(p.text) for p in placed]
         assert "prediction failed" in server.log() and "inference.json" in server.log()
-    finally:
-        server.stop()
+

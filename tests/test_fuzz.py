@@ -18,7 +18,7 @@ from PIL import Image
 
 from ocr_engine.images import InputError
 from ocr_engine.request import InputLimits, parse_request
-from test_input import INTERNALS
+from inputs import INTERNALS
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
 LIMITS = InputLimits(max_images_per_request=4, max_image_bytes=64 * 1024, max_image_pixels=1_000_000)

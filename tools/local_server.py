@@ -22,8 +22,8 @@ def free_port() -> int:
 
 
 def hub_env(hub_home: str) -> dict:
-    # PaddleHub starts helpers as plain `python`; it must be this environment's.
-    return dict(os.environ, HUB_HOME=hub_home, PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+    # PaddleHub starts helpers as plain `python`; it must be this environment's. Unbuffered, so logs are whole.
+    return dict(os.environ, HUB_HOME=hub_home, PYTHONUNBUFFERED="1", PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
 
 
 def install_modules(folders: Sequence[str], hub_home: str) -> None:
