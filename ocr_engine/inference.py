@@ -121,6 +121,11 @@ def build_config(files: ModelFiles, options: PredictorOptions, shapes: InputShap
             config.enable_mkldnn()
             # Each new input shape compiles new oneDNN kernels; a bounded cache keeps memory flat under varied input.
             config.set_mkldnn_cache_capacity(options.mkldnn_cache_capacity)
+            # oneDNN compiles a fully connected kernel for every row count, and the recogniser's rows are its batch's
+            # columns, new in almost every batch; paddle's own fc kernel calls MKL's sgemm, which compiles nothing.
+            # Recognition of new shapes runs about 10% faster; outputs move by under 1e-5.
+            for fc_pass in ("fc_onednn_pass", "fc_act_onednn_fuse_pass"):
+                config.delete_pass(fc_pass)
         else:
             config.disable_mkldnn()
     if not files.program.endswith(".json"):
