@@ -98,6 +98,14 @@ class Server:
         self._log.close()
 
 
+def config_server(hub_home: str, workdir: str, base: str, init_args: Optional[Dict[str, dict]] = None) -> Server:
+    """`hub serving start -c` on configs/``base`` with a free port and extra init_args (see ``write_config``),
+    config and log in ``workdir``; use it in a ``with`` block, which waits until it answers."""
+    port = free_port()
+    config = write_config(os.path.join(workdir, "config.json"), base, port, init_args)
+    return Server(["-c", config], hub_home, port, os.path.join(workdir, "server.log"))
+
+
 def run_until_exit(args: List[str], hub_home: str, cwd: str, timeout: float = START_TIMEOUT) -> subprocess.CompletedProcess:
     """Run `hub serving start ...` expecting it to fail at start-up; returns its exit code and output."""
     return subprocess.run(
@@ -154,10 +162,7 @@ def server(hub_home, tmp_path_factory):
 @pytest.fixture(scope="session")
 def multiprocess_server(hub_home, tmp_path_factory):
     """configs/cpu_multiprocess.json: gunicorn workers with oneDNN, started with `hub serving start -c`."""
-    workdir = str(tmp_path_factory.mktemp("serve_mp"))
-    port = free_port()
-    config = write_config(os.path.join(workdir, "config.json"), "cpu_multiprocess.json", port)
-    with Server(["-c", config], hub_home, port, os.path.join(workdir, "server.log")) as srv:
+    with config_server(hub_home, str(tmp_path_factory.mktemp("serve_mp")), "cpu_multiprocess.json") as srv:
         yield srv
 
 

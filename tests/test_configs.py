@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, Server, encode, free_port, run_until_exit, write_config
+from conftest import REPO, config_server, encode, free_port, run_until_exit, write_config
 from ocr_engine.models import resolve_model_dir
 from rendering import squash
 
@@ -49,11 +49,9 @@ def exported_models(tmp_path_factory):
 
 def test_own_exported_models_in_both_formats(hub_home, exported_models, english, tmp_path):
     det, rec = exported_models
-    port = free_port()
     # paddle 3.3.1's oneDNN kernels cannot run this PIR program (see the next test), so this is the plain CPU path.
-    config = write_config(str(tmp_path / "config.json"), "cpu.json", port,
-                          {"ocr_system": {"det_model_dir": det, "rec_model_dir": rec}})
-    with Server(["-c", config], hub_home, port, str(tmp_path / "server.log")) as server:
+    init_args = {"ocr_system": {"det_model_dir": det, "rec_model_dir": rec}}
+    with config_server(hub_home, str(tmp_path), "cpu.json", init_args) as server:
         image, placed = english
         assert read_lines(server, "ocr_system", image) == [squash(p.text) for p in placed]
         loaded = re.findall(r"loading model (\S+)", server.log())
@@ -107,11 +105,9 @@ def test_shipped_configs_are_complete():
 
 def test_a_model_failing_on_a_request_is_an_error_not_an_empty_answer(hub_home, exported_models, english, tmp_path):
     det, _ = exported_models
-    port = free_port()
     # preload false defers loading to the first request, where this model fails as at start-up in the test above.
-    config = write_config(str(tmp_path / "config.json"), "cpu_mkldnn.json", port,
-                          {"ocr_det": {"det_model_dir": det, "preload": False}})
-    with Server(["-c", config], hub_home, port, str(tmp_path / "server.log")) as server:
+    init_args = {"ocr_det": {"det_model_dir": det, "preload": False}}
+    with config_server(hub_home, str(tmp_path), "cpu_mkldnn.json", init_args) as server:
         image, placed = english
         for _ in range(2):
             answer = server.predict("ocr_det", [encode(image)])
