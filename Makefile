@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 # Modules are installed here, not into ~/.paddlehub (PaddleHub honours HUB_HOME).
 HUB_HOME ?= $(CURDIR)/.hub_home
 CONFIG ?= configs/cpu_mkldnn.json
-MODULES := ocr_det ocr_cls ocr_rec ocr_system
+# Every folder of hubserving/ with a module.py is a hub module.
+MODULES := $(patsubst hubserving/%/module.py,%,$(wildcard hubserving/*/module.py))
 
-.PHONY: install serve test fonts clean
+.PHONY: install serve test lint fonts clean
 
 install: $(VENV)/.installed fonts
 
@@ -32,8 +33,14 @@ serve: install
 	HUB_HOME=$(HUB_HOME) $(BIN)/hub install $(addprefix hubserving/,$(addsuffix /,$(MODULES)))
 	PATH=$(CURDIR)/$(BIN):$$PATH HUB_HOME=$(HUB_HOME) $(BIN)/hub serving start -c $(CONFIG)
 
+# Lint and the fast unit tests first, so that a mistake they catch costs seconds, not a server start.
 test: install
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -v tests
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q tests/unit
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -v tests --ignore=tests/unit
+
+lint: install
+	$(BIN)/ruff check .
 
 clean:
 	rm -rf $(VENV) $(HUB_HOME) .pytest_cache *.egg-info

@@ -1,12 +1,20 @@
-"""The shared OCR engine (ocr_engine) and the hub module folders (hubserving/*) as one pip package.
+"""The shared OCR engine (ocr_engine) and the hub module folders (hubserving/*) as one pip package, with testkit,
+the helpers the tests and tools share (never imported by the service).
 
 Install with the constraints file, which holds the pins PaddleHub 2.4 needs beside paddlepaddle 3:
     pip install -c constraints.txt '.[cpu]'        # or '.[gpu]' with paddlepaddle-gpu's package index
 """
 
-from setuptools import setup
+import os
 
-MODULES = ["ocr_det", "ocr_cls", "ocr_rec", "ocr_system"]
+from setuptools import find_packages, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# Every folder of hubserving/ with a module.py is a hub module.
+MODULES = sorted(
+    name for name in os.listdir(os.path.join(HERE, "hubserving"))
+    if os.path.isfile(os.path.join(HERE, "hubserving", name, "module.py"))
+)
 
 setup(
     name="paddleocr-hubserving",
@@ -15,7 +23,7 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.8",
-    packages=["ocr_engine", "hubserving"] + ["hubserving." + name for name in MODULES],
+    packages=find_packages(include=["ocr_engine", "ocr_engine.*", "hubserving", "hubserving.*", "testkit"]),
     package_data={"hubserving." + name: ["config.json"] for name in MODULES},
     install_requires=[
         "paddlehub==2.4.0",
@@ -32,6 +40,6 @@ setup(
         # paddle is an extra so that the GPU build can replace the CPU one (both install the `paddle` package)
         "cpu": ["paddlepaddle==3.3.1"],
         "gpu": ["paddlepaddle-gpu>=3.0"],
-        "test": ["pytest>=7", "hypothesis>=6"],
+        "test": ["pytest>=7", "hypothesis>=6", "ruff==0.17.6"],
     },
 )

@@ -6,10 +6,9 @@ from typing import Any, List, Mapping, Optional, Sequence
 import cv2
 import numpy as np
 
-from .classification import TextClassifier
-from .detection import TextDetector
-from .geometry import crop_quad, quad_size, reading_order
-from .recognition import TextRecognizer
+from .runtime import PredictorOptions
+from .stages import TextClassifier, TextDetector, TextRecognizer
+from .stages.geometry import crop_quad, quad_size, reading_order
 
 
 @dataclass
@@ -21,6 +20,27 @@ class TextLine:
     region: np.ndarray
 
 
+@dataclass(frozen=True)
+class PipelineOptions:
+    """How the stages are put together (``use_angle_cls``, ``drop_score``, the hard-image steps); defaults in
+    ``options.DEFAULTS``."""
+
+    use_angle_cls: bool
+    drop_score: float
+    vertical_image_ratio: Optional[float]  # None: vertical_image_rotation is off
+    turned_page_order: bool
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> "PipelineOptions":
+        """Read the pipeline options of a merged params dict."""
+        return cls(
+            use_angle_cls=bool(params["use_angle_cls"]),
+            drop_score=float(params["drop_score"]),
+            vertical_image_ratio=float(params["vertical_image_ratio"]) if params["vertical_image_rotation"] else None,
+            turned_page_order=bool(params["turned_page_order"]),
+        )
+
+
 class OCRSystem:
     """Read images: BGR uint8 images in, per image the lines read (confidence >= drop_score) in reading order."""
 
@@ -28,31 +48,32 @@ class OCRSystem:
         self,
         detector: TextDetector,
         recognizer: TextRecognizer,
-        classifier: Optional[TextClassifier] = None,
-        drop_score: float = 0.5,
-        vertical_ratio: Optional[float] = None,
-        turned_page_order: bool = False,
+        classifier: Optional[TextClassifier],
+        options: PipelineOptions,
     ):
         self.detector = detector
         self.recognizer = recognizer
-        self.classifier = classifier
-        self.drop_score = drop_score
-        self.vertical_ratio = vertical_ratio
-        self.turned_page_order = turned_page_order
+        self.classifier = classifier if options.use_angle_cls else None
+        self.drop_score = options.drop_score
+        self.vertical_ratio = options.vertical_image_ratio
+        self.turned_page_order = options.turned_page_order
 
     @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> "OCRSystem":
-        """Build every stage from one params dict (see ``defaults.DEFAULTS``); the classifier only if use_angle_cls."""
-        classifier = TextClassifier(params) if params["use_angle_cls"] else None
-        vertical = float(params["vertical_image_ratio"]) if params["vertical_image_rotation"] else None
-        return cls(TextDetector(params), TextRecognizer(params), classifier, float(params["drop_score"]), vertical,
-                   bool(params["turned_page_order"]))
+    def from_params(cls, params: Mapping[str, Any], runtime: Optional[PredictorOptions] = None) -> "OCRSystem":
+        """Build every stage from one merged params dict (``options.merge_params``), all run as ``runtime`` says
+        (read from the same dict when not given); the classifier only with use_angle_cls."""
+        runtime = runtime or PredictorOptions.from_params(params)
+        options = PipelineOptions.from_params(params)
+        classifier = TextClassifier.from_params(params, runtime) if options.use_angle_cls else None
+        detector = TextDetector.from_params(params, runtime)
+        return cls(detector, TextRecognizer.from_params(params, runtime), classifier, options)
 
     def __call__(self, images: Sequence[np.ndarray]) -> List[List[TextLine]]:
         """Read each image. An image much taller than wide that ``reads_vertically`` is read again turned a quarter
         clockwise (and, through the angle classifier, anticlockwise): a column of stacked Chinese characters reads
-        best as it stands, an English line written along the column only turned. The turned reading replaces the first when it holds more confidently read text
-        (``text_weight``). A tall page of horizontal lines, a receipt, is read once, as it stands."""
+        best as it stands, an English line written along the column only turned. The turned reading replaces the
+        first when it holds more confidently read text (``text_weight``). A tall page of horizontal lines, a
+        receipt, is read once, as it stands."""
         results = self.read(images)
         tall = [
             i for i, (image, lines) in enumerate(zip(images, results))
@@ -63,7 +84,9 @@ class OCRSystem:
         for i, reading in zip(tall, turned):
             if text_weight(reading) > text_weight(results[i]):
                 height = images[i].shape[0]
-                results[i] = [TextLine(line.text, line.confidence, unrotate_quarter(line.region, height)) for line in reading]
+                results[i] = [
+                    TextLine(line.text, line.confidence, unrotate_quarter(line.region, height)) for line in reading
+                ]
         return results
 
     def read(self, images: Sequence[np.ndarray]) -> List[List[TextLine]]:

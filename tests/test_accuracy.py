@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 
-from conftest import REPO
+from testkit.server import REPO
 
 TOOLS = os.path.join(REPO, "tools")
 

@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-from conftest import REPO
+from testkit.server import REPO
 
 
 def test_benchmark_in_process_reports_both_and_their_agreement():

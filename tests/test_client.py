@@ -8,8 +8,8 @@ import sys
 
 import cv2
 
-from conftest import REPO
-from rendering import ENGLISH_LINES, latin_font, render_lines, squash
+from testkit.rendering import ENGLISH_LINES, latin_font, render_lines, squash
+from testkit.server import REPO
 
 CLIENT = os.path.join(REPO, "tools", "test_hubserving.py")
 
@@ -57,4 +57,5 @@ def test_client_flag_form_on_one_file_and_a_failure(server, tmp_path):
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
     result = run_client(server.url + "/predict/ocr_system", str(tmp_path / "broken.png"))
     assert result.returncode == 1
-    assert "FAILED" in result.stdout and "image 1 of 1: not a decodable image (PNG header, unreadable, 18 bytes)" in result.stdout
+    assert "FAILED" in result.stdout
+    assert "image 1 of 1: not a decodable image (PNG header, unreadable, 18 bytes)" in result.stdout

@@ -8,23 +8,19 @@ import subprocess
 import sys
 
 import pytest
+from conftest import read_image
 
-from conftest import REPO, config_server, encode, free_port, run_until_exit, write_config
-from ocr_engine.models import resolve_model_dir
-from rendering import squash
-
-
-def read_lines(server, module, image):
-    answer = server.predict(module, [encode(image)])
-    assert answer["status"] == "000", answer
-    return [squash(line["text"]) for line in answer["results"][0]]
+from ocr_engine.runtime import resolve_model_dir
+from testkit.inputs import encode
+from testkit.rendering import squash
+from testkit.server import REPO, HubServer, free_port, run_until_exit, shipped_config, write_config
 
 
 def test_multiprocess_config_serves_concurrent_clients(multiprocess_server, english):
     image, placed = english
     expected = [squash(p.text) for p in placed]
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        answers = list(pool.map(lambda _: read_lines(multiprocess_server, "ocr_system", image), range(8)))
+        answers = list(pool.map(lambda _: read_image(multiprocess_server, image), range(8)))
     assert answers == [expected] * 8
     # gunicorn workers each build their own predictors after the fork, each model once per worker.
     loads = re.findall(r"loading model (\S+) \(.*cpu_threads=1[,)]", multiprocess_server.log())
@@ -36,7 +32,7 @@ def exported_models(tmp_path_factory):
     """A paddle 3 export (inference.json) of the detector, and the recogniser renamed to model.pdmodel."""
     root = tmp_path_factory.mktemp("exported")
     det = str(root / "det_pir")
-    subprocess.run([sys.executable, os.path.join(REPO, "tests", "pir_export.py"), resolve_model_dir("det", None), det],
+    subprocess.run([sys.executable, "-m", "testkit.pir_export", resolve_model_dir("det", None), det],
                    check=True, capture_output=True, timeout=300)
     assert sorted(os.listdir(det)) == ["inference.json", "inference.pdiparams"]
     rec = str(root / "rec_legacy")
@@ -51,9 +47,9 @@ def test_own_exported_models_in_both_formats(hub_home, exported_models, english,
     det, rec = exported_models
     # paddle 3.3.1's oneDNN kernels cannot run this PIR program (see the next test), so this is the plain CPU path.
     init_args = {"ocr_system": {"det_model_dir": det, "rec_model_dir": rec}}
-    with config_server(hub_home, str(tmp_path), "cpu.json", init_args) as server:
+    with HubServer.with_config(shipped_config("cpu.json", init_args), hub_home, str(tmp_path)) as server:
         image, placed = english
-        assert read_lines(server, "ocr_system", image) == [squash(p.text) for p in placed]
+        assert read_image(server, image) == [squash(p.text) for p in placed]
         loaded = re.findall(r"loading model (\S+)", server.log())
         assert os.path.join(det, "inference.json") in loaded
         assert os.path.join(rec, "model.pdmodel") in loaded
@@ -63,11 +59,12 @@ def test_own_exported_models_in_both_formats(hub_home, exported_models, english,
 def test_a_model_that_cannot_run_fails_at_start_up_not_on_a_request(hub_home, exported_models, tmp_path):
     det, _ = exported_models
     output = start_failure(hub_home, tmp_path, {"ocr_det": {"det_model_dir": det}}, base="cpu_mkldnn.json")
-    assert "model %s cannot run (try enable_mkldnn false for this model): " % os.path.join(det, "inference.json") in output
+    program = os.path.join(det, "inference.json")
+    assert "model %s cannot run (try enable_mkldnn false for this model): " % program in output
 
 
 def start_failure(hub_home, tmp_path, init_args, base="cpu.json"):
-    config = write_config(str(tmp_path / "config.json"), base, free_port(), init_args)
+    config = write_config(str(tmp_path / "config.json"), shipped_config(base, init_args), free_port())
     result = run_until_exit(["-c", config], hub_home, str(tmp_path))
     assert result.returncode != 0
     return result.stdout + result.stderr
@@ -107,12 +104,12 @@ def test_a_model_failing_on_a_request_is_an_error_not_an_empty_answer(hub_home, 
     det, _ = exported_models
     # preload false defers loading to the first request, where this model fails as at start-up in the test above.
     init_args = {"ocr_det": {"det_model_dir": det, "preload": False}}
-    with config_server(hub_home, str(tmp_path), "cpu_mkldnn.json", init_args) as server:
+    with HubServer.with_config(shipped_config("cpu_mkldnn.json", init_args), hub_home, str(tmp_path)) as server:
         image, placed = english
         for _ in range(2):
             answer = server.predict("ocr_det", [encode(image)])
             assert answer == {"status": "101", "msg": "the server failed to process the images; the cause is in the "
                                                       "server log", "results": ""}
-            assert read_lines(server, "ocr_system", image) == [squash(p.text) for p in placed]
+            assert read_image(server, image) == [squash(p.text) for p in placed]
         assert "prediction failed" in server.log() and "inference.json" in server.log()
 

@@ -9,9 +9,9 @@ import subprocess
 
 import numpy as np
 
-from conftest import BIN, encode, hub_env
-from inputs import ODD_LAYOUTS
-from rendering import squash
+from testkit.inputs import ODD_LAYOUTS, encode
+from testkit.rendering import squash
+from testkit.server import BIN, hub_env
 
 THREADED_CALLER = r"""
 import base64, concurrent.futures, json, sys

@@ -9,13 +9,11 @@ import cv2
 import numpy as np
 import pytest
 import requests
+from conftest import assert_ok, read_texts
 
-from conftest import Server, assert_ok, encode, free_port, write_config
-from inputs import INTERNALS, ODD_LAYOUTS, b64, bad_requests, png, png_bomb
-from rendering import latin_font, render_lines, squash
-
-def read_texts(answer: dict) -> list:
-    return [[squash(line["text"]) for line in lines] for lines in assert_ok(answer)]
+from testkit.inputs import INTERNALS, ODD_LAYOUTS, b64, bad_requests, encode, png, png_bomb
+from testkit.rendering import latin_font, render_lines, squash
+from testkit.server import HubServer, post_json, shipped_config
 
 
 def assert_refused(answer: dict, expected: str) -> None:
@@ -56,9 +54,7 @@ def test_tiny_very_wide_and_very_tall_images_are_answered(server, english):
 def test_bad_requests_get_one_plain_sentence_and_the_server_keeps_serving(server, english):
     image, placed = english
     for module, body, expected in bad_requests(image):
-        answer = requests.post("%s/predict/%s" % (server.url, module), json=body, timeout=60)
-        assert answer.status_code == 200, (body, answer.text[:300])
-        assert_refused(answer.json(), expected)
+        assert_refused(post_json("%s/predict/%s" % (server.url, module), body, timeout=60), expected)
     assert read_texts(server.predict("ocr_system", [encode(image)])) == [[squash(p.text) for p in placed]]
 
 
@@ -88,16 +84,10 @@ def test_what_paddlehub_answers_before_the_module(server, english):
 @pytest.fixture(scope="module")
 def limited_server(hub_home, tmp_path_factory):
     """ocr_det alone, with every input limit set low in config.json's init_args."""
-    workdir = tmp_path_factory.mktemp("limits")
-    port = free_port()
     limits = {"max_images_per_request": 2, "max_image_bytes": 4096, "max_image_pixels": 250_000}
-    config = write_config(str(workdir / "config.json"), "cpu_mkldnn.json", port, {"ocr_det": limits})
-    with open(config) as handle:
-        settings = json.load(handle)
-    settings["modules_info"] = {"ocr_det": settings["modules_info"]["ocr_det"]}
-    with open(config, "w") as handle:
-        json.dump(settings, handle)
-    with Server(["-c", config], hub_home, port, str(workdir / "server.log")) as srv:
+    config = shipped_config("cpu_mkldnn.json", {"ocr_det": limits})
+    config["modules_info"] = {"ocr_det": config["modules_info"]["ocr_det"]}
+    with HubServer.with_config(config, hub_home, str(tmp_path_factory.mktemp("limits"))) as srv:
         yield srv
 
 
@@ -109,7 +99,8 @@ def test_limits_are_config_options_and_named_when_hit(limited_server):
                    "images holds 3 images, over the limit of 2 per request (max_images_per_request)")
     answer = limited_server.predict("ocr_det", [small, noisy])
     assert answer["status"] == "101", answer
-    assert re.fullmatch(r"image 2 of 2: is \d\d KB, over the limit of 4 KB per image \(max_image_bytes\)", answer["msg"])
+    expected = r"image 2 of 2: is \d\d KB, over the limit of 4 KB per image \(max_image_bytes\)"
+    assert re.fullmatch(expected, answer["msg"]), answer
     assert_refused(limited_server.predict("ocr_det", [large]),
                    "image 1 of 1: is 500 x 600 pixels (0.3 megapixels), over the limit of 0.2 megapixels "
                    "(max_image_pixels)")

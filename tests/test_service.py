@@ -7,9 +7,10 @@ import re
 import cv2
 import numpy as np
 import pytest
+from conftest import assert_ok
 
-from conftest import assert_ok, encode, encode_file
-from rendering import CHINESE_LINES, cjk_font, crop_line, latin_font, render_lines, squash
+from testkit.inputs import encode, encode_file
+from testkit.rendering import CHINESE_LINES, cjk_font, crop_line, latin_font, render_lines, squash
 
 
 def iou(region, box) -> float:
@@ -49,9 +50,8 @@ def test_ocr_system_reads_rendered_lines_in_reading_order(server, sample, reques
 
 
 def test_ocr_system_reads_real_signs(server, data_dir):
-    results = assert_ok(
-        server.predict("ocr_system", [encode_file(os.path.join(data_dir, name)) for name in ("french.jpg", "chinese.jpg")])
-    )
+    photos = [encode_file(os.path.join(data_dir, name)) for name in ("french.jpg", "chinese.jpg")]
+    results = assert_ok(server.predict("ocr_system", photos))
     assert len(results) == 2, "one result list per image, in the order sent"
     french = [line["text"] for line in results[0]]
     chinese = [line["text"] for line in results[1]]
@@ -130,7 +130,7 @@ def test_an_image_without_text_gives_an_empty_list(server):
 
 
 def test_one_process_loads_each_model_once(server):
-    # Four modules share one detector, one classifier and one recogniser (ocr_engine.inference registry).
+    # Four modules share one detector, one classifier and one recogniser (ocr_engine.runtime.inference registry).
     server.predict("ocr_system", [encode(np.full((64, 64, 3), 255, dtype=np.uint8))])
     loaded = re.findall(r"loading model (\S+)", server.log())
     assert len(loaded) == 3, loaded

@@ -16,9 +16,10 @@ import tempfile
 import unicodedata
 from typing import Dict, List, Sequence, Tuple
 
-from benchmark import REFERENCE_DIR, REPO, post, start_server
-from local_server import install_modules
+from benchmark import REFERENCE_DIR, read_texts, start_server
 from make_corpus import SUBSETS, make_corpus
+
+from testkit.server import REPO, install_modules
 
 MODULES = {"ours": "ocr_system", "reference": "ocr_system_reference"}
 
@@ -89,7 +90,7 @@ def main() -> None:
     hub_home = os.path.join(workdir, "hub_home")
     folders = {"ours": os.path.join(REPO, "hubserving", "ocr_system"),
                "reference": os.path.join(REFERENCE_DIR, "ocr_system_reference")}
-    install_modules([folders[name] for name in contenders], hub_home)
+    install_modules(hub_home, [folders[name] for name in contenders])
     init_args = {"ours": dict(json.loads(args.init_args), enable_mkldnn=True), "reference": {"enable_mkldnn": True}}
     results = {}
     for name in contenders:
@@ -98,7 +99,7 @@ def main() -> None:
             results[name] = {}
             for f in labels:
                 with open(os.path.join(corpus, f), "rb") as handle:
-                    results[name][f] = post(server.url, handle.read())
+                    results[name][f] = read_texts(server, MODULES[name], handle.read())
         finally:
             server.stop()
     print("corpus %s: %d images; character F1 and line recall per subset" % (corpus, len(labels)))

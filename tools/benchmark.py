@@ -10,24 +10,21 @@ image by image. Over HTTP, both are `hub install`ed into a temporary HUB_HOME an
 --no-mkldnn. Peak RSS is sampled every 0.2 s over each server's whole process session."""
 
 import argparse
-import base64
 import collections
 import concurrent.futures
-import json
 import os
-import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from typing import Callable, Dict, List, Sequence
 
 import cv2
 import numpy as np
 
-from local_server import LocalServer, install_modules
+from testkit.inputs import b64
+from testkit.rendering import CHINESE_LINES, ENGLISH_LINES, cjk_font, latin_font, render_lines
+from testkit.server import REPO, HubServer, install_modules, single_module_config
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REFERENCE_DIR = os.path.join(REPO, "tools", "reference")
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
 
@@ -48,9 +45,6 @@ def load_images(folder: str) -> Dict[str, bytes]:
 
 def generated_images() -> Dict[str, bytes]:
     """The tests' rendered lines, for machines without ../shared/ocr-images."""
-    sys.path.insert(0, os.path.join(REPO, "tests"))
-    from rendering import CHINESE_LINES, ENGLISH_LINES, cjk_font, latin_font, render_lines
-
     samples = {"english.png": render_lines(ENGLISH_LINES, latin_font())[0]}
     if cjk_font():
         samples["chinese.png"] = render_lines(CHINESE_LINES, cjk_font())[0]
@@ -105,15 +99,14 @@ def own_rss() -> float:
 
 
 def inprocess_readers(mkldnn: bool, reference_threads: int) -> Dict[str, Reader]:
-    from hubserving.ocr_system.params import read_params
-    from ocr_engine import OCRSystem
+    from reference.ocr_system_reference.reference import build_text_system  # tools/reference
 
-    sys.path.insert(0, REFERENCE_DIR)
-    from ocr_system_reference.reference import build_text_system
+    from hubserving.ocr_system.params import read_params
+    from ocr_engine import OCRSystem, merge_params
 
     reference = build_text_system(enable_mkldnn=mkldnn, cpu_threads=reference_threads or None)
     # The served module's own params.py, so that in-process measures what `hub serving` runs.
-    ours = OCRSystem.from_params(dict(read_params(), enable_mkldnn=mkldnn))
+    ours = OCRSystem.from_params(merge_params(read_params(), {"enable_mkldnn": mkldnn}))
     return {
         "reference": lambda image: [text for text, _ in reference(image)[1]],
         "ours": lambda image: [line.text for line in ours([image])[0]],
@@ -140,26 +133,21 @@ def run_inprocess(images: Dict[str, bytes], rounds: int, mkldnn: bool, reference
 # --------------------------------------------------------------------------- over HTTP
 
 
-def start_server(module: str, init_args: dict, workers: int, hub_home: str, workdir: str) -> LocalServer:
+def start_server(module: str, init_args: dict, workers: int, hub_home: str, workdir: str) -> HubServer:
     """`hub serving start` one module: one process when ``workers`` is 0, else that many gunicorn workers."""
-    config = {"modules_info": {module: {"init_args": dict(init_args, version="1.0.0"), "predict_args": {}}},
-              "use_multiprocess": workers > 0, "workers": max(1, workers)}
-    server = LocalServer(module, config, hub_home, workdir)
-    server.url += "/predict/" + module
-    return server
+    config = single_module_config(module, init_args, workers)
+    return HubServer.with_config(config, hub_home, workdir, module).wait_ready()
 
 
-def post(url: str, data: bytes) -> List[str]:
-    body = json.dumps({"images": [base64.b64encode(data).decode("ascii")]}).encode()
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=600) as response:
-        answer = json.loads(response.read())
+def read_texts(server: HubServer, module: str, data: bytes) -> List[str]:
+    """The lines ``module`` reads in one image file, in order."""
+    answer = server.predict(module, [b64(data)], timeout=600)
     if answer["status"] != "000":
-        raise RuntimeError("%s answered %s" % (url, answer["msg"]))
+        raise RuntimeError("%s answered %s" % (module, answer["msg"]))
     return [line["text"] for line in answer["results"][0]]
 
 
-def http_round(server: LocalServer, tally: Tally, images: Dict[str, bytes], concurrency: int) -> None:
+def http_round(server: HubServer, module: str, tally: Tally, images: Dict[str, bytes], concurrency: int) -> None:
     """Each of ``concurrency`` clients sends every image once; RSS is sampled while they run."""
     peak, done = [0.0], threading.Event()
 
@@ -171,7 +159,7 @@ def http_round(server: LocalServer, tally: Tally, images: Dict[str, bytes], conc
     def client(_):
         for name, data in images.items():
             start = time.perf_counter()
-            tally.texts[name] = post(server.url, data)
+            tally.texts[name] = read_texts(server, module, data)
             tally.latencies.append(time.perf_counter() - start)
 
     sampler = threading.Thread(target=sample)
@@ -189,17 +177,18 @@ def http_round(server: LocalServer, tally: Tally, images: Dict[str, bytes], conc
 def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bool, args) -> List[Tally]:
     workdir = tempfile.mkdtemp(prefix="ocr_benchmark_")
     hub_home = os.path.join(workdir, "hub_home")
-    install_modules([os.path.join(REPO, "hubserving", "ocr_system"),
-                     os.path.join(REFERENCE_DIR, "ocr_system_reference")], hub_home)
+    install_modules(hub_home, [os.path.join(REPO, "hubserving", "ocr_system"),
+                               os.path.join(REFERENCE_DIR, "ocr_system_reference")])
     ours_threads = args.threads or max(1, (os.cpu_count() or 1) // max(1, args.workers))
     # Gunicorn workers load their own models after the fork; the master process should hold none.
     ours_args = {"enable_mkldnn": mkldnn, "cpu_threads": ours_threads, "preload": args.workers == 0}
     reference_args = {"enable_mkldnn": mkldnn}
     if args.reference_threads:
         reference_args["cpu_threads"] = args.reference_threads
+    modules = {"reference": "ocr_system_reference", "ours": "ocr_system"}
     servers = {
-        "reference": start_server("ocr_system_reference", reference_args, args.reference_workers, hub_home, workdir),
-        "ours": start_server("ocr_system", ours_args, args.workers, hub_home, workdir),
+        "reference": start_server(modules["reference"], reference_args, args.reference_workers, hub_home, workdir),
+        "ours": start_server(modules["ours"], ours_args, args.workers, hub_home, workdir),
     }
     setups = {
         # PaddleOCR sets cpu_threads only together with oneDNN; otherwise paddle's default applies.
@@ -211,7 +200,7 @@ def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bo
     try:
         for _ in range(rounds):
             for name, server in servers.items():  # interleaved round by round
-                http_round(server, tallies[name], images, concurrency)
+                http_round(server, modules[name], tallies[name], images, concurrency)
     finally:
         for server in servers.values():
             server.stop()
@@ -267,8 +256,9 @@ def main() -> None:
     args = parser.parse_args()
 
     images = load_images(args.images) if args.images else generated_images()
+    source = args.images or "the tests' generator"
     print("%d images from %s, %d rounds, oneDNN %s, %d cores" % (
-        len(images), args.images or "the tests' generator", args.rounds, "on" if args.mkldnn else "off", os.cpu_count()))
+        len(images), source, args.rounds, "on" if args.mkldnn else "off", os.cpu_count()))
     pairs = []
     if args.mode in ("inprocess", "both"):
         pairs.append(run_inprocess(images, args.rounds, args.mkldnn, args.reference_threads))

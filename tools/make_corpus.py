@@ -16,16 +16,13 @@ import argparse
 import json
 import os
 import random
-import sys
 from typing import Callable, Dict, List, Tuple
 
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests"))
-from rendering import cjk_font, latin_font  # noqa: E402  (one font lookup for tests and tools)
+from testkit.rendering import cjk_font, latin_font
 
 ENGLISH_WORDS = (
     "invoice total order number street station market coffee bakery open daily hours exit north south east west "
@@ -78,6 +75,10 @@ class Corpus:
     def font(self, lang: str, size: int) -> ImageFont.FreeTypeFont:
         return ImageFont.truetype(self.fonts[lang], size)
 
+    def colour(self, low: int, high: int) -> Tuple[int, int, int]:
+        """An RGB colour with each channel drawn from [low, high]."""
+        return tuple(self.rng.randint(low, high) for _ in range(3))
+
     def text_lines(self, lang: str, count: int, lo: int = 2, hi: int = 5) -> List[str]:
         return [phrase(self.rng, lang, self.rng.randint(lo, hi)) for _ in range(count)]
 
@@ -88,9 +89,10 @@ class Corpus:
     def photo(self, lang: str) -> Sample:
         lines = self.text_lines(lang, self.rng.randint(1, 3))
         dark = self.rng.random() < 0.4
-        paper = tuple(self.rng.randint(0, 70) for _ in range(3)) if dark else tuple(self.rng.randint(150, 255) for _ in range(3))
-        ink = tuple(self.rng.randint(200, 255) for _ in range(3)) if dark else tuple(self.rng.randint(0, 60) for _ in range(3))
-        picture = np.asarray(draw_lines(lines, self.font(lang, self.rng.randint(34, 48)), 48, ink, paper)).astype(np.float32)
+        paper = self.colour(0, 70) if dark else self.colour(150, 255)
+        ink = self.colour(200, 255) if dark else self.colour(0, 60)
+        font = self.font(lang, self.rng.randint(34, 48))
+        picture = np.asarray(draw_lines(lines, font, 48, ink, paper)).astype(np.float32)
         h, w = picture.shape[:2]
         jitter = lambda: self.rng.uniform(-0.04, 0.04)  # noqa: E731
         corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
@@ -111,7 +113,8 @@ class Corpus:
 
     def single_line(self, lang: str) -> Sample:
         lines = self.text_lines(lang, 1, 1, 4)
-        return draw_lines(lines, self.font(lang, self.rng.randint(24, 44)), self.rng.randint(1, 6), "black", "white"), lines
+        font = self.font(lang, self.rng.randint(24, 44))
+        return draw_lines(lines, font, self.rng.randint(1, 6), "black", "white"), lines
 
     def transparent(self, lang: str, ink: str) -> Sample:
         lines = self.text_lines(lang, self.rng.randint(1, 3))

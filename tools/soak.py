@@ -10,7 +10,6 @@ soak each answer must then equal that first one: anything else is a wrong answer
 served by kind, errors by kind, wrong answers, and the server's RSS (all its processes) at start and end."""
 
 import argparse
-import base64
 import collections
 import concurrent.futures
 import json
@@ -20,19 +19,11 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from typing import Dict, List, NamedTuple, Optional
 
-
-from local_server import LocalServer, install_modules
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests"))
-from inputs import ODD_LAYOUTS, bad_requests, png  # noqa: E402  (test inputs live with the tests)
-from rendering import ENGLISH_LINES, latin_font, render_lines, squash  # noqa: E402
-
-MODULES = ["ocr_det", "ocr_cls", "ocr_rec", "ocr_system"]
+from testkit.inputs import ODD_LAYOUTS, b64, bad_requests, encode_file, png
+from testkit.rendering import ENGLISH_LINES, latin_font, render_lines, squash
+from testkit.server import REPO, HubServer, ServerError, install_modules, post_json
 
 
 class Case(NamedTuple):
@@ -48,27 +39,17 @@ def build_cases(image_dir: str) -> List[Case]:
     cases = []
     for name in sorted(os.listdir(image_dir)):
         if name.lower().endswith((".jpg", ".jpeg", ".png", ".bmp")):
-            with open(os.path.join(image_dir, name), "rb") as handle:
-                data = base64.b64encode(handle.read()).decode("ascii")
+            data = encode_file(os.path.join(image_dir, name))
             cases.append(Case("good", name, "ocr_system", {"images": [data]}))
             cases.append(Case("good", name + " (det)", "ocr_det", {"images": [data]}))
     image, placed = render_lines(ENGLISH_LINES, latin_font())
     lines = [squash(p.text) for p in placed]
-    cases.append(Case("good", "rendered PNG", "ocr_system", {"images": [base64.b64encode(png(image)).decode()]}, lines))
-    for layout, encode in ODD_LAYOUTS.items():
-        data = base64.b64encode(encode(image)).decode("ascii")
-        cases.append(Case("odd", layout, "ocr_system", {"images": [data]}, lines))
+    cases.append(Case("good", "rendered PNG", "ocr_system", {"images": [b64(png(image))]}, lines))
+    for layout, write in ODD_LAYOUTS.items():
+        cases.append(Case("odd", layout, "ocr_system", {"images": [b64(write(image))]}, lines))
     for i, (module, body, _) in enumerate(bad_requests(image)):
         cases.append(Case("bad", "bad request %d" % (i + 1), module, body))
     return cases
-
-
-def post(url: str, case: Case) -> dict:
-    data = json.dumps(case.body).encode()
-    request = urllib.request.Request("%s/predict/%s" % (url, case.module), data=data,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=300) as response:
-        return json.loads(response.read())
 
 
 def first_answer_problem(case: Case, answer: dict) -> Optional[str]:
@@ -96,14 +77,19 @@ class Tally:
             table[key] += 1
 
 
-def client(url: str, cases: List[Case], expected: Dict[str, dict], deadline: float, seed: int, tally: Tally) -> None:
+def send(server: HubServer, case: Case) -> dict:
+    return post_json("%s/predict/%s" % (server.url, case.module), case.body)
+
+
+def client(server: HubServer, cases: List[Case], expected: Dict[str, dict], deadline: float, seed: int,
+           tally: Tally) -> None:
     rng = random.Random(seed)
     while time.time() < deadline:
         case = rng.choice(cases)
         try:
-            answer = post(url, case)
-        except urllib.error.HTTPError as err:
-            tally.add(tally.errors, "HTTP %d" % err.code)
+            answer = send(server, case)
+        except ServerError as err:
+            tally.add(tally.errors, "HTTP %s" % err.status)
             continue
         except (OSError, ValueError) as err:
             tally.add(tally.errors, type(err).__name__)
@@ -128,12 +114,12 @@ def main() -> int:
 
     workdir = tempfile.mkdtemp(prefix="ocr_soak_")
     hub_home = os.path.join(workdir, "hub_home")
-    install_modules([os.path.join(REPO, "hubserving", name) for name in MODULES], hub_home)
-    server = LocalServer("soak", config, hub_home, workdir)
+    install_modules(hub_home)
+    server = HubServer.with_config(config, hub_home, workdir, "soak").wait_ready()
     try:
         expected, problems = {}, []
         for case in cases:
-            expected[case.name] = post(server.url, case)
+            expected[case.name] = send(server, case)
             problem = first_answer_problem(case, expected[case.name])
             if problem:
                 problems.append("%s (%s): %s" % (case.name, case.kind, problem))
@@ -142,7 +128,7 @@ def main() -> int:
         start = time.time()
         deadline = start + args.minutes * 60
         with concurrent.futures.ThreadPoolExecutor(args.clients) as pool:
-            runs = [pool.submit(client, server.url, cases, expected, deadline, seed, tally) for seed in range(args.clients)]
+            runs = [pool.submit(client, server, cases, expected, deadline, seed, tally) for seed in range(args.clients)]
             while not all(run.done() for run in runs):
                 time.sleep(min(30.0, max(1.0, args.minutes * 60 / 20)))
                 samples.append((time.time() - start, server.rss()))

@@ -109,7 +109,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--server_url", help="same as the first positional argument")
     parser.add_argument("--image_dir", help="same as the second positional argument")
     parser.add_argument("--visualize", action="store_true", help="draw boxes and texts for each image")
-    parser.add_argument("--vis_dir", default="./hubserving_result", help="where --visualize writes (default %(default)s)")
+    parser.add_argument("--vis_dir", default="./hubserving_result",
+                        help="where --visualize writes (default %(default)s)")
     parser.add_argument("--output", help="write every result to this JSON file")
     parser.add_argument("--font_path", help="font for drawn text; default: a CJK font found by fontconfig")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per request (default %(default)s)")

@@ -1,9 +1,10 @@
 """ocr_cls: tell upright text-line images from upside-down ones. POST {"images": [base64, ...]} of line crops to
 /predict/ocr_cls; as upstream, results holds one list with {"angle", "confidence"} per image."""
 
-from ocr_engine import TextClassifier
-from ocr_engine.hub_module import OCRHubModule
 from paddlehub.module.module import moduleinfo
+
+from ocr_engine import TextClassifier
+from ocr_engine.serving import OCRHubModule
 
 from .params import read_params
 
@@ -17,8 +18,10 @@ from .params import read_params
     type="cv/text_angle_cls",
 )
 class OCRCls(OCRHubModule):
-    def _initialize(self, use_gpu=False, enable_mkldnn=True, **overrides):
-        self.classifier = TextClassifier(self.configure(read_params(), use_gpu, enable_mkldnn, overrides))
+    read_params = staticmethod(read_params)
 
-    def run(self, images):
+    def build(self, params, runtime):
+        self.classifier = TextClassifier.from_params(params, runtime)
+
+    def answer(self, images):
         return [[{"angle": angle, "confidence": confidence} for angle, confidence in self.classifier(images)]]

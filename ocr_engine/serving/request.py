@@ -13,7 +13,8 @@ from typing import Any, List, Mapping
 
 import numpy as np
 
-from .images import InputError, decode_image_bytes, describe_size
+from .errors import InputError
+from .images import decode_image_bytes, describe_size
 
 _DATA_URL = re.compile(r"^data:image/[A-Za-z0-9.+-]+;base64,")
 _URL = re.compile(r"^(https?|ftp|file|s3|gs)://", re.IGNORECASE)
@@ -23,7 +24,8 @@ _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=_-]")
 
 @dataclass(frozen=True)
 class InputLimits:
-    """How much one request may hold; each limit is an option of the same name in config.json's init_args."""
+    """How much one request may hold, over HTTP or in-process; each limit is an option of the same name (defaults
+    in ``options.DEFAULTS``)."""
 
     max_images_per_request: int
     max_image_bytes: int
@@ -31,7 +33,7 @@ class InputLimits:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "InputLimits":
-        """Read the three limits from a params dict; each must be a positive integer."""
+        """Read the three limits from a merged params dict; each must be a positive integer."""
         values = {}
         for name in ("max_images_per_request", "max_image_bytes", "max_image_pixels"):
             value = params[name]
@@ -76,16 +78,22 @@ def decode_images(images: Any, limits: InputLimits) -> List[np.ndarray]:
         raise InputError("images must be a list of base64 strings, got %s" % json_type(images))
     if not images:
         raise InputError("images is empty: send at least one base64 image")
-    if len(images) > limits.max_images_per_request:
-        raise InputError(
-            "images holds %d images, over the limit of %d per request (max_images_per_request)"
-            % (len(images), limits.max_images_per_request)
-        )
+    check_count(len(images), limits)
     decoded = []
     for i, item in enumerate(images):
         label = "image %d of %d" % (i + 1, len(images))
-        decoded.append(decode_image_bytes(decode_base64(item, label, limits.max_image_bytes), label, limits.max_image_pixels))
+        raw = decode_base64(item, label, limits.max_image_bytes)
+        decoded.append(decode_image_bytes(raw, label, limits.max_image_pixels))
     return decoded
+
+
+def check_count(count: int, limits: InputLimits) -> None:
+    """Refuse a request of more images than ``max_images_per_request``."""
+    if count > limits.max_images_per_request:
+        raise InputError(
+            "images holds %d images, over the limit of %d per request (max_images_per_request)"
+            % (count, limits.max_images_per_request)
+        )
 
 
 def decode_base64(item: Any, label: str, max_bytes: int) -> bytes:
@@ -101,7 +109,8 @@ def decode_base64(item: Any, label: str, max_bytes: int) -> bytes:
     size = len(text) * 3 // 4
     if size > max_bytes:
         raise InputError(
-            "%s: is %s, over the limit of %s per image (max_image_bytes)" % (label, describe_size(size), describe_size(max_bytes))
+            "%s: is %s, over the limit of %s per image (max_image_bytes)"
+            % (label, describe_size(size), describe_size(max_bytes))
         )
     bad = _NOT_BASE64.search(text)
     if bad:

@@ -1,7 +1,8 @@
-"""What clients send: one picture in every odd-but-valid file layout, and requests that must be refused.
+"""What clients send: images as base64, one picture in every odd-but-valid file layout, and requests that must be
+refused, with the words the client must get back.
 
 Each layout encoder takes a BGR uint8 image of dark text on a light background and returns file bytes that a
-correct decoder turns back into that picture (up to compression). tools/soak.py uses these too.
+correct decoder turns back into that picture (up to compression). The tests and tools/soak.py send these.
 """
 
 import base64
@@ -14,7 +15,6 @@ from typing import Callable, Dict
 import cv2
 import numpy as np
 from PIL import Image
-
 
 # What an error message must never show a client: stack traces, exception class names, server paths, libraries.
 INTERNALS = re.compile(r"Traceback|File \"|line \d+|\w+Error\b|Exception|/\w+/|site-packages|\bPIL\b|cv2|paddle", re.I)
@@ -116,11 +116,27 @@ def png_bomb(width: int = 100_000, height: int = 100_000) -> bytes:
 
 
 def b64(raw: bytes) -> str:
+    """File bytes as a request's ``images`` item."""
     return base64.b64encode(raw).decode("ascii")
 
 
 def png(image: np.ndarray) -> bytes:
+    """A BGR uint8 image as PNG file bytes."""
     return cv2.imencode(".png", image)[1].tobytes()
+
+
+def encode(image: np.ndarray, ext: str = ".png") -> str:
+    """A BGR uint8 image as a request's ``images`` item, in the file format of ``ext``."""
+    ok, data = cv2.imencode(ext, image)
+    if not ok:
+        raise ValueError("OpenCV cannot write %s" % ext)
+    return b64(data.tobytes())
+
+
+def encode_file(path: str) -> str:
+    """An image file as a request's ``images`` item."""
+    with open(path, "rb") as handle:
+        return b64(handle.read())
 
 
 def bad_requests(image: np.ndarray):

@@ -26,7 +26,9 @@ class Batch:
     width: int
 
 
-def plan_batches(ratios: Sequence[float], height: int, batch_size: int, min_width: int, max_columns: int) -> List[Batch]:
+def plan_batches(
+    ratios: Sequence[float], height: int, batch_size: int, min_width: int, max_columns: int
+) -> List[Batch]:
     """Group lines by shape: ``ratios`` are the lines' width / height, ``height`` the model's input height.
 
     Batches hold up to ``batch_size`` lines of neighbouring ratios, padded to ``int(height * ratio)`` of their widest

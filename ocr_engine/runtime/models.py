@@ -67,7 +67,8 @@ def find_model_files(model_dir: str) -> ModelFiles:
         if os.path.isfile(program):
             params = os.path.splitext(program)[0] + ".pdiparams"
             if not os.path.isfile(params):
-                raise ModelNotFoundError("model folder %s has %s but not %s" % (model_dir, name, os.path.basename(params)))
+                missing = os.path.basename(params)
+                raise ModelNotFoundError("model folder %s has %s but not %s" % (model_dir, name, missing))
             return ModelFiles(program=program, params=params)
     raise ModelNotFoundError(
         "model folder %s holds none of %s (export the model with PaddleOCR's tools/export_model.py)"

@@ -1,6 +1,6 @@
 """Re-save a legacy inference model (.pdmodel) as paddle 3's PIR format (inference.json), as paddle 3 exports do.
 
-    python tests/pir_export.py SOURCE_FOLDER TARGET_FOLDER
+    python -m testkit.pir_export SOURCE_FOLDER TARGET_FOLDER
 """
 
 import os
@@ -22,7 +22,8 @@ def export(source_dir: str, target_dir: str) -> None:
     for op in fetch_ops:  # save_inference_model adds its own
         pir_program.global_block().remove_op(op)
     os.makedirs(target_dir, exist_ok=True)
-    paddle.static.save_inference_model(os.path.join(target_dir, "inference"), feeds, fetches, executor, program=pir_program)
+    prefix = os.path.join(target_dir, "inference")
+    paddle.static.save_inference_model(prefix, feeds, fetches, executor, program=pir_program)
 
 
 if __name__ == "__main__":

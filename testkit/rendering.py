@@ -38,7 +38,9 @@ def cjk_font() -> Optional[str]:
     return _fc(["fc-list", ":lang=zh", "file"])
 
 
-def render_lines(lines: Sequence[str], font_path: str, size: int = 40, margin: int = 40) -> Tuple[np.ndarray, List[RenderedLine]]:
+def render_lines(
+    lines: Sequence[str], font_path: str, size: int = 40, margin: int = 40
+) -> Tuple[np.ndarray, List[RenderedLine]]:
     """Black lines of text on white, one under the other; returns the BGR image and where each line was drawn."""
     font = ImageFont.truetype(font_path, size)
     widths = [font.getbbox(text)[2] for text in lines]

@@ -7,13 +7,13 @@ process, so ``hub serving start -m ocr_det ocr_rec ocr_system`` holds one detect
 import logging
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 import numpy as np
 
 from .folding import folded_model
-from .models import ModelFiles, find_model_files, resolve_model_dir
+from .models import ModelFiles, find_model_files
 
 log = logging.getLogger(__name__)
 
@@ -26,35 +26,42 @@ class DeviceError(RuntimeError):
 
 @dataclass(frozen=True)
 class PredictorOptions:
-    """How a predictor runs. Frozen so that it can key the registry."""
+    """How every predictor of a module runs; the defaults are in ``ocr_engine.options.DEFAULTS``.
 
-    use_gpu: bool = False
-    gpu_id: int = 0
-    gpu_mem: int = 500
-    use_tensorrt: bool = False
-    precision: str = "fp32"
-    enable_mkldnn: bool = False
-    mkldnn_cache_capacity: int = 2
-    cpu_threads: int = 1
-    fold_affine_blocks: bool = True
+    Frozen so that it can key the registry. ``preload`` says when predictors are built, not how they run, so two
+    modules that differ only in it share their predictors.
+    """
+
+    use_gpu: bool
+    gpu_id: int
+    gpu_mem: int
+    use_tensorrt: bool
+    precision: str
+    enable_mkldnn: bool
+    mkldnn_cache_capacity: int
+    cpu_threads: int
+    fold_affine_blocks: bool
+    preload: bool = field(compare=False)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "PredictorOptions":
-        """Read the predictor keys of a params dict (see ``defaults.DEFAULTS``); checks the GPU when asked for one."""
+        """Read the runtime options of a merged params dict; resolves and checks the GPU when one is asked for,
+        so build this once per module and hand it to every stage."""
         precision = str(params["precision"]).lower()
         if precision not in ("fp32", "fp16", "int8"):
             raise ValueError("precision must be fp32, fp16 or int8, not %r" % params["precision"])
-        use_gpu = bool(params["use_gpu"])
+        use_gpu, gpu_id, use_tensorrt = bool(params["use_gpu"]), params["gpu_id"], bool(params["use_tensorrt"])
         return cls(
             use_gpu=use_gpu,
-            gpu_id=resolve_gpu_id(params["gpu_id"]) if use_gpu else 0,
+            gpu_id=resolve_gpu_id(gpu_id) if use_gpu else 0,
             gpu_mem=int(params["gpu_mem"]),
-            use_tensorrt=use_gpu and bool(params["use_tensorrt"]),
+            use_tensorrt=use_gpu and use_tensorrt,
             precision=precision,
             enable_mkldnn=not use_gpu and bool(params["enable_mkldnn"]),
             mkldnn_cache_capacity=int(params["mkldnn_cache_capacity"]),
             cpu_threads=max(1, int(params["cpu_threads"])),
             fold_affine_blocks=bool(params["fold_affine_blocks"]),
+            preload=bool(params["preload"]),
         )
 
 
@@ -224,11 +231,13 @@ class StageModel:
     own instead of using its parent's.
     """
 
-    def __init__(self, stage: str, params: Mapping[str, Any], shapes: InputShapes):
-        self.files = find_model_files(resolve_model_dir(stage, params["%s_model_dir" % stage]))
-        self.options = PredictorOptions.from_params(params)
+    def __init__(self, model_dir: str, options: PredictorOptions, shapes: InputShapes):
+        """``model_dir`` is an exported model folder (see ``models.resolve_model_dir``); with ``options.preload``
+        the predictor is built and run now."""
+        self.files = find_model_files(model_dir)
+        self.options = options
         self.shapes = shapes
-        if params["preload"]:
+        if options.preload:
             self.warm_up()
 
     def warm_up(self) -> None:

@@ -2,6 +2,8 @@
 
 Pillow reads the header first, so the pixel limit is checked before anything is decoded, and then decodes the
 odd layouts OpenCV would get wrong or refuse: 16-bit greyscale, palettes, CMYK, transparency, EXIF rotation.
+Pillow's own decompression-bomb guard would refuse first, in its own words: a serving process turns it off at
+start-up (``process.configure_process``), since ``max_image_pixels`` does the same job and names itself.
 """
 
 import io
@@ -11,10 +13,10 @@ from typing import Any, List, Optional, Sequence
 import numpy as np
 from PIL import Image, ImageOps
 
+from .errors import InputError
+
 # Only these decoders are ever run on client bytes; Pillow's others (EPS runs Ghostscript, for one) are never tried.
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM")
-# The pixel limit is ours (max_image_pixels, named in the error); Pillow's own would refuse first with its own words.
-Image.MAX_IMAGE_PIXELS = None
 
 _MAGIC = [
     (b"\x89PNG\r\n\x1a\n", "PNG"),
@@ -29,16 +31,14 @@ _MAGIC = [
 ]
 
 
-class InputError(ValueError):
-    """The client's input cannot be used. ``str()`` is one plain sentence that is safe to send back."""
-
-
-def decode_image_bytes(raw: bytes, label: str, max_pixels: Optional[int] = None) -> np.ndarray:
+def decode_image_bytes(raw: bytes, label: str, max_pixels: int) -> np.ndarray:
     """Decode an encoded image into a BGR uint8 array (H x W x 3).
 
     ``label`` names the image in errors ("image 2 of 3"). Raises InputError when the bytes are not an image of a
     supported format, are truncated or corrupt, or (from the header alone) hold more than ``max_pixels`` pixels.
     """
+    if isinstance(max_pixels, bool) or not isinstance(max_pixels, int) or max_pixels < 1:
+        raise ValueError("max_pixels must be a positive integer, got %r" % (max_pixels,))
     if not raw:
         raise InputError("%s: is empty" % label)
     kind = sniff_format(raw)
@@ -52,18 +52,14 @@ def decode_image_bytes(raw: bytes, label: str, max_pixels: Optional[int] = None)
     width, height = image.size
     if width < 1 or height < 1:
         raise InputError("%s: has no pixels (%d x %d)" % (label, width, height))
-    if max_pixels and width * height > max_pixels:
-        raise InputError(
-            "%s: is %d x %d pixels (%s), over the limit of %s (max_image_pixels)"
-            % (label, width, height, _megapixels(width * height), _megapixels(max_pixels))
-        )
+    check_pixels(label, width, height, max_pixels)
     try:
         return to_bgr(ImageOps.exif_transpose(image))
     except Exception as err:
         # Pillow's words for a cut-off file vary by format; any of them means the end of the data was reached.
         words = str(err).lower()
         cut = isinstance(err, EOFError) or any(w in words for w in ("truncated", "broken data stream", "eof"))
-        problem = "truncated after %s" % describe_size(len(raw)) if cut else "corrupt image data, %s" % describe_size(len(raw))
+        problem = ("truncated after %s" if cut else "corrupt image data, %s") % describe_size(len(raw))
         raise InputError("%s: not a decodable image (%s header, %s)" % (label, image.format or kind, problem)) from None
 
 
@@ -114,19 +110,36 @@ def sniff_format(raw: bytes) -> Optional[str]:
     return None
 
 
-def read_image_files(paths: Sequence[str], max_pixels: Optional[int] = None) -> List[np.ndarray]:
-    """Read image files for in-process ``predict(paths=...)`` calls; never reachable over HTTP."""
+def check_pixels(label: str, width: int, height: int, max_pixels: int) -> None:
+    """Refuse an image of more than ``max_pixels`` pixels, saying how large it is and which option limits it."""
+    if width * height > max_pixels:
+        raise InputError(
+            "%s: is %d x %d pixels (%s), over the limit of %s (max_image_pixels)"
+            % (label, width, height, _megapixels(width * height), _megapixels(max_pixels))
+        )
+
+
+def read_image_files(paths: Sequence[str], max_bytes: int, max_pixels: int) -> List[np.ndarray]:
+    """Read image files for in-process ``predict(paths=...)`` calls, each within the byte and pixel limits;
+    never reachable over HTTP."""
     images = []
     for path in paths:
         if not os.path.isfile(path):
             raise InputError("%s is not a file" % path)
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            raise InputError(
+                "%s: is %s, over the limit of %s per image (max_image_bytes)"
+                % (path, describe_size(size), describe_size(max_bytes))
+            )
         with open(path, "rb") as handle:
             images.append(decode_image_bytes(handle.read(), path, max_pixels))
     return images
 
 
-def check_arrays(images: Sequence[Any]) -> List[np.ndarray]:
-    """Check in-process ``predict(images=...)`` input: BGR uint8 arrays (H x W x 3); greyscale is widened."""
+def check_arrays(images: Sequence[Any], max_pixels: int) -> List[np.ndarray]:
+    """Check in-process ``predict(images=...)`` input: BGR uint8 arrays (H x W x 3) of at most ``max_pixels``
+    pixels each; greyscale is widened."""
     checked = []
     for i, image in enumerate(images):
         label = "image %d of %d" % (i + 1, len(images))
@@ -138,6 +151,7 @@ def check_arrays(images: Sequence[Any]) -> List[np.ndarray]:
             raise InputError("%s: expected 3 colour channels (BGR), got %d" % (label, image.shape[2]))
         if min(image.shape[:2]) == 0:
             raise InputError("%s: has no pixels" % label)
+        check_pixels(label, image.shape[1], image.shape[0], max_pixels)
         checked.append(image)
     return checked
 

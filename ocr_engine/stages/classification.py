@@ -1,29 +1,61 @@
 """Stage 3, rectify: turn text lines that were detected upside down (180 degrees) the right way up."""
 
-from typing import Any, List, Mapping, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 from paddleocr.ppocr.postprocess.cls_postprocess import ClsPostProcess
 
-from .defaults import parse_shape
-from .inference import StageModel, InputShapes
+from ..options import parse_shape
+from ..runtime import InputShapes, PredictorOptions, StageModel, resolve_model_dir
 from .preprocess import line_batch
+
+
+@dataclass(frozen=True)
+class ClassifierOptions:
+    """The angle classifier's options (``cls_*``, ``label_list``); defaults in ``options.DEFAULTS``."""
+
+    model_dir: Optional[str]  # None: the bundled model
+    image_shape: Tuple[int, int, int]  # channels, height, width
+    batch_num: int
+    thresh: float
+    label_list: Tuple[str, ...]
+    long_line_windows: bool
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> "ClassifierOptions":
+        """Read the classification options of a merged params dict."""
+        return cls(
+            model_dir=params["cls_model_dir"],
+            image_shape=parse_shape(params["cls_image_shape"]),
+            batch_num=max(1, int(params["cls_batch_num"])),
+            thresh=float(params["cls_thresh"]),
+            label_list=tuple(str(label) for label in params["label_list"]),
+            long_line_windows=bool(params["cls_long_line_windows"]),
+        )
 
 
 class TextClassifier:
     """Angle of text lines: BGR crops in, one (label, confidence) per crop out, label one of ``label_list``."""
 
-    def __init__(self, params: Mapping[str, Any]):
-        _, self.height, self.width = parse_shape(params["cls_image_shape"])
-        self.batch_size = max(1, int(params["cls_batch_num"]))
-        self.threshold = float(params["cls_thresh"])
-        self.long_line_windows = bool(params["cls_long_line_windows"])
+    def __init__(self, options: ClassifierOptions, runtime: PredictorOptions):
+        _, self.height, self.width = options.image_shape
+        self.batch_size = options.batch_num
+        self.threshold = options.thresh
+        self.long_line_windows = options.long_line_windows
         shape = (3, self.height, self.width)
         self.model = StageModel(
-            "cls", params, InputShapes(min=(1,) + shape, opt=(self.batch_size,) + shape, max=(self.batch_size,) + shape)
+            resolve_model_dir("cls", options.model_dir),
+            runtime,
+            InputShapes(min=(1,) + shape, opt=(self.batch_size,) + shape, max=(self.batch_size,) + shape),
         )
-        self.postprocess = ClsPostProcess(label_list=list(params["label_list"]))
+        self.postprocess = ClsPostProcess(label_list=list(options.label_list))
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any], runtime: PredictorOptions) -> "TextClassifier":
+        """A classifier with the classification options of a merged params dict, run as ``runtime`` says."""
+        return cls(ClassifierOptions.from_params(params), runtime)
 
     def __call__(self, crops: Sequence[np.ndarray]) -> List[Tuple[str, float]]:
         """Classify each crop; the answer lists crops in the order given."""

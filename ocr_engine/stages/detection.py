@@ -1,14 +1,15 @@
 """Stage 1, localise: find text regions with the DB detector."""
 
 import math
-from typing import Any, List, Mapping, Tuple
+from dataclasses import dataclass
+from typing import Any, List, Mapping, Optional, Tuple
 
 import cv2
 import numpy as np
 from paddleocr.ppocr.postprocess.db_postprocess import DBPostProcess
 
+from ..runtime import InputShapes, PredictorOptions, StageModel, resolve_model_dir
 from .geometry import clip_to_image, order_clockwise, quad_size
-from .inference import StageModel, InputShapes
 from .preprocess import detection_batch, detection_size
 
 # Regions this thin hold no readable text.
@@ -19,30 +20,69 @@ _ONE_LINE_SIDE = 64
 _MIN_DET_SIDE = 32
 
 
+@dataclass(frozen=True)
+class DetectorOptions:
+    """The detection options (``det_*``, ``use_dilation``, ``thin_image_*``); defaults in ``options.DEFAULTS``."""
+
+    model_dir: Optional[str]  # None: the bundled model
+    limit_side_len: int
+    limit_type: str  # max | min | resize_long
+    db_thresh: float
+    db_box_thresh: float
+    db_unclip_ratio: float
+    use_dilation: bool
+    db_score_mode: str  # fast | slow
+    max_candidates: int
+    thin_image_ratio: Optional[float]  # None: thin_image_detection is off
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> "DetectorOptions":
+        """Read the detection options of a merged params dict."""
+        if params["det_limit_type"] not in ("max", "min", "resize_long"):
+            raise ValueError("det_limit_type must be max, min or resize_long, not %r" % params["det_limit_type"])
+        return cls(
+            model_dir=params["det_model_dir"],
+            limit_side_len=int(params["det_limit_side_len"]),
+            limit_type=params["det_limit_type"],
+            db_thresh=float(params["det_db_thresh"]),
+            db_box_thresh=float(params["det_db_box_thresh"]),
+            db_unclip_ratio=float(params["det_db_unclip_ratio"]),
+            use_dilation=bool(params["use_dilation"]),
+            db_score_mode=params["det_db_score_mode"],
+            max_candidates=int(params["det_max_candidates"]),
+            thin_image_ratio=float(params["thin_image_ratio"]) if params["thin_image_detection"] else None,
+        )
+
+
 class TextDetector:
     """Find text: a BGR uint8 image (H x W x 3) in, a list of clockwise quads (4 x 2 float32) out."""
 
-    def __init__(self, params: Mapping[str, Any]):
-        self.limit_side_len = int(params["det_limit_side_len"])
-        self.limit_type = params["det_limit_type"]
-        self.thin_ratio = float(params["thin_image_ratio"]) if params["thin_image_detection"] else None
+    def __init__(self, options: DetectorOptions, runtime: PredictorOptions):
+        self.limit_side_len = options.limit_side_len
+        self.limit_type = options.limit_type
+        self.thin_ratio = options.thin_image_ratio
         # The largest input the resize can produce, when the limit bounds it; it is also the warm-up input.
         side = max(detection_size(self.limit_side_len, self.limit_side_len, self.limit_side_len, "max"))
         largest = (1, 3, side, side) if self.limit_type in ("max", "resize_long") else (1, 3, 736, 736)
         widest = max(1536, side)
         self.model = StageModel(
-            "det",
-            params,
+            resolve_model_dir("det", options.model_dir),
+            runtime,
             InputShapes(min=(1, 3, 32, 32), opt=(1, 3, 736, 736), max=(1, 3, widest, widest), warm_up=largest),
         )
         self.postprocess = DBPostProcess(
-            thresh=float(params["det_db_thresh"]),
-            box_thresh=float(params["det_db_box_thresh"]),
-            max_candidates=int(params["det_max_candidates"]),
-            unclip_ratio=float(params["det_db_unclip_ratio"]),
-            use_dilation=bool(params["use_dilation"]),
-            score_mode=params["det_db_score_mode"],
+            thresh=options.db_thresh,
+            box_thresh=options.db_box_thresh,
+            max_candidates=options.max_candidates,
+            unclip_ratio=options.db_unclip_ratio,
+            use_dilation=options.use_dilation,
+            score_mode=options.db_score_mode,
         )
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any], runtime: PredictorOptions) -> "TextDetector":
+        """A detector with the detection options of a merged params dict, run as ``runtime`` says."""
+        return cls(DetectorOptions.from_params(params), runtime)
 
     def __call__(self, image: np.ndarray) -> List[np.ndarray]:
         """Return the text regions of ``image`` in its own pixel coordinates, in no particular order."""

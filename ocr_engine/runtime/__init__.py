@@ -1,0 +1,15 @@
+"""The runtime: where model files are (``models``), how a program is simplified before loading (``folding``), and
+the one place that builds paddle.inference predictors and shares them across a process (``inference``)."""
+
+from .inference import InputShapes, ModelRunError, PredictorOptions, StageModel
+from .models import ModelNotFoundError, resolve_char_dict, resolve_model_dir
+
+__all__ = [
+    "InputShapes",
+    "ModelNotFoundError",
+    "ModelRunError",
+    "PredictorOptions",
+    "StageModel",
+    "resolve_char_dict",
+    "resolve_model_dir",
+]

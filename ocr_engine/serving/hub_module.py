@@ -1,0 +1,85 @@
+"""What the four hub modules share: start-up, the in-process and HTTP entry points, and error wording.
+
+A hub module (hubserving/<name>/module.py) subclasses ``OCRHubModule``, names its params.py, builds its stage in
+``build`` and shapes its answer in ``answer``; everything else happens here. PaddleHub finds ``_initialize`` and
+the ``@serving`` method through the class's bases.
+"""
+
+import logging
+from typing import Any, Callable, Dict, List, Mapping, Sequence
+
+import numpy as np
+from paddlehub.module.module import serving
+
+from ..options import merge_params
+from ..runtime import PredictorOptions
+from .errors import InputError
+from .images import check_arrays, read_image_files
+from .process import configure_process
+from .request import InputLimits, check_count, parse_request
+
+log = logging.getLogger(__name__)
+
+
+class OCRHubModule:
+    """Base of the hub modules: ``predict`` for Python callers, ``serving_method`` for ``hub serving``."""
+
+    # This module's params.py: the values that differ from ocr_engine.options.DEFAULTS for it alone.
+    read_params: Callable[[], Mapping[str, Any]] = staticmethod(dict)
+
+    def _initialize(self, **init_args: Any) -> None:
+        """PaddleHub's start-up hook, called with config.json's ``init_args`` (or ``hub.Module``'s keywords).
+
+        Options are DEFAULTS, then params.py, then ``init_args``; an unknown name stops start-up. The device is
+        resolved once, here, for every stage the module builds.
+        """
+        configure_process()
+        params = merge_params(self.read_params(), init_args)
+        self.limits = InputLimits.from_params(params)
+        self.runtime = PredictorOptions.from_params(params)
+        self.build(params, self.runtime)
+
+    def build(self, params: Dict[str, Any], runtime: PredictorOptions) -> None:
+        """Build the module's stage from the merged options; every stage runs as ``runtime`` says."""
+        raise NotImplementedError
+
+    def answer(self, images: List[np.ndarray]) -> list:
+        """Answer for decoded BGR images, in the upstream shape of this module."""
+        raise NotImplementedError
+
+    def predict(self, images: Sequence[np.ndarray] = (), paths: Sequence[str] = ()) -> list:
+        """In-process API: BGR uint8 arrays, or image file paths, in; the module's answer out. The limits of an
+        HTTP request apply: images per call, bytes per file, pixels per image."""
+        if isinstance(images, np.ndarray) or isinstance(paths, str):
+            raise InputError("images and paths take lists: predict(images=[array]) or predict(paths=[path])")
+        if len(images) and len(paths):
+            raise InputError("give images or paths, not both")
+        if not len(images) and not len(paths):
+            raise InputError("no image given: pass images=[...] or paths=[...]")
+        check_count(len(images) or len(paths), self.limits)
+        if len(images):
+            arrays = check_arrays(images, self.limits.max_image_pixels)
+        else:
+            arrays = read_image_files(paths, self.limits.max_image_bytes, self.limits.max_image_pixels)
+        return self.answer(arrays)
+
+    @serving
+    def serving_method(self, /, **arguments: Any) -> list:
+        """HTTP entry point: ``{"images": [base64, ...]}`` in, the module's answer out.
+
+        Input problems raise InputError with a sentence for the client. Anything else is logged in full on the
+        server and reported to the client without internals: PaddleHub sends an exception's text as ``msg``.
+        ``self`` is positional-only so that a JSON key named "self" is refused as unknown, like any other.
+        """
+        try:
+            return self.answer(parse_request(arguments, self.limits, self.runtime.use_gpu))
+        except InputError:
+            raise
+        except Exception:
+            log.exception("prediction failed")
+            raise RuntimeError("the server failed to process the images; the cause is in the server log") from None
+
+
+def region_json(quad: np.ndarray) -> List[List[int]]:
+    """A quad as the upstream answer gives it: four [x, y] pairs of ints."""
+    return quad.astype(np.int32).tolist()

@@ -1,0 +1,185 @@
+"""A real `hub serving start` for tests and tools: install the modules into a private HUB_HOME, start a server on
+a free port (from a module list, a config dict, or a shipped config), send it requests, measure its memory, stop
+it. Nothing here touches ~/.paddlehub."""
+
+import glob
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from typing import Any, Dict, List, Optional, Sequence
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+HUBSERVING = os.path.join(REPO, "hubserving")
+# Every folder of hubserving/ with a module.py is a hub module.
+MODULES = sorted(name for name in os.listdir(HUBSERVING) if os.path.isfile(os.path.join(HUBSERVING, name, "module.py")))
+START_TIMEOUT = 300
+
+
+class ServerError(RuntimeError):
+    """A server did not start, stopped, or answered with an HTTP error (``status``); the message holds what it
+    said."""
+
+    def __init__(self, message: str, status: Optional[int] = None):
+        super().__init__(message)
+        self.status = status
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def hub_env(hub_home: str) -> dict:
+    """The environment `hub` runs in: this HUB_HOME, and this interpreter's bin first, since PaddleHub starts
+    helpers as plain `python`. Unbuffered, so logs are whole when read."""
+    return dict(os.environ, HUB_HOME=hub_home, PYTHONUNBUFFERED="1", PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+
+
+def install_modules(hub_home: str, folders: Sequence[str] = ()) -> None:
+    """`hub install` module folders (default: every module of hubserving/) into ``hub_home``."""
+    folders = list(folders) or [os.path.join(HUBSERVING, name) for name in MODULES]
+    os.makedirs(hub_home, exist_ok=True)
+    result = subprocess.run([os.path.join(BIN, "hub"), "install"] + [f.rstrip(os.sep) + os.sep for f in folders],
+                            cwd=hub_home, env=hub_env(hub_home), capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        raise ServerError("hub install failed:\n" + result.stdout + result.stderr)
+
+
+def shipped_config(name: str, init_args: Optional[Dict[str, dict]] = None) -> dict:
+    """configs/``name`` as a dict, with extra init_args per module (a module it lacks is added)."""
+    with open(os.path.join(REPO, "configs", name)) as handle:
+        config = json.load(handle)
+    for module, extra in (init_args or {}).items():
+        config["modules_info"].setdefault(module, {"init_args": {"version": "1.0.0"}, "predict_args": {}})
+        config["modules_info"][module]["init_args"].update(extra)
+    return config
+
+
+def single_module_config(module: str, init_args: dict, workers: int = 0) -> dict:
+    """A config serving ``module`` alone: one process when ``workers`` is 0, else that many gunicorn workers."""
+    return {"modules_info": {module: {"init_args": dict(init_args, version="1.0.0"), "predict_args": {}}},
+            "use_multiprocess": workers > 0, "workers": max(1, workers)}
+
+
+def write_config(path: str, config: dict, port: int) -> str:
+    """Write ``config`` with ``port`` to ``path``; returns the path."""
+    with open(path, "w") as handle:
+        json.dump(dict(config, port=port), handle)
+    return path
+
+
+def post_json(url: str, body: Any, timeout: float = 300) -> dict:
+    """POST ``body`` as JSON and return the JSON answer; an HTTP error status raises ServerError with its body."""
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        raise ServerError("%s answered HTTP %d: %s" % (url, err.code, err.read()[:300]), err.code) from None
+
+
+class HubServer:
+    """A `hub serving start` process, its port and its log. Use it in a ``with`` block, which waits until it
+    answers and stops it (with any gunicorn workers) at the end."""
+
+    def __init__(self, args: List[str], hub_home: str, workdir: str, port: int, name: str = "server"):
+        self.port = port
+        self.url = "http://127.0.0.1:%d" % port
+        self.log_path = os.path.join(workdir, name + ".log")
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen([os.path.join(BIN, "hub"), "serving", "start"] + args, cwd=workdir,
+                                            env=hub_env(hub_home), stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)  # gunicorn workers share the session
+
+    @classmethod
+    def with_modules(cls, modules: Sequence[str], hub_home: str, workdir: str) -> "HubServer":
+        """`hub serving start -m MODULES -p PORT`: no config file."""
+        port = free_port()
+        return cls(["-m"] + list(modules) + ["-p", str(port)], hub_home, workdir, port)
+
+    @classmethod
+    def with_config(cls, config: dict, hub_home: str, workdir: str, name: str = "server") -> "HubServer":
+        """`hub serving start -c` on ``config`` (a config.json dict; its port is replaced by a free one)."""
+        port = free_port()
+        path = write_config(os.path.join(workdir, name + ".json"), config, port)
+        return cls(["-c", path], hub_home, workdir, port, name)
+
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> "HubServer":
+        """Wait until the server answers its index page; raises ServerError with the log's end if it exits or
+        does not answer in time."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise ServerError("server exited with %s:\n%s" % (self.process.returncode, self.log()[-4000:]))
+            try:
+                urllib.request.urlopen(self.url + "/", timeout=2)
+                return self
+            except OSError:
+                time.sleep(0.5)
+        raise ServerError("server not up after %d s:\n%s" % (timeout, self.log()[-4000:]))
+
+    def __enter__(self) -> "HubServer":
+        try:
+            return self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def log(self) -> str:
+        with open(self.log_path, "rb") as handle:
+            return handle.read().decode("utf-8", "replace")
+
+    def predict(self, module: str, images: List[Any], timeout: float = 300, **extra: Any) -> dict:
+        """POST ``{"images": images, **extra}`` to /predict/``module`` and return the JSON answer."""
+        return post_json("%s/predict/%s" % (self.url, module), dict(extra, images=images), timeout)
+
+    def rss(self) -> float:
+        """Resident bytes of the server and every process in its session (gunicorn workers included)."""
+        return process_tree_rss(self.process.pid)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=30)
+            except ProcessLookupError:
+                pass
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def run_until_exit(
+    args: List[str], hub_home: str, cwd: str, timeout: float = START_TIMEOUT
+) -> subprocess.CompletedProcess:
+    """Run `hub serving start ARGS` expecting it to stop by itself (a start-up failure); returns its exit code and
+    output."""
+    return subprocess.run([os.path.join(BIN, "hub"), "serving", "start"] + args, cwd=cwd, env=hub_env(hub_home),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def process_tree_rss(pid: int) -> float:
+    """Resident bytes of ``pid`` and every process in its session."""
+    total = 0
+    for status in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(status) as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            if int(fields[3]) != pid and int(status.split("/")[2]) != pid:  # fields[3] is the session id
+                continue
+            with open(status.replace("/stat", "/statm")) as handle:
+                total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            continue
+    return float(total)

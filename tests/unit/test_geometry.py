@@ -1,0 +1,33 @@
+"""Quad geometry and reading order."""
+
+import numpy as np
+
+from ocr_engine.stages.geometry import clip_to_image, order_clockwise, quad_size, reading_order
+
+
+def box(x: float, y: float, w: float = 50, h: float = 20) -> np.ndarray:
+    return np.float32([[x, y], [x + w, y], [x + w, y + h], [x, y + h]])
+
+
+def test_corners_are_ordered_clockwise_from_top_left():
+    quad = box(10, 20)
+    shuffled = quad[[2, 0, 3, 1]]
+    assert np.array_equal(order_clockwise(shuffled), quad)
+    assert order_clockwise(np.zeros((4, 2), np.float32)) is None
+
+
+def test_quads_are_clipped_to_whole_pixels_inside_the_image():
+    clipped = clip_to_image(np.float32([[-3, -1], [120.7, 2.5], [120.7, 60], [-3, 60]]), 50, 100)
+    assert clipped.tolist() == [[0, 0], [99, 2], [99, 49], [0, 49]]
+    assert quad_size(box(0, 0, 50, 20)) == (50, 20)
+
+
+def test_reading_order_is_top_to_bottom_then_left_to_right_within_a_line():
+    right, left, below = box(100, 10), box(10, 15), box(5, 50)
+    ordered = reading_order([below, right, left])
+    assert [q[0].tolist() for q in ordered] == [left[0].tolist(), right[0].tolist(), below[0].tolist()]
+
+
+def test_boxes_ten_pixels_apart_in_height_are_separate_lines():
+    upper, lower = box(100, 10), box(10, 20)
+    assert [q[0][0] for q in reading_order([lower, upper])] == [100, 10]

@@ -1,0 +1,88 @@
+"""Options: one default per option (ocr_engine.options.DEFAULTS), layered by merge_params, read into typed views."""
+
+import importlib
+
+import pytest
+
+from ocr_engine import DEFAULTS, PipelineOptions, PredictorOptions, merge_params
+from ocr_engine.options import parse_shape
+from ocr_engine.serving import InputLimits
+from ocr_engine.stages import ClassifierOptions, DetectorOptions, RecognizerOptions
+from testkit.server import MODULES
+
+VIEWS = [PredictorOptions, DetectorOptions, ClassifierOptions, RecognizerOptions, PipelineOptions, InputLimits]
+
+
+class Recording(dict):
+    """A params dict that remembers which keys were read."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.read = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+def test_layers_apply_in_order_over_the_defaults():
+    merged = merge_params({"drop_score": 0.7, "cpu_threads": 3}, {"drop_score": 0.9})
+    assert merged["drop_score"] == 0.9 and merged["cpu_threads"] == 3
+    assert merged["det_limit_side_len"] == DEFAULTS["det_limit_side_len"]
+    assert merge_params() == DEFAULTS and merge_params() is not DEFAULTS
+
+
+def test_unknown_options_are_named_with_the_known_ones():
+    with pytest.raises(ValueError) as err:
+        merge_params({}, {"det_modle_dir": "/m", "colour": 1})
+    assert str(err.value).startswith("unknown option(s) colour, det_modle_dir; known options are: cls_batch_num, ")
+
+
+def test_every_option_is_read_by_exactly_the_views_and_nothing_is_left_over():
+    params = Recording(merge_params())
+    for view in VIEWS:
+        view.from_params(params)
+    assert params.read == set(DEFAULTS), "options no layer reads: %s" % sorted(set(DEFAULTS) - params.read)
+
+
+def test_views_carry_the_merged_values_typed():
+    params = merge_params({"det_limit_side_len": "1280", "det_model_dir": "/models/det", "thin_image_detection": False,
+                           "cls_image_shape": [3, 48, 160], "label_list": [0, 180], "vertical_image_rotation": False})
+    det = DetectorOptions.from_params(params)
+    assert det.limit_side_len == 1280 and det.model_dir == "/models/det" and det.thin_image_ratio is None
+    cls = ClassifierOptions.from_params(params)
+    assert cls.image_shape == (3, 48, 160) and cls.label_list == ("0", "180")
+    rec = RecognizerOptions.from_params(params)
+    assert rec.image_shape == (3, 48, 320) and rec.max_width == 2304 and rec.model_dir is None
+    assert PipelineOptions.from_params(params).vertical_image_ratio is None
+
+
+def test_runtime_options_on_cpu_and_preload_does_not_split_predictors():
+    runtime = PredictorOptions.from_params(merge_params({"cpu_threads": 0, "use_tensorrt": True}))
+    assert runtime.use_gpu is False and runtime.enable_mkldnn is True and runtime.use_tensorrt is False
+    assert runtime.cpu_threads == 1  # at least one thread
+    lazy = PredictorOptions.from_params(merge_params({"cpu_threads": 0, "use_tensorrt": True, "preload": False}))
+    assert lazy == runtime and hash(lazy) == hash(runtime) and lazy.preload is False
+    with pytest.raises(ValueError, match="precision must be fp32, fp16 or int8"):
+        PredictorOptions.from_params(merge_params({"precision": "fp64"}))
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 2.5, "16"])
+def test_limits_are_positive_integers(bad):
+    with pytest.raises(ValueError, match="max_images_per_request must be a positive integer"):
+        InputLimits.from_params(merge_params({"max_images_per_request": bad}))
+
+
+def test_wrong_choices_and_shapes_are_refused():
+    with pytest.raises(ValueError, match="det_limit_type must be max, min or resize_long"):
+        DetectorOptions.from_params(merge_params({"det_limit_type": "longest"}))
+    assert parse_shape("3, 48, 320") == (3, 48, 320) and parse_shape([3, 48, 192]) == (3, 48, 192)
+    with pytest.raises(ValueError, match="three positive integers"):
+        parse_shape("48, 320")
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_params_py_sets_only_known_options_and_none_today(module):
+    params = importlib.import_module("hubserving.%s.params" % module).read_params()
+    merge_params(params)  # raises on an unknown name
+    assert params == {}, "a module's params.py lists only what truly differs for it"
