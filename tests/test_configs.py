@@ -32,12 +32,12 @@ def exported_models(tmp_path_factory):
     """A paddle 3 export (inference.json) of the detector, and the recogniser renamed to model.pdmodel."""
     root = tmp_path_factory.mktemp("exported")
     det = str(root / "det_pir")
-    subprocess.run([sys.executable, "-m", "testkit.pir_export", resolve_model_dir("det", None), det],
+    subprocess.run([sys.executable, "-m", "testkit.pir_export", resolve_model_dir("det", None, "PP-OCRv4", None), det],
                    check=True, capture_output=True, timeout=300)
     assert sorted(os.listdir(det)) == ["inference.json", "inference.pdiparams"]
     rec = str(root / "rec_legacy")
     os.makedirs(rec)
-    bundled = resolve_model_dir("rec", None)
+    bundled = resolve_model_dir("rec", None, "PP-OCRv4", None)
     for ext in ("pdmodel", "pdiparams"):
         shutil.copy(os.path.join(bundled, "inference." + ext), os.path.join(rec, "model." + ext))
     return det, rec

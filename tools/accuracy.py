@@ -1,11 +1,15 @@
-"""Score ours and the upstream pipeline on a labelled corpus (tools/make_corpus.py): one table, per subset.
+"""Score ours and the upstream pipeline on a labelled corpus (tools/make_corpus.py) and on real photos labelled by
+hand (tests/data/photo_labels.json): one table, a row per subset.
 
     .venv/bin/python tools/accuracy.py [--corpus DIR | --seed 0 --per-subset 12] [--contenders reference,ours]
-        [--init-args '{"ocr_system option": value}'] [--failures]
+        [--init-args '{"ocr_system option": value}'] [--no-real] [--failures]
 
-Both are served by `hub serving start` (as tools/benchmark.py does) and sent every image as its PNG file.
-Character F1: per subset, the multiset of characters read against the multiset drawn (whitespace ignored,
-NFKC-normalised), summed over the subset's images. Line recall: the share of drawn lines read exactly, as one line.
+Contenders: ``reference`` (upstream's pipeline), ``ours`` (our defaults), or a model generation name
+(``PP-OCRv4``, ``PP-OCRv6``: ours with that ocr_version). Each is served by `hub serving start` and sent every
+image as its file. Per subset and contender: character F1 (whitespace ignored, NFKC), line recall (labelled lines
+read exactly as one line, whitespace ignored), word F1 (whitespace-separated words, exact: a space or accent lost
+is a word lost) and reading order (1 - normalised edit distance of the joined text). The real photos are scored
+beside, in the subset ``real``, with lines marked unreadable left out of the label.
 """
 
 import argparse
@@ -14,57 +18,68 @@ import json
 import os
 import tempfile
 import unicodedata
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List
 
 from benchmark import REFERENCE_DIR, read_texts, start_server
 from make_corpus import SUBSETS, make_corpus
 
+from ocr_engine.runtime import GENERATIONS
+from testkit.scoring import Counts, characters, order_score, words
 from testkit.server import REPO, install_modules
 
-MODULES = {"ours": "ocr_system", "reference": "ocr_system_reference"}
+PHOTO_LABELS = os.path.join(REPO, "tests", "data", "photo_labels.json")
+SHARED = os.path.join(os.path.dirname(REPO), "shared", "ocr-images")
 
 
-def normalise(text: str) -> str:
+def squashed(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
-def score(read: Sequence[str], drawn: Sequence[str]) -> Tuple[int, int, int, int]:
-    """(characters in common, characters read, characters drawn, drawn lines read exactly) for one image."""
-    read_chars = collections.Counter("".join(normalise(t) for t in read))
-    drawn_chars = collections.Counter("".join(normalise(t) for t in drawn))
-    common = sum((read_chars & drawn_chars).values())
-    unmatched = collections.Counter(normalise(t) for t in read)
-    exact = 0
-    for line in drawn:
-        if unmatched[normalise(line)] > 0:
-            unmatched[normalise(line)] -= 1
-            exact += 1
-    return common, sum(read_chars.values()), sum(drawn_chars.values()), exact
+def nfkc_characters(lines: List[str]) -> List[str]:
+    return characters([unicodedata.normalize("NFKC", line) for line in lines])
 
 
-def f1(common: int, read: int, drawn: int) -> float:
-    precision = common / read if read else 0.0
-    recall = common / drawn if drawn else 1.0
-    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+def real_photos() -> Dict[str, dict]:
+    """The hand-labelled photos found on this machine: {path: {"lang", "lines"}} (unreadable lines left out)."""
+    with open(PHOTO_LABELS, encoding="utf-8") as handle:
+        labels = json.load(handle)["photos"]
+    found = {}
+    for name, label in labels.items():
+        for folder in (os.path.join(REPO, "tests", "data"), SHARED):
+            if os.path.isfile(os.path.join(folder, name)):
+                lines = [line for line in label["lines"] if not line.startswith("#")]
+                found[os.path.join(folder, name)] = {"lang": label["lang"], "lines": lines, "subset": "real"}
+                break
+    return found
 
 
 def table(results: Dict[str, Dict[str, List[str]]], labels: Dict[str, dict]) -> List[str]:
-    """One row per subset (and all): character F1 and line recall of each contender."""
+    """One row per subset (and all): character F1, line recall, word F1 and reading order of each contender, over
+    the images of ``labels``."""
     names = list(results)
-    header = "subset            | images | " + " | ".join("%s char F1 | %s line recall" % (n, n) for n in names)
+    columns = ["char F1", "line recall", "word F1", "order"]
+    header = "subset            | images | " + " | ".join("%s %s" % (n, c) for n in names for c in columns)
     rows = [header, "-" * len(header)]
-    subsets = list(SUBSETS) + ["all"]
-    for subset in subsets:
-        files = [f for f in labels if subset == "all" or f.split("/")[0] == subset]
+    for subset in list(SUBSETS) + ["real", "all"]:
+        files = [f for f in labels if subset == "all" or labels[f]["subset"] == subset]
         if not files:
             continue
         cells = []
         for name in names:
-            totals = [0, 0, 0, 0]
+            chars, word_counts, exact, order = Counts(), Counts(), 0, 0.0
             for f in files:
-                totals = [a + b for a, b in zip(totals, score(results[name][f], labels[f]["lines"]))]
+                read, label = results[name][f], labels[f]["lines"]
+                chars.add(nfkc_characters(read), nfkc_characters(label))
+                word_counts.add(words(read), words(label))
+                unmatched = collections.Counter(squashed(t) for t in read)
+                for line in label:
+                    if unmatched[squashed(line)] > 0:
+                        unmatched[squashed(line)] -= 1
+                        exact += 1
+                order += order_score(read, label)
             lines = sum(len(labels[f]["lines"]) for f in files)
-            cells.append("%*.3f | %*.3f" % (len(name) + 8, f1(*totals[:3]), len(name) + 12, totals[3] / lines))
+            values = [chars.f1(), exact / lines, word_counts.f1(), order / len(files)]
+            cells.extend("%*.3f" % (len(name) + 1 + len(c), v) for c, v in zip(columns, values))
         rows.append("%-17s | %6d | %s" % (subset, len(files), " | ".join(cells)))
     return rows
 
@@ -74,8 +89,10 @@ def main() -> None:
     parser.add_argument("--corpus", help="a folder written by tools/make_corpus.py (default: generate one)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-subset", type=int, default=12)
-    parser.add_argument("--contenders", default="reference,ours")
+    parser.add_argument("--contenders", default="reference,ours",
+                        help="reference, ours, or generation names (%s)" % ", ".join(GENERATIONS))
     parser.add_argument("--init-args", default="{}", help="JSON init_args for our ocr_system")
+    parser.add_argument("--no-real", dest="real", action="store_false", help="leave out the hand-labelled photos")
     parser.add_argument("--failures", action="store_true", help="list every image not read exactly")
     args = parser.parse_args()
 
@@ -86,29 +103,43 @@ def main() -> None:
             labels = json.load(handle)
     else:
         labels = make_corpus(corpus, args.seed, args.per_subset)
+    labels = {os.path.join(corpus, f): dict(label, subset=f.split("/")[0]) for f, label in labels.items()}
+    if args.real:
+        labels.update(real_photos())
     contenders = args.contenders.split(",")
+    unknown = set(contenders) - {"reference", "ours"} - set(GENERATIONS)
+    if unknown:
+        parser.error("unknown contender(s) %s" % ", ".join(sorted(unknown)))
     hub_home = os.path.join(workdir, "hub_home")
-    folders = {"ours": os.path.join(REPO, "hubserving", "ocr_system"),
-               "reference": os.path.join(REFERENCE_DIR, "ocr_system_reference")}
-    install_modules(hub_home, [folders[name] for name in contenders])
-    init_args = {"ours": dict(json.loads(args.init_args), enable_mkldnn=True), "reference": {"enable_mkldnn": True}}
+    install_modules(hub_home, [os.path.join(REPO, "hubserving", "ocr_system"),
+                               os.path.join(REFERENCE_DIR, "ocr_system_reference")])
+    ours = dict(json.loads(args.init_args), enable_mkldnn=True)
     results = {}
     for name in contenders:
-        server = start_server(MODULES[name], init_args[name], 0, hub_home, workdir)
+        module = "ocr_system_reference" if name == "reference" else "ocr_system"
+        init_args = {"enable_mkldnn": True} if name == "reference" else dict(ours)
+        if name in GENERATIONS:
+            init_args["ocr_version"] = name
+        server = start_server(module, init_args, 0, hub_home, workdir)
         try:
             results[name] = {}
-            for f in labels:
-                with open(os.path.join(corpus, f), "rb") as handle:
-                    results[name][f] = read_texts(server, MODULES[name], handle.read())
+            for path in labels:
+                with open(path, "rb") as handle:
+                    results[name][path] = read_texts(server, module, handle.read())
         finally:
             server.stop()
-    print("corpus %s: %d images; character F1 and line recall per subset" % (corpus, len(labels)))
+    real = sum(1 for label in labels.values() if label["subset"] == "real")
+    print("corpus %s: %d images, and %d real photos" % (corpus, len(labels) - real, real))
     print("\n".join(table(results, labels)))
+    for lang in sorted({label["lang"] for label in labels.values()}):
+        print("\nlanguage %s only:" % lang)
+        print("\n".join(table(results, {p: label for p, label in labels.items() if label["lang"] == lang})))
     if args.failures:
-        for f in labels:
+        for path, label in labels.items():
             for name in contenders:
-                if [normalise(t) for t in results[name][f]] != [normalise(t) for t in labels[f]["lines"]]:
-                    print("%-24s %-9s read %s, drawn %s" % (f, name, results[name][f], labels[f]["lines"]))
+                if results[name][path] != label["lines"]:
+                    shown = os.path.relpath(path, corpus) if path.startswith(corpus) else os.path.basename(path)
+                    print("%-24s %-9s read %s, labelled %s" % (shown, name, results[name][path], label["lines"]))
 
 
 if __name__ == "__main__":

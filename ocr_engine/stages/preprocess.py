@@ -6,9 +6,6 @@ from typing import Sequence, Tuple
 import cv2
 import numpy as np
 
-# ImageNet statistics the DB detector was trained with.
-_DET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
-_DET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 # The network's feature map is 1/32 of its input, so both sides are multiples of 32.
 _DET_STRIDE = 32
 
@@ -28,11 +25,15 @@ def detection_size(height: int, width: int, limit_side_len: int, limit_type: str
     return resized_h, resized_w
 
 
-def detection_batch(image: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
-    """Resize a BGR uint8 image to ``size`` (height, width) and normalise it into a 1 x 3 x H x W batch."""
+def detection_batch(
+    image: np.ndarray, size: Tuple[int, int], mean: Sequence[float], std: Sequence[float]
+) -> np.ndarray:
+    """Resize a BGR uint8 image to ``size`` (height, width) and normalise it into a 1 x 3 x H x W batch with the
+    model's ``mean`` and ``std`` (per channel, of values scaled to 0-1)."""
     resized = cv2.resize(image, (size[1], size[0]))
+    mean, std = np.asarray(mean, dtype=np.float32), np.asarray(std, dtype=np.float32)
     # One float pass: (x / 255 - mean) / std == x * (1 / (255 * std)) - mean / std.
-    normalized = resized.astype(np.float32) * (1.0 / (255.0 * _DET_STD)) - _DET_MEAN / _DET_STD
+    normalized = resized.astype(np.float32) * (1.0 / (255.0 * std)) - mean / std
     return normalized.transpose(2, 0, 1)[np.newaxis]
 
 

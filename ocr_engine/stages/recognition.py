@@ -7,7 +7,7 @@ import numpy as np
 from paddleocr.ppocr.postprocess.rec_postprocess import CTCLabelDecode
 
 from ..options import parse_shape
-from ..runtime import InputShapes, PredictorOptions, StageModel, resolve_char_dict, resolve_model_dir
+from ..runtime import InputShapes, PredictorOptions, StageModel, generation, resolve_char_dict, resolve_model_dir
 from .batching import plan_batches
 from .preprocess import line_batch
 
@@ -16,7 +16,9 @@ from .preprocess import line_batch
 class RecognizerOptions:
     """The recognition options (``rec_*``, ``use_space_char``); defaults in ``options.DEFAULTS``."""
 
-    model_dir: Optional[str]  # None: the bundled model
+    ocr_version: str  # the generation whose bundled model runs when model_dir is None
+    model_cache_dir: Optional[str]
+    model_dir: Optional[str]
     char_dict_path: Optional[str]  # None: the bundled model's character list
     image_shape: Tuple[int, int, int]  # channels, height, width
     batch_num: int
@@ -26,7 +28,10 @@ class RecognizerOptions:
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "RecognizerOptions":
         """Read the recognition options of a merged params dict."""
+        generation(params["ocr_version"])  # refuses an unknown name
         return cls(
+            ocr_version=params["ocr_version"],
+            model_cache_dir=params["model_cache_dir"],
             model_dir=params["rec_model_dir"],
             char_dict_path=params["rec_char_dict_path"],
             image_shape=parse_shape(params["rec_image_shape"]),
@@ -45,7 +50,7 @@ class TextRecognizer:
         self.max_width = max(self.width, options.max_width)
         self.max_columns = self.batch_size * self.max_width
         self.model = StageModel(
-            resolve_model_dir("rec", options.model_dir),
+            resolve_model_dir("rec", options.model_dir, options.ocr_version, options.model_cache_dir),
             runtime,
             InputShapes(
                 min=(1, 3, self.height, 32),
@@ -56,7 +61,7 @@ class TextRecognizer:
             ),
         )
         self.decode = CTCLabelDecode(
-            character_dict_path=resolve_char_dict(options.char_dict_path),
+            character_dict_path=resolve_char_dict(options.char_dict_path, options.ocr_version, options.model_cache_dir),
             use_space_char=options.use_space_char,
         )
 

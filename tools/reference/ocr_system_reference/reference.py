@@ -34,10 +34,11 @@ def build_text_system(enable_mkldnn: bool = False, cpu_threads=None):
     args = init_args().parse_args([])
     for key, value in UPSTREAM_HUBSERVING_PARAMS.items():
         setattr(args, key, value)
-    args.det_model_dir = resolve_model_dir("det", None)
-    args.rec_model_dir = resolve_model_dir("rec", None)
-    args.cls_model_dir = resolve_model_dir("cls", None)
-    args.rec_char_dict_path = resolve_char_dict(None)
+    # The upstream pipeline is compared on the generation it was built for.
+    args.det_model_dir = resolve_model_dir("det", None, "PP-OCRv4", None)
+    args.rec_model_dir = resolve_model_dir("rec", None, "PP-OCRv4", None)
+    args.cls_model_dir = resolve_model_dir("cls", None, "PP-OCRv4", None)
+    args.rec_char_dict_path = resolve_char_dict(None, "PP-OCRv4", None)
     args.use_gpu = False
     args.ir_optim = True
     args.enable_mkldnn = enable_mkldnn

@@ -1,0 +1,97 @@
+"""ONNX model files into Paddle Inference models, once per file: rewritten for oneDNN (``onnx_rewrite``),
+converted with X2Paddle, and cached by the ONNX file's SHA-256.
+
+The PP-OCRv6 models come as ONNX files inside the rapidocr wheel. Nothing is downloaded: conversion runs on the
+file the wheel installed, the first time a process needs it, under a file lock so that gunicorn workers starting
+together convert it once. A recogniser's character list, kept in the ONNX metadata, is written beside the
+program as ``keys.txt``.
+"""
+
+import fcntl
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from typing import Optional
+
+log = logging.getLogger(__name__)
+
+# What a converted folder holds once complete; written last, so a folder without it is an interrupted conversion.
+_DONE = "converted.ok"
+KEYS_FILE = "keys.txt"
+
+
+def default_cache_dir() -> str:
+    """Where converted models are kept when ``model_cache_dir`` is not set: the user's cache folder."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "paddleocr-hubserving", "models")
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def paddle_model_dir(onnx_path: str, cache_dir: Optional[str] = None) -> str:
+    """Return a folder holding ``model.json`` + ``model.pdiparams`` converted from ``onnx_path`` (and ``keys.txt``
+    when the model carries a character list), converting it first if no earlier run has."""
+    cache_dir = os.path.abspath(os.path.expanduser(cache_dir or default_cache_dir()))
+    os.makedirs(cache_dir, exist_ok=True)
+    stem = os.path.splitext(os.path.basename(onnx_path))[0]
+    target = os.path.join(cache_dir, "%s-%s" % (stem, file_sha256(onnx_path)[:16]))
+    if os.path.isfile(os.path.join(target, _DONE)):
+        return target
+    with open(target + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.isfile(os.path.join(target, _DONE)):  # another process may have finished meanwhile
+            _convert(onnx_path, target)
+    return target
+
+
+def _convert(onnx_path: str, target: str) -> None:
+    import onnx
+
+    from .onnx_rewrite import rewrite_for_onednn
+
+    log.info("converting %s to a Paddle model in %s (once)", onnx_path, target)
+    work = tempfile.mkdtemp(prefix=".convert-", dir=os.path.dirname(target))
+    try:
+        model = onnx.load(onnx_path)
+        changed = rewrite_for_onednn(model)
+        log.info("rewrote %s for oneDNN: %s", os.path.basename(onnx_path), changed)
+        rewritten = os.path.join(work, "rewritten.onnx")
+        onnx.save(model, rewritten)
+        # X2Paddle in its own process: it switches paddle into static mode and prints a great deal.
+        result = subprocess.run(
+            [sys.executable, "-m", "x2paddle.convert", "--framework=onnx", "--model=" + rewritten,
+             "--save_dir=" + os.path.join(work, "x2paddle")],
+            capture_output=True, text=True, timeout=1800,
+        )
+        exported = os.path.join(work, "x2paddle", "inference_model")
+        if result.returncode != 0 or not os.path.isfile(os.path.join(exported, "model.json")):
+            tail = (result.stdout + result.stderr).strip().splitlines()[-5:]
+            raise RuntimeError("converting %s failed: %s" % (onnx_path, " | ".join(tail)))
+        keys = _character_list(model)
+        if keys is not None:
+            with open(os.path.join(exported, KEYS_FILE), "w", encoding="utf-8") as handle:
+                handle.write("\n".join(keys) + "\n")
+        open(os.path.join(exported, _DONE), "w").close()
+        if os.path.isdir(target):
+            shutil.rmtree(target)  # an interrupted earlier conversion
+        os.rename(exported, target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _character_list(model) -> Optional[list]:
+    """The recogniser's characters from the ONNX metadata key ``character`` (one per line), or None."""
+    for prop in model.metadata_props:
+        if prop.key == "character":
+            return prop.value.splitlines()
+    return None

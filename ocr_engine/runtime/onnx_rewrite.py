@@ -1,0 +1,115 @@
+"""Rewrite an ONNX graph, before it is converted to a Paddle program, so that every operator runs on oneDNN and
+no copy is left (the PP-OCRv6 models come as ONNX files; see ``onnx_import``).
+
+Two rewrites, each exact:
+
+- ``Identity`` nodes (paddle2onnx names intermediate results with them) are removed, their consumers reading the
+  Identity's input: converted, each became a copy of a whole feature map.
+- ``Resize`` in nearest mode by an integer factor k becomes a depthwise ``ConvTranspose`` with a k x k kernel of
+  ones and stride k: each input pixel is written to its k x k block, as nearest upsampling does. Converted as a
+  Resize, it carries a scale attribute that paddle 3.3.1's oneDNN executor cannot read.
+"""
+
+from typing import Dict, List, Tuple
+
+import numpy as np
+
+
+def rewrite_for_onednn(model) -> Dict[str, int]:
+    """Apply both rewrites to an ``onnx.ModelProto`` in place; return how many nodes each rewrite changed."""
+    return {"identity": _drop_identities(model.graph), "resize": _resize_as_transposed_conv(model)}
+
+
+def _drop_identities(graph) -> int:
+    outputs = {value.name for value in graph.output}
+    # Only copies of float tensors (feature maps) go. Integer ones hold shapes, tiny to copy, and the converter's
+    # shape inference follows them through an Identity but not always without one.
+    floats = {info.name for info in graph.value_info if info.type.tensor_type.elem_type == 1}
+    rename: Dict[str, str] = {}
+    kept = []
+    for node in graph.node:
+        if node.op_type == "Identity" and node.output[0] not in outputs and node.output[0] in floats:
+            rename[node.output[0]] = rename.get(node.input[0], node.input[0])
+        else:
+            kept.append(node)
+    for node in kept:
+        for i, name in enumerate(node.input):
+            if name in rename:
+                node.input[i] = rename[name]
+    del graph.node[:]
+    graph.node.extend(kept)
+    # A removed name's recorded type and shape are its source's: keep them under the source's name, which
+    # converters' shape inference needs where it cannot infer them itself.
+    known = {info.name for info in graph.value_info}
+    infos = []
+    for info in graph.value_info:
+        if info.name in rename:
+            if rename[info.name] in known:
+                continue
+            info.name = rename[info.name]
+            known.add(info.name)
+        infos.append(info)
+    del graph.value_info[:]
+    graph.value_info.extend(infos)
+    return len(rename)
+
+
+def _constants(graph) -> Dict[str, np.ndarray]:
+    from onnx import numpy_helper
+
+    values = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+    for node in graph.node:
+        if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
+            values[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
+    return values
+
+
+def _channels(model) -> Dict[str, int]:
+    """The channel count (dimension 1) of every value whose shape inference knows it."""
+    import onnx
+
+    inferred = onnx.shape_inference.infer_shapes(model)
+    channels = {}
+    for value in list(inferred.graph.value_info) + list(inferred.graph.input):
+        dims = value.type.tensor_type.shape.dim
+        if len(dims) == 4 and dims[1].HasField("dim_value"):
+            channels[value.name] = dims[1].dim_value
+    return channels
+
+
+def _integer_nearest_factor(node, constants) -> int:
+    """k when ``node`` is a nearest Resize scaling height and width by the same integer k, else 0."""
+    attrs = {a.name: a for a in node.attribute}
+    if node.op_type != "Resize" or attrs.get("mode") is None or attrs["mode"].s != b"nearest":
+        return 0
+    if len(node.input) < 3 or node.input[2] not in constants or (len(node.input) > 3 and node.input[3]):
+        return 0
+    scales = constants[node.input[2]].astype(np.float64).reshape(-1)
+    if scales.shape != (4,) or scales[0] != 1 or scales[1] != 1 or scales[2] != scales[3]:
+        return 0
+    factor = int(scales[2])
+    return factor if factor == scales[2] and factor > 1 else 0
+
+
+def _resize_as_transposed_conv(model) -> int:
+    from onnx import helper, numpy_helper
+
+    graph = model.graph
+    constants = _constants(graph)
+    channels = _channels(model)
+    replaced: List[Tuple[int, object]] = []
+    for index, node in enumerate(graph.node):
+        factor = _integer_nearest_factor(node, constants)
+        if not factor or node.input[0] not in channels:
+            continue
+        count = channels[node.input[0]]
+        weight = node.output[0] + ".upsample_ones"
+        graph.initializer.append(numpy_helper.from_array(np.ones((count, 1, factor, factor), np.float32), weight))
+        name = (node.name or node.output[0]) + ".as_conv"
+        conv = helper.make_node("ConvTranspose", [node.input[0], weight], list(node.output), name=name,
+                                group=count, kernel_shape=[factor, factor], strides=[factor, factor])
+        replaced.append((index, conv))
+    for index, conv in replaced:
+        graph.node.remove(graph.node[index])
+        graph.node.insert(index, conv)
+    return len(replaced)

@@ -1,0 +1,98 @@
+"""Model generations (ocr_version): the PP-OCRv6 ONNX files are converted once into Paddle models that compute
+what ONNX Runtime computes, and a PP-OCRv6 service reads English words whole and French with its accents."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import assert_ok
+
+from ocr_engine import PredictorOptions, merge_params
+from ocr_engine.runtime import InputShapes, StageModel, generation
+from ocr_engine.runtime.models import bundled_path
+from ocr_engine.runtime.onnx_import import KEYS_FILE, paddle_model_dir
+from testkit.inputs import encode, encode_file
+from testkit.scoring import word_f1
+from testkit.server import REPO, HubServer, shipped_config
+
+SHARED = os.path.join(os.path.dirname(REPO), "shared", "ocr-images")
+with open(os.path.join(REPO, "tests", "data", "photo_labels.json"), encoding="utf-8") as _handle:
+    LABELS = json.load(_handle)["photos"]
+
+
+@pytest.fixture(scope="session")
+def v6_cache(tmp_path_factory) -> str:
+    """Where this test session keeps the converted PP-OCRv6 models."""
+    return str(tmp_path_factory.mktemp("v6_models"))
+
+
+def onnx_file(stage: str) -> str:
+    return bundled_path(getattr(generation("PP-OCRv6"), stage))
+
+
+@pytest.mark.parametrize("stage, shape", [("det", (1, 3, 320, 256)), ("rec", (2, 3, 48, 200))])
+def test_converted_models_compute_what_onnx_runtime_computes(v6_cache, stage, shape):
+    import onnxruntime
+
+    folder = paddle_model_dir(onnx_file(stage), v6_cache)
+    runtime = PredictorOptions.from_params(merge_params({"cpu_threads": 2, "preload": False}))
+    model = StageModel(folder, runtime, InputShapes(min=shape, opt=shape, max=shape))
+    batch = np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)
+    session = onnxruntime.InferenceSession(onnx_file(stage), providers=["CPUExecutionProvider"])
+    expected = session.run(None, {session.get_inputs()[0].name: batch})[0]
+    got = model.run(batch)  # oneDNN, as served
+    assert got.shape == expected.shape
+    assert np.abs(got - expected).max() < 1e-3
+    if stage == "rec":
+        with open(os.path.join(folder, KEYS_FILE), encoding="utf-8") as handle:
+            keys = handle.read().splitlines()
+        assert len(keys) + 2 == expected.shape[-1]  # the CTC blank and the space are the model's other classes
+
+
+def test_processes_starting_together_convert_once(tmp_path):
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    code = ("import logging, sys; logging.basicConfig(level=logging.INFO); "
+            "from ocr_engine.runtime.onnx_import import paddle_model_dir; print(paddle_model_dir(*sys.argv[1:]))")
+    runs = [subprocess.Popen([sys.executable, "-c", code, onnx_file("det"), str(tmp_path)], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    assert all(run.returncode == 0 for run in runs), outputs
+    folders = {out.strip() for out, _ in outputs}
+    assert len(folders) == 1 and os.path.isfile(os.path.join(folders.pop(), "model.json"))
+    assert sum(err.count("converting ") for _, err in outputs) == 1, outputs
+    # A later process finds the cached model.
+    again = subprocess.run([sys.executable, "-c", code, onnx_file("det"), str(tmp_path)], env=env,
+                           capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "converting " not in again.stderr
+
+
+@pytest.fixture(scope="module")
+def v6_server(hub_home, v6_cache, tmp_path_factory):
+    """ocr_system alone on PP-OCRv6, oneDNN."""
+    config = shipped_config("cpu_mkldnn.json", {"ocr_system": {"ocr_version": "PP-OCRv6", "model_cache_dir": v6_cache}})
+    config["modules_info"] = {"ocr_system": config["modules_info"]["ocr_system"]}
+    with HubServer.with_config(config, hub_home, str(tmp_path_factory.mktemp("serve_v6"))) as server:
+        yield server
+
+
+def read(server, image_item: str) -> list:
+    return [line["text"] for line in assert_ok(server.predict("ocr_system", [image_item]))[0]]
+
+
+def test_v6_keeps_french_accents(v6_server, data_dir):
+    texts = read(v6_server, encode_file(os.path.join(data_dir, "french.jpg")))
+    for line in LABELS["french.jpg"]["lines"][1:]:  # the first holds a superscript
+        assert line in texts, texts
+
+
+def test_v6_reads_english_words_whole(v6_server, english):
+    image, placed = english
+    assert read(v6_server, encode(image)) == [p.text for p in placed]
+    poster = os.path.join(SHARED, "english.png")
+    if not os.path.isfile(poster):
+        pytest.skip("../shared/ocr-images/english.png is not on this machine")
+    texts = read(v6_server, encode_file(poster))
+    assert word_f1(texts, LABELS["english.png"]["lines"]) >= 0.95, texts

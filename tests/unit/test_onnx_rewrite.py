@@ -1,0 +1,63 @@
+"""The ONNX rewrites before conversion: on a small graph with each pattern, the rewritten graph computes the same
+outputs in ONNX Runtime, without Identity copies of feature maps and without nearest Resize."""
+
+import numpy as np
+import pytest
+
+from ocr_engine.runtime.onnx_rewrite import rewrite_for_onednn
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+
+def small_graph():
+    """x -> Identity -> Conv -> Identity -> Resize nearest x2 -> Resize nearest x4 -> y, plus an integer Identity on
+    the shape path (kept) and a Resize by 1.5 (not an integer factor: kept)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    weight = numpy_helper.from_array(rng.standard_normal((3, 2, 3, 3)).astype(np.float32), "w")
+    scales2 = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales2")
+    scales4 = numpy_helper.from_array(np.array([1, 1, 4, 4], np.float32), "scales4")
+    scales15 = numpy_helper.from_array(np.array([1, 1, 1.5, 1.5], np.float32), "scales15")
+    roi = numpy_helper.from_array(np.array([], np.float32), "roi")
+    nearest = {"mode": "nearest", "coordinate_transformation_mode": "asymmetric", "nearest_mode": "floor"}
+    nodes = [
+        helper.make_node("Identity", ["x"], ["x_copy"]),
+        helper.make_node("Conv", ["x_copy", "w"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("Identity", ["c"], ["c_copy"]),
+        helper.make_node("Resize", ["c_copy", "roi", "scales2"], ["up2"], **nearest),
+        helper.make_node("Resize", ["up2", "roi", "scales4"], ["up8"], **nearest),
+        helper.make_node("Resize", ["up8", "roi", "scales15"], ["y"], **nearest),
+        helper.make_node("Shape", ["x"], ["shape"]),
+        helper.make_node("Identity", ["shape"], ["shape_copy"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "small",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 5, 6])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None),
+         helper.make_tensor_value_info("shape_copy", TensorProto.INT64, [4])],
+        [weight, scales2, scales4, scales15, roi],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
+    return onnx.shape_inference.infer_shapes(model)
+
+
+def run(model, x):
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    return session.run(None, {"x": x})
+
+
+def test_rewrites_keep_the_outputs_and_remove_the_patterns():
+    model = small_graph()
+    x = np.random.default_rng(1).standard_normal((1, 2, 5, 6)).astype(np.float32)
+    expected = run(model, x)
+    assert rewrite_for_onednn(model) == {"identity": 2, "resize": 2}
+    onnx.checker.check_model(model)
+    ops = [node.op_type for node in model.graph.node]
+    assert ops.count("Identity") == 1  # the integer (shape) copy, which is also a graph output
+    assert ops.count("ConvTranspose") == 2 and ops.count("Resize") == 1
+    got = run(model, x)
+    assert got[0].shape == expected[0].shape == (1, 3, 60, 72)
+    assert np.array_equal(got[1], expected[1])
+    assert np.abs(got[0] - expected[0]).max() < 1e-5
