@@ -8,7 +8,7 @@ import numpy as np
 
 from .runtime import PredictorOptions
 from .stages import TextClassifier, TextDetector, TextRecognizer
-from .stages.geometry import crop_quad, quad_size, reading_order
+from .stages.geometry import crop_quad, is_column, reading_order
 
 
 @dataclass
@@ -130,6 +130,6 @@ def reads_vertically(lines: Sequence[TextLine]) -> bool:
     mostly lines of one or two characters (letters of a turned line detected one by one)."""
     if not lines:
         return True
-    if any(quad_size(line.region)[1] >= 1.5 * quad_size(line.region)[0] for line in lines):
+    if any(is_column(line.region) for line in lines):
         return True
     return 2 * sum(len(line.text.strip()) <= 2 for line in lines) >= len(lines)

@@ -22,8 +22,16 @@ def hub_home(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def server(hub_home, tmp_path_factory):
-    """One process serving all four modules, started with `hub serving start -m` (no config file)."""
-    with HubServer.with_modules(MODULES, hub_home, str(tmp_path_factory.mktemp("serve_m"))) as srv:
+    """One process serving all four modules, started with `hub serving start -m` (no config file). With
+    OCR_VERSION set (e.g. OCR_VERSION=PP-OCRv6), the same modules on that model generation, from a config."""
+    workdir = str(tmp_path_factory.mktemp("serve_m"))
+    version = os.environ.get("OCR_VERSION")
+    if version:
+        config = shipped_config("cpu_mkldnn.json", {name: {"ocr_version": version} for name in MODULES})
+        started = HubServer.with_config(config, hub_home, workdir)
+    else:
+        started = HubServer.with_modules(MODULES, hub_home, workdir)
+    with started as srv:
         yield srv
 
 

@@ -17,7 +17,7 @@ import os
 import tempfile
 import threading
 import time
-from typing import Callable, Dict, List, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import cv2
 import numpy as np
@@ -205,7 +205,8 @@ def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bo
     setups = {
         "reference": "%s%s x %s threads" % ("" if args.baseline == "upstream" else args.baseline + ", ",
                                              _processes(args.reference_workers), reference_threads),
-        "ours": "%s x %d threads" % (_processes(args.workers), ours_threads),
+        "ours": "%s%s x %d threads" % (ours_args["ocr_version"] + ", " if "ocr_version" in ours_args else "",
+                                        _processes(args.workers), ours_threads),
     }
     tallies = {name: Tally("%s http, %s, %d client(s)" % (name, setups[name], concurrency)) for name in servers}
     try:
@@ -220,6 +221,52 @@ def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bo
 
 def _processes(workers: int) -> str:
     return "%d workers" % workers if workers else "1 process"
+
+
+# --------------------------------------------------------------------------- one model against ONNX Runtime
+
+MODEL_INPUTS = {"det": [(1, 3, 960, 736)], "rec": [(6, 3, 48, 320), (6, 3, 48, 1200)]}
+
+
+def run_models(version: str, cache_dir: Optional[str], threads: int, repeats: int) -> None:
+    """Each converted model of generation ``version`` on Paddle Inference (oneDNN, as served) against ONNX Runtime
+    on its original ONNX file, same input, same threads; prints the best and median of ``repeats`` runs each.
+    The two take turns in blocks of runs, not run by run: each runtime's threads keep spinning for a while after
+    a run, which would slow the other's next run."""
+    import onnxruntime
+
+    from ocr_engine import PredictorOptions, merge_params
+    from ocr_engine.runtime import InputShapes, StageModel, generation
+    from ocr_engine.runtime.models import bundled_path, resolve_model_dir
+
+    runtime = PredictorOptions.from_params(merge_params({"cpu_threads": threads, "preload": False}))
+    settings = onnxruntime.SessionOptions()
+    settings.intra_op_num_threads = threads
+    print("model | input | paddle best / median ms | onnxruntime best / median ms | paddle / onnxruntime (median)")
+    for stage, shapes in MODEL_INPUTS.items():
+        source = bundled_path(getattr(generation(version), stage))
+        if not source.endswith(".onnx"):
+            raise SystemExit("%s's %s model is not an ONNX file: nothing to compare with" % (version, stage))
+        session = onnxruntime.InferenceSession(source, settings, providers=["CPUExecutionProvider"])
+        for shape in shapes:
+            model = StageModel(resolve_model_dir(stage, None, version, cache_dir), runtime,
+                               InputShapes(min=shape, opt=shape, max=shape))
+            batch = np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)
+            feed = {session.get_inputs()[0].name: batch}
+            runs = {"paddle": lambda m=model, b=batch: m.run(b), "ort": lambda s=session, f=feed: s.run(None, f)}
+            times: Dict[str, List[float]] = {"paddle": [], "ort": []}
+            for run in runs.values():
+                run()  # the first run builds kernels (and the predictor); not timed
+            for _ in range(2):
+                for name, run in runs.items():
+                    for _ in range((repeats + 1) // 2):
+                        start = time.perf_counter()
+                        run()
+                        times[name].append(1000 * (time.perf_counter() - start))
+            paddle, ort = (np.array(times[n]) for n in ("paddle", "ort"))
+            print("%s | %s | %.0f / %.0f | %.0f / %.0f | %.2fx" % (
+                os.path.basename(source), "x".join(map(str, shape)), paddle.min(), np.median(paddle), ort.min(),
+                np.median(ort), np.median(paddle) / np.median(ort)))
 
 
 # --------------------------------------------------------------------------- report
@@ -257,7 +304,8 @@ def main() -> None:
                         help="folder of images (default: ../shared/ocr-images, else the tests' generated images)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=1, help="clients at once over HTTP")
-    parser.add_argument("--mode", choices=["inprocess", "http", "both"], default="both")
+    parser.add_argument("--mode", choices=["inprocess", "http", "both", "models"], default="both",
+                        help="models: each model of --init-args' ocr_version against ONNX Runtime")
     parser.add_argument("--no-mkldnn", dest="mkldnn", action="store_false", help="plain CPU kernels for both")
     parser.add_argument("--workers", type=int, default=0, help="ours over HTTP: gunicorn workers (0: one process)")
     parser.add_argument("--threads", type=int, default=0, help="ours: threads per predictor (default cores/workers)")
@@ -270,6 +318,11 @@ def main() -> None:
                         help="the reference's cpu_threads (default: PaddleOCR's own default, 10)")
     args = parser.parse_args()
 
+    if args.mode == "models":
+        init_args = json.loads(args.init_args)
+        run_models(init_args.get("ocr_version", "PP-OCRv6"), init_args.get("model_cache_dir"),
+                   args.threads or os.cpu_count() or 1, max(2, args.rounds))
+        return
     images = load_images(args.images) if args.images else generated_images()
     source = args.images or "the tests' generator"
     print("%d images from %s, %d rounds, oneDNN %s, %d cores" % (

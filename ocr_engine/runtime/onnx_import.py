@@ -1,5 +1,5 @@
 """ONNX model files into Paddle Inference models, once per file: rewritten for oneDNN (``onnx_rewrite``),
-converted with X2Paddle, and cached by the ONNX file's SHA-256.
+converted with X2Paddle, and cached by the ONNX file's SHA-256 and the rewrites' version.
 
 The PP-OCRv6 models come as ONNX files inside the rapidocr wheel. Nothing is downloaded: conversion runs on the
 file the wheel installed, the first time a process needs it, under a file lock so that gunicorn workers starting
@@ -16,6 +16,8 @@ import subprocess
 import sys
 import tempfile
 from typing import Optional
+
+from .onnx_rewrite import REWRITE_VERSION, rewrite_for_onednn
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,7 @@ def paddle_model_dir(onnx_path: str, cache_dir: Optional[str] = None) -> str:
     cache_dir = os.path.abspath(os.path.expanduser(cache_dir or default_cache_dir()))
     os.makedirs(cache_dir, exist_ok=True)
     stem = os.path.splitext(os.path.basename(onnx_path))[0]
-    target = os.path.join(cache_dir, "%s-%s" % (stem, file_sha256(onnx_path)[:16]))
+    target = os.path.join(cache_dir, "%s-%s-r%d" % (stem, file_sha256(onnx_path)[:16], REWRITE_VERSION))
     if os.path.isfile(os.path.join(target, _DONE)):
         return target
     with open(target + ".lock", "w") as lock:
@@ -57,7 +59,6 @@ def paddle_model_dir(onnx_path: str, cache_dir: Optional[str] = None) -> str:
 def _convert(onnx_path: str, target: str) -> None:
     import onnx
 
-    from .onnx_rewrite import rewrite_for_onednn
 
     log.info("converting %s to a Paddle model in %s (once)", onnx_path, target)
     work = tempfile.mkdtemp(prefix=".convert-", dir=os.path.dirname(target))

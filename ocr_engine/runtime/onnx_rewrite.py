@@ -1,23 +1,33 @@
 """Rewrite an ONNX graph, before it is converted to a Paddle program, so that every operator runs on oneDNN and
 no copy is left (the PP-OCRv6 models come as ONNX files; see ``onnx_import``).
 
-Two rewrites, each exact:
+Three rewrites, each exact:
 
 - ``Identity`` nodes (paddle2onnx names intermediate results with them) are removed, their consumers reading the
   Identity's input: converted, each became a copy of a whole feature map.
 - ``Resize`` in nearest mode by an integer factor k becomes a depthwise ``ConvTranspose`` with a k x k kernel of
   ones and stride k: each input pixel is written to its k x k block, as nearest upsampling does. Converted as a
   Resize, it carries a scale attribute that paddle 3.3.1's oneDNN executor cannot read.
+- ``ReduceMean`` over height and width of a 4-D tensor, keeping dimensions (the squeeze-and-excite pooling),
+  becomes ``GlobalAveragePool``: converted as a mean, it falls back from oneDNN to paddle's plain kernel.
 """
 
 from typing import Dict, List, Tuple
 
 import numpy as np
 
+# Part of the converted models' cache key (onnx_import): raise it whenever a rewrite changes, so that models
+# converted by an earlier version are converted again.
+REWRITE_VERSION = 2
+
 
 def rewrite_for_onednn(model) -> Dict[str, int]:
     """Apply both rewrites to an ``onnx.ModelProto`` in place; return how many nodes each rewrite changed."""
-    return {"identity": _drop_identities(model.graph), "resize": _resize_as_transposed_conv(model)}
+    return {
+        "identity": _drop_identities(model.graph),
+        "resize": _resize_as_transposed_conv(model),
+        "mean": _spatial_mean_as_pool(model),
+    }
 
 
 def _drop_identities(graph) -> int:
@@ -113,3 +123,24 @@ def _resize_as_transposed_conv(model) -> int:
         graph.node.remove(graph.node[index])
         graph.node.insert(index, conv)
     return len(replaced)
+
+
+def _spatial_mean_as_pool(model) -> int:
+    from onnx import helper
+
+    ranks = {name: 4 for name in _channels(model)}  # values known to be 4-D
+    count = 0
+    for index, node in enumerate(model.graph.node):
+        if node.op_type != "ReduceMean" or ranks.get(node.input[0]) != 4:
+            continue
+        attrs = {a.name: a for a in node.attribute}
+        axes = sorted(axis % 4 for axis in attrs["axes"].ints) if "axes" in attrs else []
+        keepdims = attrs["keepdims"].i if "keepdims" in attrs else 1
+        if axes != [2, 3] or keepdims != 1:
+            continue
+        pool = helper.make_node("GlobalAveragePool", [node.input[0]], list(node.output),
+                                name=(node.name or node.output[0]) + ".as_pool")
+        model.graph.node.remove(node)
+        model.graph.node.insert(index, pool)
+        count += 1
+    return count

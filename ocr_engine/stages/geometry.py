@@ -11,6 +11,8 @@ import numpy as np
 
 # Boxes whose top edges are closer than this (in pixels) are read as one line, left to right (PaddleOCR's rule).
 SAME_LINE_PIXELS = 10
+# A region this many times taller than wide is a column of vertical text; its crop is laid on its side.
+COLUMN_RATIO = 1.5
 
 
 def order_clockwise(points: np.ndarray) -> Optional[np.ndarray]:
@@ -41,8 +43,17 @@ def quad_size(quad: np.ndarray) -> tuple:
     return int(width), int(height)
 
 
+def is_column(quad: np.ndarray) -> bool:
+    """Whether a region stands upright: a column of vertical text rather than a line."""
+    width, height = quad_size(quad)
+    return height >= COLUMN_RATIO * width
+
+
 def reading_order(quads: List[np.ndarray]) -> List[np.ndarray]:
-    """Sort quads top to bottom, and left to right among quads on the same line."""
+    """Sort quads in reading order: a page of mostly columns (vertical CJK text) right to left
+    (``column_order``); any other page top to bottom, and left to right among quads on the same line."""
+    if quads and 2 * sum(is_column(quad) for quad in quads) > len(quads):
+        return column_order(quads)
     ordered = sorted(quads, key=lambda q: (q[0][1], q[0][0]))
     # One backward pass per box, as PaddleOCR does, so results keep the order its users already rely on.
     for i in range(len(ordered) - 1):
@@ -55,6 +66,23 @@ def reading_order(quads: List[np.ndarray]) -> List[np.ndarray]:
     return ordered
 
 
+def column_order(quads: List[np.ndarray]) -> List[np.ndarray]:
+    """Columns right to left, each read top to bottom. Regions that overlap horizontally by more than half the
+    narrower one's width belong to one column, so a column the detector cut in two still reads in order."""
+    columns: List[List[np.ndarray]] = []
+    spans: List[tuple] = []
+    for quad in sorted(quads, key=lambda q: -float(q[:, 0].max())):
+        left, right = float(quad[:, 0].min()), float(quad[:, 0].max())
+        for column, (c_left, c_right) in zip(columns, spans):
+            if min(right, c_right) - max(left, c_left) > 0.5 * min(right - left, c_right - c_left):
+                column.append(quad)
+                break
+        else:
+            columns.append([quad])
+            spans.append((left, right))
+    return [quad for column in columns for quad in sorted(column, key=lambda q: float(q[:, 1].min()))]
+
+
 def crop_quad(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     """Cut ``quad`` out of ``image`` and warp it flat; a crop much taller than wide is turned to lie horizontal."""
     width, height = quad_size(quad)
@@ -63,7 +91,7 @@ def crop_quad(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     crop = cv2.warpPerspective(
         image, transform, (width, height), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC
     )
-    if crop.shape[0] >= 1.5 * crop.shape[1]:
+    if crop.shape[0] >= COLUMN_RATIO * crop.shape[1]:
         # Vertical text columns: the recogniser reads left to right, so lay the column on its side.
         crop = np.rot90(crop)
     return crop

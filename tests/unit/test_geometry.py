@@ -31,3 +31,17 @@ def test_reading_order_is_top_to_bottom_then_left_to_right_within_a_line():
 def test_boxes_ten_pixels_apart_in_height_are_separate_lines():
     upper, lower = box(100, 10), box(10, 20)
     assert [q[0][0] for q in reading_order([lower, upper])] == [100, 10]
+
+
+def test_a_page_of_columns_reads_right_to_left_top_to_bottom():
+    left, middle, right = box(10, 10, 30, 200), box(60, 10, 30, 200), box(110, 10, 30, 200)
+    upper, lower = box(62, 10, 28, 90), box(61, 110, 29, 100)  # the middle column, cut in two by the detector
+    ordered = reading_order([left, lower, right, upper])
+    assert [q[0].tolist() for q in ordered] == [right[0].tolist(), upper[0].tolist(), lower[0].tolist(),
+                                                left[0].tolist()]
+    assert [q[0][0] for q in reading_order([left, middle, right])] == [110, 60, 10]
+
+
+def test_a_page_of_lines_with_one_column_keeps_line_order():
+    lines = [box(10, 10, 200, 20), box(10, 50, 200, 20), box(300, 10, 20, 100)]
+    assert [q[0].tolist() for q in reading_order(lines)] == [[10, 10], [300, 10], [10, 50]]

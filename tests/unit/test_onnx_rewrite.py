@@ -11,8 +11,8 @@ ort = pytest.importorskip("onnxruntime")
 
 
 def small_graph():
-    """x -> Identity -> Conv -> Identity -> Resize nearest x2 -> Resize nearest x4 -> y, plus an integer Identity on
-    the shape path (kept) and a Resize by 1.5 (not an integer factor: kept)."""
+    """x -> Identity -> Conv -> squeeze-excite mean -> Identity -> Resize nearest x2 -> Resize nearest x4 -> y, plus
+    what must stay: an integer Identity on the shape path, a Resize by 1.5, a mean over the last axis."""
     from onnx import TensorProto, helper, numpy_helper
 
     rng = np.random.default_rng(0)
@@ -25,10 +25,13 @@ def small_graph():
     nodes = [
         helper.make_node("Identity", ["x"], ["x_copy"]),
         helper.make_node("Conv", ["x_copy", "w"], ["c"], pads=[1, 1, 1, 1]),
-        helper.make_node("Identity", ["c"], ["c_copy"]),
+        helper.make_node("ReduceMean", ["c"], ["excite"], axes=[2, 3], keepdims=1),
+        helper.make_node("Mul", ["c", "excite"], ["excited"]),
+        helper.make_node("Identity", ["excited"], ["c_copy"]),
         helper.make_node("Resize", ["c_copy", "roi", "scales2"], ["up2"], **nearest),
         helper.make_node("Resize", ["up2", "roi", "scales4"], ["up8"], **nearest),
         helper.make_node("Resize", ["up8", "roi", "scales15"], ["y"], **nearest),
+        helper.make_node("ReduceMean", ["up8"], ["row_means"], axes=[-1]),  # not over height and width: kept
         helper.make_node("Shape", ["x"], ["shape"]),
         helper.make_node("Identity", ["shape"], ["shape_copy"]),
     ]
@@ -36,7 +39,8 @@ def small_graph():
         nodes, "small",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 5, 6])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, None),
-         helper.make_tensor_value_info("shape_copy", TensorProto.INT64, [4])],
+         helper.make_tensor_value_info("shape_copy", TensorProto.INT64, [4]),
+         helper.make_tensor_value_info("row_means", TensorProto.FLOAT, None)],
         [weight, scales2, scales4, scales15, roi],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
@@ -52,12 +56,14 @@ def test_rewrites_keep_the_outputs_and_remove_the_patterns():
     model = small_graph()
     x = np.random.default_rng(1).standard_normal((1, 2, 5, 6)).astype(np.float32)
     expected = run(model, x)
-    assert rewrite_for_onednn(model) == {"identity": 2, "resize": 2}
+    assert rewrite_for_onednn(model) == {"identity": 2, "resize": 2, "mean": 1}
     onnx.checker.check_model(model)
     ops = [node.op_type for node in model.graph.node]
     assert ops.count("Identity") == 1  # the integer (shape) copy, which is also a graph output
     assert ops.count("ConvTranspose") == 2 and ops.count("Resize") == 1
+    assert ops.count("GlobalAveragePool") == 1 and ops.count("ReduceMean") == 1
     got = run(model, x)
     assert got[0].shape == expected[0].shape == (1, 3, 60, 72)
     assert np.array_equal(got[1], expected[1])
-    assert np.abs(got[0] - expected[0]).max() < 1e-5
+    for new, old in zip(got, expected):
+        assert new.shape == old.shape and np.abs(new - old).max() < 1e-5
