@@ -2,14 +2,17 @@
 
     .venv/bin/python tools/make_corpus.py OUT_DIR [--seed 0] [--per-subset 12]
 
-Writes OUT_DIR/<subset>/<n>.png and OUT_DIR/labels.json: {"<subset>/<n>.png": {"lang": "en"|"zh", "lines": [...]}}
-with the lines in reading order. Half the images of each subset are English, half Chinese. Fonts come from
-fontconfig: DejaVu Sans for Latin, any font covering Chinese (`make fonts` installs fonts-wqy-microhei).
+Writes OUT_DIR/<subset>/<n>.png and OUT_DIR/labels.json: {"<subset>/<n>.png": {"lang": "en", "lines": [...]}}
+with the lines in reading order. Half the images of most subsets are English, half Chinese; accents takes turns
+through French, German, Spanish, Portuguese and Vietnamese. Fonts come from fontconfig: DejaVu Sans for Latin
+scripts, any font covering Chinese (`make fonts` installs fonts-wqy-microhei).
 
 Subsets: document (lines on white), photo (colour, noise, blur, perspective), banner (one line, aspect > 15),
 single_line (a tight crop of one line), transparent_dark / transparent_light (text only in the alpha channel),
 vertical (Chinese columns read top to bottom, English lines turned a quarter), tiny (x-height under 10 px),
-rotated180 (a document upside down).
+rotated180 (a document upside down), accents (Latin-script words with their diacritics), small_image (a 400-800 px
+label: one or two large lines over several 8-12 px lines of prices, units and names, half English, half Chinese).
+New subsets go at the end, so that a seed still draws the same images for the earlier ones.
 """
 
 import argparse
@@ -41,9 +44,31 @@ CHINESE_WORDS = (
 Sample = Tuple[Image.Image, List[str]]  # the picture (RGB or RGBA) and its lines in reading order
 
 
+# Words whose diacritics a reader must keep; a word read without them is a word lost.
+ACCENTED_WORDS = {
+    "fr": "café élève théâtre musée hôpital forêt garçon fenêtre crêpe déjà août où voilà naïve pâtisserie entrée "
+          "sortie fermé ouvert prêt"
+          .split(),
+    "de": "Straße Größe Bäckerei Öffnungszeiten Fußgänger Müller Brücke Übergang Kühlschrank Schlüssel Ärzte fünf "
+          "grün schön Tür Bahnhof Ausgang geöffnet".split(),
+    "es": "niño año señal información dirección teléfono más café baño está mañana jamón pequeño calle salida "
+          "próximo código".split(),
+    "pt": "ação coração pão não informação estação avó você três maçã farmácia saída horário preço água".split(),
+    "vi": "Việt Nam phở cà phê đường phố bánh mì chợ xin chào cảm ơn nhà hàng khách sạn giá tiền".split(),
+}
+SMALL_PRINT = {
+    "en": ["Net wt 250 g", "500 ml", "Price $3.49", "Best before 12/2027", "Made in Italy", "Serves 4", "SKU 10492",
+           "2 for $5.00", "Keep refrigerated", "Unit price $0.70/100 g"],
+    "zh": ["净含量 250克", "500毫升", "价格 ¥8.80", "保质期 12个月", "产地 上海", "每份 4人", "货号 10492",
+           "买二送一", "冷藏保存", "单价 ¥0.70/100克"],
+}
+
+
 def phrase(rng: random.Random, lang: str, words: int) -> str:
     if lang == "zh":
         return "".join(rng.choice(CHINESE_WORDS) for _ in range(words))
+    if lang in ACCENTED_WORDS:
+        return " ".join(rng.choice(ACCENTED_WORDS[lang]) for _ in range(words))
     chosen = [rng.choice(ENGLISH_WORDS) for _ in range(words)]
     if rng.random() < 0.5:
         chosen.insert(rng.randrange(len(chosen) + 1), rng.choice(NUMBERS))
@@ -73,7 +98,7 @@ class Corpus:
             raise SystemExit("no font covering Chinese: run `make fonts` (or install fonts-wqy-microhei)")
 
     def font(self, lang: str, size: int) -> ImageFont.FreeTypeFont:
-        return ImageFont.truetype(self.fonts[lang], size)
+        return ImageFont.truetype(self.fonts.get(lang, self.fonts["en"]), size)
 
     def colour(self, low: int, high: int) -> Tuple[int, int, int]:
         """An RGB colour with each channel drawn from [low, high]."""
@@ -150,6 +175,34 @@ class Corpus:
         return image.transpose(Image.Transpose.ROTATE_180), lines
 
 
+    def accents(self, lang: str) -> Sample:
+        lines = self.text_lines(lang, self.rng.randint(2, 4), 2, 4)
+        return draw_lines(lines, self.font(lang, self.rng.randint(26, 40)), 36, "black", "white"), lines
+
+    def small_image(self, lang: str) -> Sample:
+        """A product label: one or two large lines, then small print at 8-12 px x-height."""
+        width, height = self.rng.randint(400, 800), self.rng.randint(300, 600)
+        image = Image.new("RGB", (width, height), self.colour(225, 255))
+        draw = ImageDraw.Draw(image)
+        lines, top = [], 20
+        for _ in range(self.rng.randint(1, 2)):
+            line = phrase(self.rng, lang, 2)
+            font = self.font(lang, self.rng.randint(36, 52))
+            while font.getbbox(line)[2] > width - 40 and font.size > 20:
+                font = self.font(lang, font.size - 4)
+            draw.text((20, top), line, font=font, fill=self.colour(0, 60))
+            lines.append(line)
+            top += int(font.size * 1.5)
+        for text in self.rng.sample(SMALL_PRINT[lang], self.rng.randint(3, 5)):
+            font = self.font(lang, self.rng.randint(15, 20))  # x-height about 8-11 px
+            if top + font.size > height - 10:
+                break
+            draw.text((20, top), text, font=font, fill=self.colour(0, 60))
+            lines.append(text)
+            top += int(font.size * 1.8)
+        return image, lines
+
+
 SUBSETS: Dict[str, Callable[[Corpus, str], Sample]] = {
     "document": Corpus.document,
     "photo": Corpus.photo,
@@ -160,7 +213,11 @@ SUBSETS: Dict[str, Callable[[Corpus, str], Sample]] = {
     "vertical": Corpus.vertical,
     "tiny": Corpus.tiny,
     "rotated180": Corpus.rotated180,
+    "accents": Corpus.accents,
+    "small_image": Corpus.small_image,
 }
+# The languages a subset's images take turns through (default: English, then Chinese).
+SUBSET_LANGUAGES = {"accents": ["fr", "de", "es", "pt", "vi"]}
 
 
 def make_corpus(out_dir: str, seed: int = 0, per_subset: int = 12) -> Dict[str, dict]:
@@ -170,7 +227,8 @@ def make_corpus(out_dir: str, seed: int = 0, per_subset: int = 12) -> Dict[str, 
     for subset, make in SUBSETS.items():
         os.makedirs(os.path.join(out_dir, subset), exist_ok=True)
         for n in range(per_subset):
-            lang = "en" if n % 2 == 0 else "zh"
+            languages = SUBSET_LANGUAGES.get(subset, ["en", "zh"])
+            lang = languages[n % len(languages)]
             image, lines = make(corpus, lang)
             name = "%s/%02d.png" % (subset, n)
             image.save(os.path.join(out_dir, name))
