@@ -3,6 +3,7 @@ what ONNX Runtime computes, and a PP-OCRv6 service reads English words whole and
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -96,3 +97,42 @@ def test_v6_reads_english_words_whole(v6_server, english):
         pytest.skip("../shared/ocr-images/english.png is not on this machine")
     texts = read(v6_server, encode_file(poster))
     assert word_f1(texts, LABELS["english.png"]["lines"]) >= 0.95, texts
+
+
+def official_export(source: str, target: str, config: dict) -> str:
+    """A converted model laid out as PaddleOCR's export writes one: inference.json, .pdiparams and .yml."""
+    import yaml
+
+    os.makedirs(target)
+    for ext in ("json", "pdiparams"):
+        shutil.copy(os.path.join(source, "model." + ext), os.path.join(target, "inference." + ext))
+    with open(os.path.join(target, "inference.yml"), "w", encoding="utf-8") as handle:
+        yaml.safe_dump(config, handle, allow_unicode=True)
+    return target
+
+
+def test_an_official_export_needs_no_hand_written_settings(hub_home, v6_cache, data_dir, tmp_path):
+    det = official_export(paddle_model_dir(onnx_file("det"), v6_cache), str(tmp_path / "det"), {
+        "Global": {"model_name": "PP-OCRv6_small_det"},
+        "PreProcess": {"transform_ops": [{"DecodeImage": {"channel_first": False, "img_mode": "BGR"}},
+                                         {"DetResizeForTest": {"resize_long": 960}},
+                                         {"NormalizeImage": {"mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5],
+                                                             "scale": "1./255.", "order": "hwc"}},
+                                         {"ToCHWImage": None}]},
+        "PostProcess": {"name": "DBPostProcess", "thresh": 0.3, "box_thresh": 0.6}})
+    rec_source = paddle_model_dir(onnx_file("rec"), v6_cache)
+    with open(os.path.join(rec_source, KEYS_FILE), encoding="utf-8") as handle:
+        characters = handle.read().splitlines()
+    rec = official_export(rec_source, str(tmp_path / "rec"), {
+        "Global": {"model_name": "PP-OCRv6_small_rec"},
+        "PreProcess": {"transform_ops": [{"DecodeImage": {"channel_first": False, "img_mode": "BGR"}},
+                                         {"RecResizeImg": {"image_shape": [3, 48, 320]}}]},
+        "PostProcess": {"name": "CTCLabelDecode", "character_dict": characters}})
+    # ocr_version stays PP-OCRv4: its 6623-character list would misread an 18710-class recogniser, so reading
+    # French right shows the export's own list is used.
+    init_args = {"ocr_system": {"det_model_dir": det, "rec_model_dir": rec, "model_cache_dir": str(tmp_path / "c")}}
+    config = shipped_config("cpu_mkldnn.json", init_args)
+    config["modules_info"] = {"ocr_system": config["modules_info"]["ocr_system"]}
+    with HubServer.with_config(config, hub_home, str(tmp_path)) as server:
+        texts = read(server, encode_file(os.path.join(data_dir, "french.jpg")))
+    assert "LES ARTS DÉCORATIFS" in texts and "Musée du LOUVRE" in texts, texts

@@ -86,6 +86,18 @@ def generation(name: str) -> Generation:
     return GENERATIONS[name]
 
 
+def detector_normalisation(model_dir: Optional[str], version: str) -> Tuple[Triple, Triple]:
+    """The detector input's mean and std: from the ``inference.yml`` of ``model_dir`` when it gives them, else
+    generation ``version``'s."""
+    from .export_config import read_export_config
+
+    exported = read_export_config(model_dir)
+    chosen = generation(version)
+    if exported is not None and exported.mean and exported.std:
+        return exported.mean, exported.std
+    return chosen.det_mean, chosen.det_std
+
+
 def bundled_path(item: Bundled) -> str:
     """The path of a bundled file or folder; ModelNotFoundError says which package to install when it is missing."""
     spec = importlib.util.find_spec(item.package)
@@ -111,12 +123,21 @@ def resolve_model_dir(stage: str, model_dir: Optional[str], version: str, cache_
     return path
 
 
-def resolve_char_dict(path: Optional[str], version: str, cache_dir: Optional[str]) -> str:
-    """Return the recognition character list: ``path``, or generation ``version``'s (a bundled file, or the list
-    its converted recogniser carries)."""
+def resolve_char_dict(path: Optional[str], version: str, cache_dir: Optional[str],
+                      model_dir: Optional[str] = None) -> str:
+    """Return the recognition character list: ``path``; else the one in the ``inference.yml`` of ``model_dir``
+    (a user's export); else generation ``version``'s (a bundled file, or the list its converted recogniser
+    carries)."""
+    from .export_config import character_file, read_export_config
+
     chosen = generation(version).char_dict
+    exported = read_export_config(model_dir)
     if path:
         path = os.path.abspath(os.path.expanduser(path))
+    elif exported is not None and exported.characters:
+        from .onnx_import import default_cache_dir
+
+        path = character_file(exported.characters, os.path.expanduser(cache_dir or default_cache_dir()))
     elif chosen is not None:
         path = bundled_path(chosen)
     else:

@@ -9,6 +9,7 @@ import numpy as np
 from paddleocr.ppocr.postprocess.db_postprocess import DBPostProcess
 
 from ..runtime import InputShapes, PredictorOptions, StageModel, generation, resolve_model_dir
+from ..runtime.models import detector_normalisation
 from .geometry import clip_to_image, order_clockwise, quad_size
 from .preprocess import detection_batch, detection_size
 
@@ -66,7 +67,7 @@ class TextDetector:
         self.limit_side_len = options.limit_side_len
         self.limit_type = options.limit_type
         self.thin_ratio = options.thin_image_ratio
-        self.normalisation = (generation(options.ocr_version).det_mean, generation(options.ocr_version).det_std)
+        self.normalisation = detector_normalisation(options.model_dir, options.ocr_version)
         # The largest input the resize can produce, when the limit bounds it; it is also the warm-up input.
         side = max(detection_size(self.limit_side_len, self.limit_side_len, self.limit_side_len, "max"))
         largest = (1, 3, side, side) if self.limit_type in ("max", "resize_long") else (1, 3, 736, 736)

@@ -61,7 +61,8 @@ class TextRecognizer:
             ),
         )
         self.decode = CTCLabelDecode(
-            character_dict_path=resolve_char_dict(options.char_dict_path, options.ocr_version, options.model_cache_dir),
+            character_dict_path=resolve_char_dict(options.char_dict_path, options.ocr_version, options.model_cache_dir,
+                                                  options.model_dir),
             use_space_char=options.use_space_char,
         )
 
