@@ -113,3 +113,10 @@ def test_a_model_failing_on_a_request_is_an_error_not_an_empty_answer(hub_home, 
             assert read_image(server, image) == [squash(p.text) for p in placed]
         assert "prediction failed" in server.log() and "inference.json" in server.log()
 
+
+
+def test_a_character_list_that_does_not_fit_the_recogniser_is_named_at_start_up(hub_home, tmp_path):
+    keys = tmp_path / "keys.txt"
+    keys.write_text("a\nb\nc\n", encoding="utf-8")
+    output = start_failure(hub_home, tmp_path, {"ocr_rec": {"rec_char_dict_path": str(keys)}})
+    assert "outputs 6625 classes, but its character list gives 5 (the CTC blank, the characters, the space" in output

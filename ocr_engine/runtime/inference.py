@@ -186,7 +186,7 @@ class Predictor:
         # paddle's allocator keeps every block it grows, and grows new ones whenever an input is larger than any
         # before it: under varied inputs that adds up to gigabytes. Running the largest input first makes every
         # later one fit in what is already held, so memory stays where it is after this run.
-        self.run(np.zeros(shapes.warm_up or shapes.max, dtype=np.float32))
+        self.output_shape = self.run(np.zeros(shapes.warm_up or shapes.max, dtype=np.float32)).shape
 
     def run(self, batch: np.ndarray) -> np.ndarray:
         """Run the model on ``batch`` (float32, N x C x H x W) and return its output as a numpy array."""
@@ -253,3 +253,7 @@ class StageModel:
     def run(self, batch: np.ndarray) -> np.ndarray:
         """Run the model on a float32 NCHW batch and return its first output."""
         return load_predictor(self.files, self.options, self.shapes).run(batch)
+
+    def warm_output_shape(self) -> Tuple[int, ...]:
+        """The shape of the output the start-up run gave (building the predictor if no run has yet)."""
+        return load_predictor(self.files, self.options, self.shapes).output_shape

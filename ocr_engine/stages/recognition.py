@@ -7,7 +7,15 @@ import numpy as np
 from paddleocr.ppocr.postprocess.rec_postprocess import CTCLabelDecode
 
 from ..options import parse_shape
-from ..runtime import InputShapes, PredictorOptions, StageModel, generation, resolve_char_dict, resolve_model_dir
+from ..runtime import (
+    InputShapes,
+    ModelRunError,
+    PredictorOptions,
+    StageModel,
+    generation,
+    resolve_char_dict,
+    resolve_model_dir,
+)
 from .batching import plan_batches
 from .preprocess import line_batch
 
@@ -65,6 +73,9 @@ class TextRecognizer:
                                                   options.model_dir),
             use_space_char=options.use_space_char,
         )
+        if runtime.preload:
+            # A character list that does not match the model reads garbage or fails: say so at start-up.
+            self.check_classes(self.model.warm_output_shape()[-1])
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any], runtime: PredictorOptions) -> "TextRecognizer":
@@ -77,6 +88,18 @@ class TextRecognizer:
         results: List[Tuple[str, float]] = [("", 0.0)] * len(crops)
         for batch in plan_batches(ratios, self.height, self.batch_size, self.width, self.max_columns):
             inputs = line_batch([crops[i] for i in batch.lines], self.height, batch.width)
-            for i, (text, score) in zip(batch.lines, self.decode(self.model.run(inputs))):
+            probs = self.model.run(inputs)
+            self.check_classes(probs.shape[-1])
+            for i, (text, score) in zip(batch.lines, self.decode(probs)):
                 results[i] = (text, float(score))
         return results
+
+    def check_classes(self, classes: int) -> None:
+        """Raise ModelRunError when the model's output classes are not the character list's (the CTC blank, the
+        characters, and the space when use_space_char is on)."""
+        if classes != len(self.decode.character):
+            raise ModelRunError(
+                "the recogniser %s outputs %d classes, but its character list gives %d (the CTC blank, the "
+                "characters, the space with use_space_char): set rec_char_dict_path to this model's list"
+                % (self.model.files.program, classes, len(self.decode.character))
+            )
