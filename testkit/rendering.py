@@ -25,9 +25,10 @@ def _fc(args: Sequence[str]) -> Optional[str]:
     return out.splitlines()[0].rstrip(":").strip() if out else None
 
 
-def latin_font() -> str:
-    """A sans-serif TrueType font for Latin text (DejaVu Sans ships with fontconfig on Debian)."""
-    path = _fc(["fc-match", "-f", "%{file}", "DejaVu Sans"])
+def latin_font(style: str = "Book") -> str:
+    """A sans-serif TrueType font for Latin text (DejaVu Sans ships with fontconfig on Debian); ``style`` e.g.
+    "Oblique" (fontconfig falls back to the nearest style the machine has)."""
+    path = _fc(["fc-match", "-f", "%{file}", "DejaVu Sans:style=%s" % style])
     if not path:
         raise RuntimeError("no TrueType font found: install fonts-dejavu-core")
     return path

@@ -26,8 +26,10 @@ def test_the_corpus_is_labelled_and_reproducible_from_its_seed(tmp_path):
     assert labels == again and labels != other
     subsets = {name.split("/")[0] for name in labels}
     assert subsets == {"document", "photo", "banner", "single_line", "transparent_dark", "transparent_light",
-                       "vertical", "tiny", "rotated180", "accents", "small_image"}
-    assert {label["lang"] for label in labels.values()} == {"en", "zh", "fr", "de"}  # accents: two of five
+                       "vertical", "tiny", "rotated180", "accents", "small_image", "english_styles", "japanese",
+                       "traditional"}
+    # Two images a subset: accents takes French and German of its five.
+    assert {label["lang"] for label in labels.values()} == {"en", "zh", "fr", "de", "ja", "zh-tw"}
     for name in labels:
         assert filecmp.cmp(str(tmp_path / "a" / name), str(tmp_path / "b" / name), shallow=False), name
 
@@ -39,6 +41,7 @@ def test_accuracy_scores_the_service_per_subset(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     table = result.stdout.split("\nlanguage ")[0]  # all languages, before the per-language tables
     rows = dict(re.findall(r"^(\w+) +\| +2 \| +([01]\.\d{3}) \|", table, re.M))
-    assert len(rows) == 11, result.stdout
+    assert len(rows) == 14, result.stdout
     # Two images a subset is too few to hold a target; the scores must still say the service reads this corpus.
-    assert all(float(score) >= 0.8 for score in rows.values()), result.stdout
+    # The default generation, PP-OCRv4, has no kana: Japanese is PP-OCRv6's (tools/accuracy.py measures both).
+    assert all(float(score) >= 0.8 for subset, score in rows.items() if subset != "japanese"), result.stdout

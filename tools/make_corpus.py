@@ -4,14 +4,16 @@
 
 Writes OUT_DIR/<subset>/<n>.png and OUT_DIR/labels.json: {"<subset>/<n>.png": {"lang": "en", "lines": [...]}}
 with the lines in reading order. Half the images of most subsets are English, half Chinese; accents takes turns
-through French, German, Spanish, Portuguese and Vietnamese. Fonts come from fontconfig: DejaVu Sans for Latin
+through French, German, Spanish, Portuguese and Vietnamese; english_styles, japanese and traditional hold one
+language each. Fonts come from fontconfig: DejaVu Sans for Latin
 scripts, any font covering Chinese (`make fonts` installs fonts-wqy-microhei).
 
 Subsets: document (lines on white), photo (colour, noise, blur, perspective), banner (one line, aspect > 15),
 single_line (a tight crop of one line), transparent_dark / transparent_light (text only in the alpha channel),
 vertical (Chinese columns read top to bottom, English lines turned a quarter), tiny (x-height under 10 px),
 rotated180 (a document upside down), accents (Latin-script words with their diacritics), small_image (a 400-800 px
-label: one or two large lines over several 8-12 px lines of prices, units and names, half English, half Chinese).
+label: one or two large lines over several 8-12 px lines of prices, units and names, half English, half Chinese),
+english_styles (poster and UI type: letters set tight, italics, long lines), japanese, traditional (Chinese).
 New subsets go at the end, so that a seed still draws the same images for the earlier ones.
 """
 
@@ -44,6 +46,14 @@ CHINESE_WORDS = (
 Sample = Tuple[Image.Image, List[str]]  # the picture (RGB or RGBA) and its lines in reading order
 
 
+JAPANESE_WORDS = (
+    "東京 駅 出口 入口 営業 時間 ありがとう ございます いらっしゃいませ 禁煙 お手洗い 切符 売り場 電車 乗り換え "
+    "案内 コーヒー パン ホテル レストラン ラーメン 寿司 お茶 駐車場 本日 休業"
+).split()
+TRADITIONAL_WORDS = (
+    "歡迎 光臨 臺北 營業 時間 咖啡 麵包 車站 銀行 醫院 學校 圖書館 停車場 電話 地址 價格 優惠 謝謝 禁止 吸煙 "
+    "廣場 市場 商店 鐵路 飯店 餐廳"
+).split()
 # Words whose diacritics a reader must keep; a word read without them is a word lost.
 ACCENTED_WORDS = {
     "fr": "café élève théâtre musée hôpital forêt garçon fenêtre crêpe déjà août où voilà naïve pâtisserie entrée "
@@ -65,8 +75,9 @@ SMALL_PRINT = {
 
 
 def phrase(rng: random.Random, lang: str, words: int) -> str:
-    if lang == "zh":
-        return "".join(rng.choice(CHINESE_WORDS) for _ in range(words))
+    if lang in ("zh", "ja", "zh-tw"):
+        vocabulary = {"zh": CHINESE_WORDS, "ja": JAPANESE_WORDS, "zh-tw": TRADITIONAL_WORDS}[lang]
+        return "".join(rng.choice(vocabulary) for _ in range(words))
     if lang in ACCENTED_WORDS:
         return " ".join(rng.choice(ACCENTED_WORDS[lang]) for _ in range(words))
     chosen = [rng.choice(ENGLISH_WORDS) for _ in range(words)]
@@ -93,7 +104,8 @@ def draw_lines(lines: List[str], font: ImageFont.FreeTypeFont, margin: int, ink,
 class Corpus:
     def __init__(self, seed: int):
         self.rng = random.Random(seed)
-        self.fonts = {"en": latin_font(), "zh": cjk_font()}
+        self.fonts = {"en": latin_font(), "zh": cjk_font(), "ja": cjk_font(), "zh-tw": cjk_font(),
+                      "en-italic": latin_font("Oblique")}
         if not self.fonts["zh"]:
             raise SystemExit("no font covering Chinese: run `make fonts` (or install fonts-wqy-microhei)")
 
@@ -203,6 +215,32 @@ class Corpus:
         return image, lines
 
 
+    def english_styles(self, lang: str) -> Sample:
+        """Poster and UI type: letters set tight, italics, or long lines."""
+        style = self.rng.choice(["tight", "italic", "long"])
+        if style == "long":
+            lines = [phrase(self.rng, lang, self.rng.randint(9, 12)) for _ in range(2)]
+            return draw_lines(lines, self.font(lang, self.rng.randint(22, 28)), 24, "black", "white"), lines
+        lines = self.text_lines(lang, self.rng.randint(2, 3))
+        if style == "italic":
+            return draw_lines(lines, self.font("en-italic", self.rng.randint(28, 40)), 36, "black", "white"), lines
+        return draw_tight(lines, self.font(lang, self.rng.randint(30, 44)), self.rng.uniform(0.06, 0.1)), lines
+
+
+def draw_tight(lines: List[str], font: ImageFont.FreeTypeFont, tracking: float) -> Image.Image:
+    """Lines with their letters set closer than the font sets them, by ``tracking`` x the font size per letter."""
+    margin, step = 36, int(font.size * 1.7)
+    width = max(int(font.getlength(line) * (1 - tracking * 0.5)) for line in lines) + 2 * margin
+    image = Image.new("RGB", (width, step * len(lines) + 2 * margin), "white")
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(lines):
+        x = float(margin)
+        for char in line:
+            draw.text((x, margin + i * step), char, font=font, fill="black")
+            x += font.getlength(char) - tracking * font.size * (char != " ")
+    return image
+
+
 SUBSETS: Dict[str, Callable[[Corpus, str], Sample]] = {
     "document": Corpus.document,
     "photo": Corpus.photo,
@@ -215,9 +253,13 @@ SUBSETS: Dict[str, Callable[[Corpus, str], Sample]] = {
     "rotated180": Corpus.rotated180,
     "accents": Corpus.accents,
     "small_image": Corpus.small_image,
+    "english_styles": Corpus.english_styles,
+    "japanese": Corpus.document,
+    "traditional": Corpus.document,
 }
 # The languages a subset's images take turns through (default: English, then Chinese).
-SUBSET_LANGUAGES = {"accents": ["fr", "de", "es", "pt", "vi"]}
+SUBSET_LANGUAGES = {"accents": ["fr", "de", "es", "pt", "vi"], "english_styles": ["en"], "japanese": ["ja"],
+                    "traditional": ["zh-tw"]}
 
 
 def make_corpus(out_dir: str, seed: int = 0, per_subset: int = 12) -> Dict[str, dict]:
