@@ -8,7 +8,7 @@ an ONNX file is converted into a Paddle model the first time it is needed (``onn
 import importlib.util
 import os
 from dataclasses import dataclass
-from typing import Dict, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 Triple = Tuple[float, float, float]
 IMAGENET_MEAN: Triple = (0.485, 0.456, 0.406)
@@ -107,6 +107,27 @@ def bundled_path(item: Bundled) -> str:
             "det_model_dir/rec_model_dir/cls_model_dir" % (item.package, item.pin)
         )
     return os.path.join(list(spec.submodule_search_locations)[0], item.path)
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """Which model a stage runs: ``model_dir`` (a user's export) or, when it is None, generation ``ocr_version``'s
+    bundled model, converted into ``model_cache_dir`` when it comes as an ONNX file."""
+
+    ocr_version: str
+    model_cache_dir: Optional[str]
+    model_dir: Optional[str]
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any], model_dir: Optional[str]) -> "ModelChoice":
+        """The choice for a stage whose own model folder option holds ``model_dir``; refuses an unknown
+        ocr_version."""
+        generation(params["ocr_version"])
+        return cls(params["ocr_version"], params["model_cache_dir"], model_dir)
+
+    def folder(self, stage: str) -> str:
+        """The model folder for ``stage`` ('det', 'rec' or 'cls')."""
+        return resolve_model_dir(stage, self.model_dir, self.ocr_version, self.model_cache_dir)
 
 
 def resolve_model_dir(stage: str, model_dir: Optional[str], version: str, cache_dir: Optional[str]) -> str:

@@ -1,14 +1,15 @@
 """Stage 3, rectify: turn text lines that were detected upside down (180 degrees) the right way up."""
 
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, List, Mapping, Sequence, Tuple
 
 import cv2
 import numpy as np
 from paddleocr.ppocr.postprocess.cls_postprocess import ClsPostProcess
 
 from ..options import parse_shape
-from ..runtime import InputShapes, PredictorOptions, StageModel, generation, resolve_model_dir
+from ..runtime import InputShapes, PredictorOptions, StageModel
+from ..runtime.models import ModelChoice
 from .preprocess import line_batch
 
 
@@ -16,9 +17,7 @@ from .preprocess import line_batch
 class ClassifierOptions:
     """The angle classifier's options (``cls_*``, ``label_list``); defaults in ``options.DEFAULTS``."""
 
-    ocr_version: str  # the generation whose bundled model runs when model_dir is None
-    model_cache_dir: Optional[str]
-    model_dir: Optional[str]
+    model: ModelChoice
     image_shape: Tuple[int, int, int]  # channels, height, width
     batch_num: int
     thresh: float
@@ -28,11 +27,8 @@ class ClassifierOptions:
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "ClassifierOptions":
         """Read the classification options of a merged params dict."""
-        generation(params["ocr_version"])  # refuses an unknown name
         return cls(
-            ocr_version=params["ocr_version"],
-            model_cache_dir=params["model_cache_dir"],
-            model_dir=params["cls_model_dir"],
+            model=ModelChoice.from_params(params, params["cls_model_dir"]),
             image_shape=parse_shape(params["cls_image_shape"]),
             batch_num=max(1, int(params["cls_batch_num"])),
             thresh=float(params["cls_thresh"]),
@@ -51,7 +47,7 @@ class TextClassifier:
         self.long_line_windows = options.long_line_windows
         shape = (3, self.height, self.width)
         self.model = StageModel(
-            resolve_model_dir("cls", options.model_dir, options.ocr_version, options.model_cache_dir),
+            options.model.folder("cls"),
             runtime,
             InputShapes(min=(1,) + shape, opt=(self.batch_size,) + shape, max=(self.batch_size,) + shape),
         )

@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 from paddleocr.ppocr.postprocess.db_postprocess import DBPostProcess
 
-from ..runtime import InputShapes, PredictorOptions, StageModel, generation, resolve_model_dir
-from ..runtime.models import detector_normalisation
+from ..runtime import InputShapes, PredictorOptions, StageModel
+from ..runtime.models import ModelChoice, detector_normalisation
 from .geometry import clip_to_image, order_clockwise, quad_size
 from .preprocess import detection_batch, detection_size
 
@@ -25,9 +25,7 @@ _MIN_DET_SIDE = 32
 class DetectorOptions:
     """The detection options (``det_*``, ``use_dilation``, ``thin_image_*``); defaults in ``options.DEFAULTS``."""
 
-    ocr_version: str  # the generation whose bundled model runs when model_dir is None
-    model_cache_dir: Optional[str]
-    model_dir: Optional[str]
+    model: ModelChoice
     limit_side_len: int
     limit_type: str  # max | min | resize_long
     db_thresh: float
@@ -43,11 +41,8 @@ class DetectorOptions:
         """Read the detection options of a merged params dict."""
         if params["det_limit_type"] not in ("max", "min", "resize_long"):
             raise ValueError("det_limit_type must be max, min or resize_long, not %r" % params["det_limit_type"])
-        generation(params["ocr_version"])  # refuses an unknown name
         return cls(
-            ocr_version=params["ocr_version"],
-            model_cache_dir=params["model_cache_dir"],
-            model_dir=params["det_model_dir"],
+            model=ModelChoice.from_params(params, params["det_model_dir"]),
             limit_side_len=int(params["det_limit_side_len"]),
             limit_type=params["det_limit_type"],
             db_thresh=float(params["det_db_thresh"]),
@@ -67,13 +62,13 @@ class TextDetector:
         self.limit_side_len = options.limit_side_len
         self.limit_type = options.limit_type
         self.thin_ratio = options.thin_image_ratio
-        self.normalisation = detector_normalisation(options.model_dir, options.ocr_version)
+        self.normalisation = detector_normalisation(options.model.model_dir, options.model.ocr_version)
         # The largest input the resize can produce, when the limit bounds it; it is also the warm-up input.
         side = max(detection_size(self.limit_side_len, self.limit_side_len, self.limit_side_len, "max"))
         largest = (1, 3, side, side) if self.limit_type in ("max", "resize_long") else (1, 3, 736, 736)
         widest = max(1536, side)
         self.model = StageModel(
-            resolve_model_dir("det", options.model_dir, options.ocr_version, options.model_cache_dir),
+            options.model.folder("det"),
             runtime,
             InputShapes(min=(1, 3, 32, 32), opt=(1, 3, 736, 736), max=(1, 3, widest, widest), warm_up=largest),
         )

@@ -7,15 +7,8 @@ import numpy as np
 from paddleocr.ppocr.postprocess.rec_postprocess import CTCLabelDecode
 
 from ..options import parse_shape
-from ..runtime import (
-    InputShapes,
-    ModelRunError,
-    PredictorOptions,
-    StageModel,
-    generation,
-    resolve_char_dict,
-    resolve_model_dir,
-)
+from ..runtime import InputShapes, ModelRunError, PredictorOptions, StageModel, resolve_char_dict
+from ..runtime.models import ModelChoice
 from .batching import plan_batches
 from .preprocess import line_batch
 
@@ -24,9 +17,7 @@ from .preprocess import line_batch
 class RecognizerOptions:
     """The recognition options (``rec_*``, ``use_space_char``); defaults in ``options.DEFAULTS``."""
 
-    ocr_version: str  # the generation whose bundled model runs when model_dir is None
-    model_cache_dir: Optional[str]
-    model_dir: Optional[str]
+    model: ModelChoice
     char_dict_path: Optional[str]  # None: the bundled model's character list
     image_shape: Tuple[int, int, int]  # channels, height, width
     batch_num: int
@@ -36,11 +27,8 @@ class RecognizerOptions:
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "RecognizerOptions":
         """Read the recognition options of a merged params dict."""
-        generation(params["ocr_version"])  # refuses an unknown name
         return cls(
-            ocr_version=params["ocr_version"],
-            model_cache_dir=params["model_cache_dir"],
-            model_dir=params["rec_model_dir"],
+            model=ModelChoice.from_params(params, params["rec_model_dir"]),
             char_dict_path=params["rec_char_dict_path"],
             image_shape=parse_shape(params["rec_image_shape"]),
             batch_num=max(1, int(params["rec_batch_num"])),
@@ -58,7 +46,7 @@ class TextRecognizer:
         self.max_width = max(self.width, options.max_width)
         self.max_columns = self.batch_size * self.max_width
         self.model = StageModel(
-            resolve_model_dir("rec", options.model_dir, options.ocr_version, options.model_cache_dir),
+            options.model.folder("rec"),
             runtime,
             InputShapes(
                 min=(1, 3, self.height, 32),
@@ -69,8 +57,8 @@ class TextRecognizer:
             ),
         )
         self.decode = CTCLabelDecode(
-            character_dict_path=resolve_char_dict(options.char_dict_path, options.ocr_version, options.model_cache_dir,
-                                                  options.model_dir),
+            character_dict_path=resolve_char_dict(options.char_dict_path, options.model.ocr_version,
+                                                  options.model.model_cache_dir, options.model.model_dir),
             use_space_char=options.use_space_char,
         )
         if runtime.preload:

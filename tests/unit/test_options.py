@@ -49,11 +49,12 @@ def test_views_carry_the_merged_values_typed():
     params = merge_params({"det_limit_side_len": "1280", "det_model_dir": "/models/det", "thin_image_detection": False,
                            "cls_image_shape": [3, 48, 160], "label_list": [0, 180], "vertical_image_rotation": False})
     det = DetectorOptions.from_params(params)
-    assert det.limit_side_len == 1280 and det.model_dir == "/models/det" and det.thin_image_ratio is None
+    assert det.limit_side_len == 1280 and det.model.model_dir == "/models/det" and det.thin_image_ratio is None
     cls = ClassifierOptions.from_params(params)
     assert cls.image_shape == (3, 48, 160) and cls.label_list == ("0", "180")
     rec = RecognizerOptions.from_params(params)
-    assert rec.image_shape == (3, 48, 320) and rec.max_width == 2304 and rec.model_dir is None
+    assert rec.image_shape == (3, 48, 320) and rec.max_width == 2304
+    assert rec.model.model_dir is None and rec.model.ocr_version == "PP-OCRv4"
     assert PipelineOptions.from_params(params).vertical_image_ratio is None
 
 
