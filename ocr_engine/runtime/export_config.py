@@ -84,5 +84,3 @@ def _triple(path: str, settings: dict, key: str) -> Optional[Tuple[float, float,
         # The engine scales pixels to 0-1 before normalising; another scale would need its own arithmetic.
         raise ExportConfigError("%s: NormalizeImage.scale %r is not 1/255" % (path, scale))
     return tuple(float(v) for v in value)  # type: ignore[return-value]
-
-

@@ -8,6 +8,7 @@ program as ``keys.txt``.
 """
 
 import fcntl
+import functools
 import hashlib
 import logging
 import os
@@ -33,6 +34,13 @@ def default_cache_dir() -> str:
 
 
 def file_sha256(path: str) -> str:
+    """The file's SHA-256, hashed once per process for an unchanged file (each stage that resolves a model asks)."""
+    stat = os.stat(path)
+    return _sha256(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -58,7 +66,6 @@ def paddle_model_dir(onnx_path: str, cache_dir: Optional[str] = None) -> str:
 
 def _convert(onnx_path: str, target: str) -> None:
     import onnx
-
 
     log.info("converting %s to a Paddle model in %s (once)", onnx_path, target)
     work = tempfile.mkdtemp(prefix=".convert-", dir=os.path.dirname(target))

@@ -22,11 +22,14 @@ REWRITE_VERSION = 2
 
 
 def rewrite_for_onednn(model) -> Dict[str, int]:
-    """Apply both rewrites to an ``onnx.ModelProto`` in place; return how many nodes each rewrite changed."""
+    """Apply the three rewrites to an ``onnx.ModelProto`` in place; return how many nodes each rewrite changed."""
+    identity = _drop_identities(model.graph)
+    # One shape inference serves both later rewrites: neither renames the values the other reads.
+    channels = _channels(model)
     return {
-        "identity": _drop_identities(model.graph),
-        "resize": _resize_as_transposed_conv(model),
-        "mean": _spatial_mean_as_pool(model),
+        "identity": identity,
+        "resize": _resize_as_transposed_conv(model, channels),
+        "mean": _spatial_mean_as_pool(model, channels),
     }
 
 
@@ -101,12 +104,11 @@ def _integer_nearest_factor(node, constants) -> int:
     return factor if factor == scales[2] and factor > 1 else 0
 
 
-def _resize_as_transposed_conv(model) -> int:
+def _resize_as_transposed_conv(model, channels: Dict[str, int]) -> int:
     from onnx import helper, numpy_helper
 
     graph = model.graph
     constants = _constants(graph)
-    channels = _channels(model)
     replaced: List[Tuple[int, object]] = []
     for index, node in enumerate(graph.node):
         factor = _integer_nearest_factor(node, constants)
@@ -125,10 +127,10 @@ def _resize_as_transposed_conv(model) -> int:
     return len(replaced)
 
 
-def _spatial_mean_as_pool(model) -> int:
+def _spatial_mean_as_pool(model, channels: Dict[str, int]) -> int:
     from onnx import helper
 
-    ranks = {name: 4 for name in _channels(model)}  # values known to be 4-D
+    ranks = {name: 4 for name in channels}  # values known to be 4-D
     count = 0
     for index, node in enumerate(model.graph.node):
         if node.op_type != "ReduceMean" or ranks.get(node.input[0]) != 4:

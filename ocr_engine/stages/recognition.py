@@ -18,7 +18,7 @@ class RecognizerOptions:
     """The recognition options (``rec_*``, ``use_space_char``); defaults in ``options.DEFAULTS``."""
 
     model: ModelChoice
-    char_dict_path: Optional[str]  # None: the bundled model's character list
+    char_dict_path: Optional[str]  # None: the export's inference.yml list, else the generation's
     image_shape: Tuple[int, int, int]  # channels, height, width
     batch_num: int
     max_width: int
