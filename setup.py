@@ -42,7 +42,8 @@ setup(
     ],
     extras_require={
         # paddle is an extra so that the GPU build can replace the CPU one (both install the `paddle` package)
-        "cpu": ["paddlepaddle==3.3.1"],
+        # openvino: the second CPU backend (backend: openvino)
+        "cpu": ["paddlepaddle==3.3.1", "openvino==2026.4.1"],
         "gpu": ["paddlepaddle-gpu>=3.0"],
         # onnxruntime: the tests check converted models against it
         "test": ["pytest>=7", "hypothesis>=6", "ruff==0.17.6", "onnxruntime"],

@@ -23,16 +23,24 @@ DEFAULTS: Dict[str, Any] = {
     "cls_model_dir": None,
     "rec_char_dict_path": None,
     # --- how predictors run (ocr_engine.runtime.inference.PredictorOptions)
+    # paddle: Paddle Inference (CPU with oneDNN, GPU, TensorRT). openvino: OpenVINO on the CPU, about 1.5x faster
+    # there (README, Runtimes); it reads the .pdmodel and ONNX models, not PIR (.json) programs.
+    "backend": "paddle",
     "use_gpu": False,
     "gpu_id": None,  # None: the first GPU that CUDA_VISIBLE_DEVICES makes visible
     "gpu_mem": 500,  # MB the GPU memory pool starts with
     "use_tensorrt": False,
-    "precision": "fp32",  # fp32 | fp16 | int8 (TensorRT only)
+    # fp32 | fp16 | int8 (TensorRT only) | bf16 (backend openvino, on CPUs with bf16 units; answers may change)
+    "precision": "fp32",
     # oneDNN kernels, about 5x faster on x86 CPUs; paddle 3.3.1 cannot run PIR (.json) programs with them.
     "enable_mkldnn": True,
     # oneDNN compiles kernels per input shape and keeps them for this many shapes, shared by every predictor of a
     # thread. Recognition widths almost never repeat, so a larger cache mostly holds memory (about 30 MB a shape).
     "mkldnn_cache_capacity": 2,
+    # backend openvino: entries of kernels kept for input shapes already seen (OpenVINO's CPU_RUNTIME_CACHE_CAPACITY).
+    # Its own default, 5000, took a process past 2.3 GB over 175 different images; 200 stays under Paddle's memory
+    # and keeps most of the speed (README, Runtimes).
+    "openvino_cache_capacity": 200,
     "cpu_threads": os.cpu_count() or 1,
     # Fold PP-LCNetV3's scalar affine layers into the convolutions next to them (ocr_engine.runtime.folding): the
     # same function with fewer passes over memory, about 1.6x faster recognition and 1.3x detection on CPU.

@@ -79,6 +79,11 @@ def test_gpu_config_without_cuda_says_how_to_fix_it(hub_home, tmp_path):
     assert "use_gpu is true but the installed paddlepaddle has no CUDA support: install paddlepaddle-gpu" in output
 
 
+def test_openvino_with_a_gpu_is_refused_at_start_up_in_one_sentence(hub_home, tmp_path):
+    output = start_failure(hub_home, tmp_path, {"ocr_system": {"use_gpu": True}}, base="cpu_openvino.json")
+    assert "backend openvino runs on the CPU only: set use_gpu and use_tensorrt to false, or backend to" in output
+
+
 def test_unknown_option_is_named_at_start_up(hub_home, tmp_path):
     output = start_failure(hub_home, tmp_path, {"ocr_det": {"det_modle_dir": "/models/det"}})
     assert "unknown option(s) det_modle_dir; known options are:" in output
@@ -93,7 +98,9 @@ def test_missing_model_folder_is_named_at_start_up(hub_home, tmp_path):
 def test_shipped_configs_are_complete():
     import json
 
-    for name in ("cpu.json", "cpu_mkldnn.json", "cpu_multiprocess.json", "gpu.json", "gpu_tensorrt.json"):
+    shipped = sorted(name for name in os.listdir(os.path.join(REPO, "configs")) if name.endswith(".json"))
+    assert {"cpu_mkldnn.json", "cpu_openvino.json", "gpu.json", "gpu_tensorrt.json"} <= set(shipped)
+    for name in shipped:
         with open(os.path.join(REPO, "configs", name)) as handle:
             config = json.load(handle)
         assert set(config["modules_info"]) == {"ocr_det", "ocr_cls", "ocr_rec", "ocr_system"}, name

@@ -65,12 +65,19 @@ class Tally:
         self.texts: Dict[str, List[str]] = {}
         self.rss_by_round: List[float] = []
         self.peak_rss = 0.0
+        # Images per second of each round: the first sees every input shape for the first time, later rounds
+        # repeat them, which a backend that keeps kernels per shape (OpenVINO) turns into speed.
+        self.round_rates: List[float] = []
+
+    def end_round(self, images: int, wall: float) -> None:
+        self.round_rates.append(images / wall if wall else 0.0)
 
     def row(self) -> List[str]:
         lat = np.array(self.latencies)
         return [
             self.name,
             "%.2f" % (len(lat) / self.wall),
+            " ".join("%.2f" % r for r in self.round_rates) or "-",
             "%.0f" % (1000 * np.percentile(lat, 50)),
             "%.0f" % (1000 * np.percentile(lat, 95)),
             "%.0f" % (self.peak_rss / 2**20) if self.peak_rss else "-",
@@ -120,6 +127,7 @@ def run_inprocess(images: Dict[str, bytes], rounds: int, mkldnn: bool, reference
     tallies = {name: Tally(name + " in-process") for name in readers}
     decoded = {name: cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) for name, data in images.items()}
     for _ in range(rounds):
+        walls = dict.fromkeys(readers, 0.0)
         for name, image in decoded.items():
             for who, read in readers.items():  # interleaved image by image
                 start = time.perf_counter()
@@ -127,6 +135,9 @@ def run_inprocess(images: Dict[str, bytes], rounds: int, mkldnn: bool, reference
                 elapsed = time.perf_counter() - start
                 tallies[who].latencies.append(elapsed)
                 tallies[who].wall += elapsed
+                walls[who] += elapsed
+        for who, wall in walls.items():
+            tallies[who].end_round(len(decoded), wall)
     # Both live in this one process, so its memory is not either's alone.
     print("in-process RSS after %d rounds (both pipelines together): %.0f MB" % (rounds, own_rss() / 2**20))
     return list(tallies.values())
@@ -171,6 +182,7 @@ def http_round(server: HubServer, module: str, tally: Tally, images: Dict[str, b
     with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(client, range(concurrency)))
     tally.wall += time.perf_counter() - start
+    tally.end_round(len(images) * concurrency, time.perf_counter() - start)
     done.set()
     sampler.join()
     tally.peak_rss = max(tally.peak_rss, peak[0])
@@ -193,20 +205,22 @@ def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bo
             reference_args["cpu_threads"] = args.reference_threads
         # PaddleOCR sets cpu_threads only together with oneDNN; otherwise paddle's default applies.
         reference_threads = (args.reference_threads or 10) if mkldnn else "paddle's default"
-    else:  # ours on another model generation, set up as ours is
+    else:  # ours with other init_args (a generation name is short for its ocr_version), set up as ours is
         modules = {"reference": "ocr_system", "ours": "ocr_system"}
-        reference_args = dict(ours_args, ocr_version=args.baseline)
+        reference_args = dict(ours_args, **baseline_args(args.baseline))
         reference_threads = reference_args["cpu_threads"]
     servers = {
         "reference": start_server(modules["reference"], reference_args, args.reference_workers, hub_home, workdir,
                                   "reference"),
         "ours": start_server(modules["ours"], ours_args, args.workers, hub_home, workdir, "ours"),
     }
+    ours_given = json.loads(args.init_args)
     setups = {
-        "reference": "%s%s x %s threads" % ("" if args.baseline == "upstream" else args.baseline + ", ",
-                                             _processes(args.reference_workers), reference_threads),
-        "ours": "%s%s x %d threads" % (ours_args["ocr_version"] + ", " if "ocr_version" in ours_args else "",
-                                        _processes(args.workers), ours_threads),
+        "reference": "%s%s x %s threads" % (
+            "" if args.baseline == "upstream" else describe(baseline_args(args.baseline)) + ", ",
+            _processes(args.reference_workers), reference_threads),
+        "ours": "%s%s x %d threads" % (describe(ours_given) + ", " if ours_given else "", _processes(args.workers),
+                                        ours_threads),
     }
     tallies = {name: Tally("%s http, %s, %d client(s)" % (name, setups[name], concurrency)) for name in servers}
     try:
@@ -217,6 +231,15 @@ def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bo
         for server in servers.values():
             server.stop()
     return list(tallies.values())
+
+
+def baseline_args(baseline: str) -> dict:
+    """--baseline as init_args: a JSON object as it is, a generation name as its ocr_version."""
+    return json.loads(baseline) if baseline.lstrip().startswith("{") else {"ocr_version": baseline}
+
+
+def describe(init_args: dict) -> str:
+    return ", ".join(str(value) for value in init_args.values())
 
 
 def _processes(workers: int) -> str:
@@ -273,7 +296,7 @@ def run_models(version: str, cache_dir: Optional[str], threads: int, repeats: in
 
 
 def print_table(tallies: Sequence[Tally]) -> None:
-    header = ["contender", "images/s", "p50 ms", "p95 ms", "peak RSS MB", "RSS after each round, MB"]
+    header = ["contender", "images/s", "by round", "p50 ms", "p95 ms", "peak RSS MB", "RSS after each round, MB"]
     rows = [header] + [t.row() for t in tallies]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for i, row in enumerate(rows):
@@ -284,10 +307,12 @@ def print_table(tallies: Sequence[Tally]) -> None:
 
 def print_ratios(reference: Tally, ours: Tally) -> None:
     ref_lat, our_lat = np.array(reference.latencies), np.array(ours.latencies)
-    line = "%s against %s: throughput %.2fx, p50 latency %.2fx, agreement %.1f%% of %d reference lines" % (
+    line = "%s against %s: throughput %.2fx (first round %.2fx), p50 latency %.2fx, agreement %.1f%% of %d " \
+        "reference lines" % (
         ours.name,
         reference.name,
         (len(our_lat) / ours.wall) / (len(ref_lat) / reference.wall),
+        ours.round_rates[0] / reference.round_rates[0],
         np.percentile(our_lat, 50) / np.percentile(ref_lat, 50),
         100 * agreement(reference.texts, ours.texts),
         sum(len(v) for v in reference.texts.values()),
@@ -313,7 +338,8 @@ def main() -> None:
     parser.add_argument("--init-args", default="{}", help='JSON init_args for ours, e.g. {"ocr_version": "PP-OCRv6"}')
     parser.add_argument("--baseline", default="upstream",
                         help="what ours is measured against over HTTP: upstream (PaddleOCR's pipeline, the default), "
-                             "or ours on a model generation, e.g. PP-OCRv4")
+                             "ours on a model generation, e.g. PP-OCRv4, or ours with other init_args, e.g. "
+                             "'{\"backend\": \"paddle\"}'")
     parser.add_argument("--reference-threads", type=int, default=0,
                         help="the reference's cpu_threads (default: PaddleOCR's own default, 10)")
     args = parser.parse_args()

@@ -1,7 +1,9 @@
-"""The one place that builds paddle.inference predictors, and the process-wide registry that shares them.
+"""The one place that builds predictors (Paddle Inference here, OpenVINO in ``openvino_runtime``), and the
+process-wide registry that shares them.
 
 Every stage of every hub module asks ``load_predictor`` for its model; a (model, options) pair is built once per
 process, so ``hub serving start -m ocr_det ocr_rec ocr_system`` holds one detector and one recogniser in memory.
+Both backends' predictors have the same interface (``run``, ``output_shape``): stages do not know which runs them.
 """
 
 import logging
@@ -32,6 +34,7 @@ class PredictorOptions:
     modules that differ only in it share their predictors.
     """
 
+    backend: str
     use_gpu: bool
     gpu_id: int
     gpu_mem: int
@@ -39,6 +42,7 @@ class PredictorOptions:
     precision: str
     enable_mkldnn: bool
     mkldnn_cache_capacity: int
+    openvino_cache_capacity: int
     cpu_threads: int
     fold_affine_blocks: bool
     preload: bool = field(compare=False)
@@ -47,11 +51,19 @@ class PredictorOptions:
     def from_params(cls, params: Mapping[str, Any]) -> "PredictorOptions":
         """Read the runtime options of a merged params dict; resolves and checks the GPU when one is asked for,
         so build this once per module and hand it to every stage."""
+        backend = str(params["backend"])
         precision = str(params["precision"]).lower()
-        if precision not in ("fp32", "fp16", "int8"):
-            raise ValueError("precision must be fp32, fp16 or int8, not %r" % params["precision"])
         use_gpu, gpu_id, use_tensorrt = bool(params["use_gpu"]), params["gpu_id"], bool(params["use_tensorrt"])
+        if backend == "openvino":
+            from .openvino_runtime import check_openvino_options
+
+            check_openvino_options(use_gpu, use_tensorrt, precision)
+        elif backend != "paddle":
+            raise ValueError("backend must be paddle or openvino, not %r" % backend)
+        elif precision not in ("fp32", "fp16", "int8"):
+            raise ValueError("precision must be fp32, fp16 or int8 with backend paddle, not %r" % params["precision"])
         return cls(
+            backend=backend,
             use_gpu=use_gpu,
             gpu_id=resolve_gpu_id(gpu_id) if use_gpu else 0,
             gpu_mem=int(params["gpu_mem"]),
@@ -59,6 +71,7 @@ class PredictorOptions:
             precision=precision,
             enable_mkldnn=not use_gpu and bool(params["enable_mkldnn"]),
             mkldnn_cache_capacity=int(params["mkldnn_cache_capacity"]),
+            openvino_cache_capacity=max(0, int(params["openvino_cache_capacity"])),
             cpu_threads=max(1, int(params["cpu_threads"])),
             fold_affine_blocks=bool(params["fold_affine_blocks"]),
             preload=bool(params["preload"]),
@@ -167,8 +180,8 @@ def _enable_tensorrt(config, options: PredictorOptions, shapes: InputShapes) -> 
     config.set_trt_dynamic_shape_info({"x": list(shapes.min)}, {"x": list(shapes.max)}, {"x": list(shapes.opt)})
 
 
-class Predictor:
-    """One loaded model. ``run`` takes a float32 NCHW batch and returns the model's first output.
+class PaddlePredictor:
+    """One model loaded in Paddle Inference. ``run`` takes a float32 NCHW batch and returns the model's first output.
 
     paddle.inference predictors are not safe to run from two threads at once, so runs are serialised here:
     a threaded server stays correct, and a process-per-worker server never waits on the lock.
@@ -198,13 +211,14 @@ class Predictor:
             return self._output.copy_to_cpu()
 
 
-_registry: Dict[tuple, Predictor] = {}
+_registry: Dict[tuple, Any] = {}
 _registry_pid = os.getpid()
 _registry_lock = threading.Lock()
 
 
-def load_predictor(files: ModelFiles, options: PredictorOptions, shapes: InputShapes) -> Predictor:
-    """Return the process's predictor for (``files``, ``options``), building it on first use."""
+def load_predictor(files: ModelFiles, options: PredictorOptions, shapes: InputShapes):
+    """Return the process's predictor for (``files``, ``options``), building it on first use with the backend
+    ``options`` name: a ``PaddlePredictor`` or an ``OpenVINOPredictor``."""
     global _registry_pid
     # Input shapes change the predictor only when TensorRT builds engines for them.
     key = (files, options, shapes if options.use_tensorrt else None)
@@ -216,7 +230,12 @@ def load_predictor(files: ModelFiles, options: PredictorOptions, shapes: InputSh
         predictor = _registry.get(key)
         if predictor is None:
             log.info("loading model %s (%s)", files.program, options)
-            predictor = _registry[key] = Predictor(files, options, shapes)
+            if options.backend == "openvino":
+                from .openvino_runtime import OpenVINOPredictor
+
+                predictor = _registry[key] = OpenVINOPredictor(files, options, shapes)
+            else:
+                predictor = _registry[key] = PaddlePredictor(files, options, shapes)
         return predictor
 
 
@@ -231,10 +250,10 @@ class StageModel:
     own instead of using its parent's.
     """
 
-    def __init__(self, model_dir: str, options: PredictorOptions, shapes: InputShapes):
-        """``model_dir`` is an exported model folder (see ``models.resolve_model_dir``); with ``options.preload``
-        the predictor is built and run now."""
-        self.files = find_model_files(model_dir)
+    def __init__(self, model_path: str, options: PredictorOptions, shapes: InputShapes):
+        """``model_path`` is an exported model folder, or an ONNX file for OpenVINO (``models.ModelChoice.path``);
+        with ``options.preload`` the predictor is built and run now."""
+        self.files = find_model_files(model_path, options.backend)
         self.options = options
         self.shapes = shapes
         if options.preload:
@@ -246,7 +265,8 @@ class StageModel:
         try:
             load_predictor(self.files, self.options, self.shapes)
         except Exception as err:
-            hint = " (try enable_mkldnn false for this model)" if self.options.enable_mkldnn else ""
+            paddle_onednn = self.options.backend == "paddle" and self.options.enable_mkldnn
+            hint = " (try enable_mkldnn false for this model)" if paddle_onednn else ""
             first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise ModelRunError("model %s cannot run%s: %s" % (self.files.program, hint, first_line)) from err
 

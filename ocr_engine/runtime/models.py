@@ -63,8 +63,13 @@ GENERATIONS: Dict[str, Generation] = {
     ),
 }
 
-# Paddle 3 exports write a PIR program as inference.json; older exports write a protobuf .pdmodel.
-_PROGRAM_FILES = ("inference.json", "inference.pdmodel", "model.json", "model.pdmodel")
+# The programs each backend reads, first found first. Paddle 3 exports write a PIR program as inference.json;
+# older exports write a protobuf .pdmodel. OpenVINO reads .pdmodel and ONNX files, not PIR programs.
+BACKENDS = ("paddle", "openvino")
+_PROGRAM_FILES = {
+    "paddle": ("inference.json", "inference.pdmodel", "model.json", "model.pdmodel"),
+    "openvino": ("inference.pdmodel", "model.pdmodel", "inference.onnx", "model.onnx"),
+}
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -73,10 +78,11 @@ class ModelNotFoundError(FileNotFoundError):
 
 @dataclass(frozen=True)
 class ModelFiles:
-    """The two files paddle.inference loads: the program (``.json`` or ``.pdmodel``) and its weights."""
+    """The files a backend loads: the program (``.json``, ``.pdmodel`` or ``.onnx``) and its weights (None for an
+    ONNX file, which holds them)."""
 
     program: str
-    params: str
+    params: Optional[str]
 
 
 def generation(name: str) -> Generation:
@@ -111,29 +117,38 @@ def bundled_path(item: Bundled) -> str:
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """Which model a stage runs: ``model_dir`` (a user's export) or, when it is None, generation ``ocr_version``'s
-    bundled model, converted into ``model_cache_dir`` when it comes as an ONNX file."""
+    """Which model a stage runs, and for which backend: ``model_dir`` (a user's export) or, when it is None,
+    generation ``ocr_version``'s bundled model (for Paddle, converted into ``model_cache_dir`` when it comes as an
+    ONNX file)."""
 
     ocr_version: str
     model_cache_dir: Optional[str]
     model_dir: Optional[str]
+    backend: str = "paddle"
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any], model_dir: Optional[str]) -> "ModelChoice":
         """The choice for a stage whose own model folder option holds ``model_dir``; refuses an unknown
-        ocr_version."""
+        ocr_version or backend."""
         generation(params["ocr_version"])
-        return cls(params["ocr_version"], params["model_cache_dir"], model_dir)
+        if params["backend"] not in BACKENDS:
+            raise ValueError("backend must be one of %s, not %r" % (", ".join(BACKENDS), params["backend"]))
+        return cls(params["ocr_version"], params["model_cache_dir"], model_dir, params["backend"])
 
-    def folder(self, stage: str) -> str:
-        """The model folder for ``stage`` ('det', 'rec' or 'cls')."""
+    def path(self, stage: str) -> str:
+        """The model for ``stage`` ('det', 'rec' or 'cls'): a model folder, or an ONNX file that the backend
+        reads as it is."""
+        if self.backend == "openvino" and not self.model_dir:
+            bundled = bundled_path(getattr(generation(self.ocr_version), stage))
+            if bundled.endswith(".onnx"):
+                return bundled
         return resolve_model_dir(stage, self.model_dir, self.ocr_version, self.model_cache_dir)
 
 
 def resolve_model_dir(stage: str, model_dir: Optional[str], version: str, cache_dir: Optional[str]) -> str:
-    """Return the model folder for ``stage`` ('det', 'rec' or 'cls'): ``model_dir``, or generation ``version``'s
-    bundled model (converted from ONNX into ``cache_dir``, None for the user's cache folder, when it comes as
-    an ONNX file)."""
+    """Return the Paddle model folder for ``stage`` ('det', 'rec' or 'cls'): ``model_dir``, or generation
+    ``version``'s bundled model (converted from ONNX into ``cache_dir``, None for the user's cache folder, when it
+    comes as an ONNX file)."""
     if model_dir:
         return os.path.abspath(os.path.expanduser(model_dir))
     path = bundled_path(getattr(generation(version), stage))
@@ -147,8 +162,7 @@ def resolve_model_dir(stage: str, model_dir: Optional[str], version: str, cache_
 def resolve_char_dict(path: Optional[str], version: str, cache_dir: Optional[str],
                       model_dir: Optional[str] = None) -> str:
     """Return the recognition character list: ``path``; else the one in the ``inference.yml`` of ``model_dir``
-    (a user's export); else generation ``version``'s (a bundled file, or the list its converted recogniser
-    carries)."""
+    (a user's export); else generation ``version``'s (a bundled file, or the list its ONNX recogniser carries)."""
     from .export_config import character_file, read_export_config
 
     chosen = generation(version).char_dict
@@ -162,31 +176,44 @@ def resolve_char_dict(path: Optional[str], version: str, cache_dir: Optional[str
     elif chosen is not None:
         path = bundled_path(chosen)
     else:
-        from .onnx_import import KEYS_FILE
+        from .onnx_import import onnx_character_file
 
-        path = os.path.join(resolve_model_dir("rec", None, version, cache_dir), KEYS_FILE)
+        path = onnx_character_file(bundled_path(generation(version).rec), cache_dir)
     if not os.path.isfile(path):
         raise ModelNotFoundError("rec_char_dict_path %s is not a file" % path)
     return path
 
 
-def find_model_files(model_dir: str) -> ModelFiles:
-    """Find the program and weights in an exported inference model folder.
+def find_model_files(path: str, backend: str = "paddle") -> ModelFiles:
+    """Find what ``backend`` loads at ``path``: an ONNX file (OpenVINO), or the program and weights in an exported
+    inference model folder.
 
-    Accepts paddle 3's ``inference.json`` and the legacy ``inference.pdmodel`` / ``model.pdmodel``, each beside
-    a ``.pdiparams`` of the same stem. Raises ModelNotFoundError saying what was looked for.
+    Paddle accepts paddle 3's ``inference.json`` and the legacy ``inference.pdmodel`` / ``model.pdmodel``, each
+    beside a ``.pdiparams`` of the same stem; OpenVINO the ``.pdmodel`` programs and ``inference.onnx`` /
+    ``model.onnx``. Raises ModelNotFoundError saying what was looked for.
     """
-    if not os.path.isdir(model_dir):
-        raise ModelNotFoundError("model folder %s does not exist" % model_dir)
-    for name in _PROGRAM_FILES:
-        program = os.path.join(model_dir, name)
-        if os.path.isfile(program):
-            params = os.path.splitext(program)[0] + ".pdiparams"
-            if not os.path.isfile(params):
-                missing = os.path.basename(params)
-                raise ModelNotFoundError("model folder %s has %s but not %s" % (model_dir, name, missing))
-            return ModelFiles(program=program, params=params)
+    if backend == "openvino" and path.endswith(".onnx") and os.path.isfile(path):
+        return ModelFiles(program=path, params=None)
+    if not os.path.isdir(path):
+        raise ModelNotFoundError("model folder %s does not exist" % path)
+    names = _PROGRAM_FILES[backend]
+    for name in names:
+        program = os.path.join(path, name)
+        if not os.path.isfile(program):
+            continue
+        if program.endswith(".onnx"):
+            return ModelFiles(program=program, params=None)
+        params = os.path.splitext(program)[0] + ".pdiparams"
+        if not os.path.isfile(params):
+            raise ModelNotFoundError("model folder %s has %s but not %s" % (path, name, os.path.basename(params)))
+        return ModelFiles(program=program, params=params)
+    pir = [name for name in _PROGRAM_FILES["paddle"] if name.endswith(".json")]
+    if backend == "openvino" and any(os.path.isfile(os.path.join(path, name)) for name in pir):
+        raise ModelNotFoundError(
+            "model folder %s holds a PIR program (.json), which backend openvino cannot read: export the model to "
+            "ONNX (paddle2onnx) as inference.onnx in that folder, or use backend paddle" % path
+        )
     raise ModelNotFoundError(
         "model folder %s holds none of %s (export the model with PaddleOCR's tools/export_model.py)"
-        % (model_dir, ", ".join(_PROGRAM_FILES))
+        % (path, ", ".join(names))
     )

@@ -97,6 +97,28 @@ def _convert(onnx_path: str, target: str) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def onnx_character_file(onnx_path: str, cache_dir: Optional[str] = None) -> str:
+    """The recogniser's character list carried in ``onnx_path``'s metadata, as a file in ``cache_dir`` (None: the
+    user's cache folder), written once per ONNX file; needs no conversion, so both backends read it."""
+    import onnx
+
+    cache_dir = os.path.abspath(os.path.expanduser(cache_dir or default_cache_dir()))
+    stem = os.path.splitext(os.path.basename(onnx_path))[0]
+    path = os.path.join(cache_dir, "%s-%s-%s" % (stem, file_sha256(onnx_path)[:16], KEYS_FILE))
+    if os.path.isfile(path):
+        return path
+    keys = _character_list(onnx.load(onnx_path))
+    if keys is None:
+        raise ValueError("%s carries no character list (metadata key 'character'): set rec_char_dict_path" % onnx_path)
+    os.makedirs(cache_dir, exist_ok=True)
+    # Written under a private name and renamed, so that a process reading it never sees half a list.
+    handle, temporary = tempfile.mkstemp(prefix=".keys-", dir=cache_dir)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write("\n".join(keys) + "\n")
+    os.replace(temporary, path)
+    return path
+
+
 def _character_list(model) -> Optional[list]:
     """The recogniser's characters from the ONNX metadata key ``character`` (one per line), or None."""
     for prop in model.metadata_props:

@@ -46,7 +46,7 @@ class TextRecognizer:
         self.max_width = max(self.width, options.max_width)
         self.max_columns = self.batch_size * self.max_width
         self.model = StageModel(
-            options.model.folder("rec"),
+            options.model.path("rec"),
             runtime,
             InputShapes(
                 min=(1, 3, self.height, 32),

@@ -35,7 +35,8 @@ def test_layers_apply_in_order_over_the_defaults():
 def test_unknown_options_are_named_with_the_known_ones():
     with pytest.raises(ValueError) as err:
         merge_params({}, {"det_modle_dir": "/m", "colour": 1})
-    assert str(err.value).startswith("unknown option(s) colour, det_modle_dir; known options are: cls_batch_num, ")
+    known = "known options are: backend, cls_batch_num, "
+    assert str(err.value).startswith("unknown option(s) colour, det_modle_dir; " + known)
 
 
 def test_every_option_is_read_by_exactly_the_views_and_nothing_is_left_over():
@@ -87,3 +88,24 @@ def test_params_py_sets_only_known_options_and_none_today(module):
     params = importlib.import_module("hubserving.%s.params" % module).read_params()
     merge_params(params)  # raises on an unknown name
     assert params == {}, "a module's params.py lists only what truly differs for it"
+
+
+def test_backend_openvino_refuses_what_it_cannot_do_in_one_sentence():
+    from ocr_engine.runtime.openvino_runtime import cpu_has_bf16
+
+    with pytest.raises(ValueError, match="backend must be paddle or openvino, not 'onnx'"):
+        PredictorOptions.from_params(merge_params({"backend": "onnx"}))
+    with pytest.raises(ValueError, match="backend openvino runs on the CPU only"):
+        PredictorOptions.from_params(merge_params({"backend": "openvino", "use_gpu": True}))
+    with pytest.raises(ValueError, match="precision must be fp32 or bf16 with backend openvino, not 'fp16'"):
+        PredictorOptions.from_params(merge_params({"backend": "openvino", "precision": "fp16"}))
+    with pytest.raises(ValueError, match="precision must be fp32, fp16 or int8 with backend paddle, not 'bf16'"):
+        PredictorOptions.from_params(merge_params({"precision": "bf16"}))
+    bf16 = merge_params({"backend": "openvino", "precision": "bf16"})
+    if cpu_has_bf16():
+        assert PredictorOptions.from_params(bf16).precision == "bf16"
+    else:
+        with pytest.raises(ValueError, match="needs a CPU with bf16 units"):
+            PredictorOptions.from_params(bf16)
+    runtime = PredictorOptions.from_params(merge_params({"backend": "openvino"}))
+    assert runtime.backend == "openvino" and runtime != PredictorOptions.from_params(merge_params({}))

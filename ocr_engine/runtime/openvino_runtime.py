@@ -1,0 +1,88 @@
+"""OpenVINO on the CPU, the second backend (``backend: openvino``): the same predictor interface as Paddle's.
+
+OpenVINO reads Paddle's ``.pdmodel`` programs and ONNX files as they are, so PP-OCRv4 runs from its Paddle export
+and PP-OCRv6 from the bundled ONNX files, with no conversion. Inputs keep their dynamic batch and width: OpenVINO
+compiles the model once and adapts its kernels to each new shape.
+"""
+
+import functools
+import threading
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:  # the annotations only: inference imports this module
+    from .inference import InputShapes, PredictorOptions
+    from .models import ModelFiles
+
+
+@functools.lru_cache(maxsize=1)
+def _core():
+    """One OpenVINO Core per process: it holds the plugins and their settings."""
+    try:
+        import openvino
+    except ImportError as err:
+        raise RuntimeError(
+            "backend openvino needs the openvino package: pip install -c constraints.txt '.[cpu]' "
+            "(or pip install openvino), or set backend to paddle"
+        ) from err
+    return openvino.Core()
+
+
+def cpu_has_bf16() -> bool:
+    """Whether OpenVINO's CPU plugin reports bf16 units on this processor."""
+    return "BF16" in _core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+
+
+def check_openvino_options(use_gpu: bool, use_tensorrt: bool, precision: str) -> None:
+    """Raise ValueError, in one sentence, for a setting backend openvino cannot honour."""
+    if use_gpu or use_tensorrt:
+        raise ValueError(
+            "backend openvino runs on the CPU only: set use_gpu and use_tensorrt to false, or backend to paddle "
+            "to use the GPU"
+        )
+    if precision not in ("fp32", "bf16"):
+        raise ValueError("precision must be fp32 or bf16 with backend openvino, not %r" % precision)
+    if precision == "bf16" and not cpu_has_bf16():
+        raise ValueError("precision bf16 needs a CPU with bf16 units, which this one lacks: set precision to fp32")
+
+
+class OpenVINOPredictor:
+    """One model compiled by OpenVINO for the CPU. ``run`` takes a float32 NCHW batch and returns the model's first
+    output, as ``PaddlePredictor.run`` does.
+
+    One infer request, one stream, ``cpu_threads`` threads, latency hint: a request is one client's images, and
+    gunicorn workers give concurrency. Runs are serialised, like Paddle's predictors.
+    """
+
+    def __init__(self, files: "ModelFiles", options: "PredictorOptions", shapes: "InputShapes"):
+        self.files = files
+        self.options = options
+        config = {
+            "INFERENCE_NUM_THREADS": options.cpu_threads,
+            "NUM_STREAMS": 1,
+            "PERFORMANCE_HINT": "LATENCY",
+            # Each gunicorn worker's OpenVINO would pin its threads to the same first cores, as if it had the
+            # machine to itself: 2 workers x 1 thread then ran at 0.7x of Paddle's throughput, sharing one core.
+            "ENABLE_CPU_PINNING": False,
+            # On processors with bf16 units the plugin would otherwise choose bf16 by itself, and answers move.
+            "INFERENCE_PRECISION_HINT": "bf16" if options.precision == "bf16" else "f32",
+            # Kernels kept for input shapes already seen: faster on repeated shapes, but each entry holds memory.
+            "CPU_RUNTIME_CACHE_CAPACITY": options.openvino_cache_capacity,
+        }
+        core = _core()
+        # A .pdmodel is read with the .pdiparams beside it; an ONNX file holds its weights.
+        self._compiled = core.compile_model(core.read_model(files.program), "CPU", config)
+        self._request = self._compiled.create_infer_request()
+        self._lock = threading.Lock()
+        # Unlike Paddle's allocator, OpenVINO's memory does not keep the high-water mark of its first run: a run on
+        # the common shape proves the model loads and runs without holding memory for the largest.
+        self.output_shape = self.run(np.zeros(shapes.opt, dtype=np.float32)).shape
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """Run the model on ``batch`` (float32, N x C x H x W) and return its output as a numpy array."""
+        batch = np.ascontiguousarray(batch, dtype=np.float32)
+        with self._lock:
+            self._request.infer({0: batch})
+            # The output tensor is the request's own memory, reused by the next run: hand out a copy.
+            return np.array(self._request.get_output_tensor(0).data, copy=True)

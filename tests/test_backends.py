@@ -1,0 +1,78 @@
+"""The OpenVINO backend through `hub serving start -c configs/cpu_openvino.json`: the service's core (real photos,
+a thin banner, a turned page, bad images) answered as the Paddle backend answers it, on both model generations."""
+
+import os
+import re
+
+import cv2
+import pytest
+from conftest import assert_ok, read_image
+from test_hard_images import BANNER, banner
+
+from testkit.inputs import INTERNALS, bad_requests, encode, encode_file
+from testkit.rendering import squash
+from testkit.server import MODULES, HubServer, post_json, shipped_config
+
+PHOTOS = ("french.jpg", "chinese.jpg")
+
+
+@pytest.fixture(scope="module", params=["PP-OCRv4", "PP-OCRv6"])
+def servers(request, hub_home, tmp_path_factory):
+    """The shipped OpenVINO config and the Paddle oneDNN config on one model generation, all four modules each."""
+    version = request.param
+    init_args = {name: {"ocr_version": version} for name in MODULES}
+    started = []
+    try:
+        for base in ("cpu_openvino.json", "cpu_mkldnn.json"):
+            workdir = str(tmp_path_factory.mktemp(base.split(".")[0]))
+            started.append(HubServer.with_config(shipped_config(base, init_args), hub_home, workdir).wait_ready())
+        yield version, started[0], started[1]
+    finally:
+        for server in started:
+            server.stop()
+
+
+def test_openvino_reads_the_photos_as_paddle_does(servers, data_dir):
+    version, openvino, paddle = servers
+    photos = [encode_file(os.path.join(data_dir, name)) for name in PHOTOS]
+    ours = assert_ok(openvino.predict("ocr_system", photos))
+    theirs = assert_ok(paddle.predict("ocr_system", photos))
+    assert [[line["text"] for line in lines] for lines in ours] == [[line["text"] for line in lines]
+                                                                    for lines in theirs]
+    for mine, other in zip(ours, theirs):
+        for a, b in zip(mine, other):
+            assert abs(a["confidence"] - b["confidence"]) < 1e-3 and a["text_region"] == b["text_region"]
+    french = [line["text"] for line in ours[0]]
+    arts = "LES ARTS DÉCORATIFS" if version == "PP-OCRv6" else "LES ARTS DECORATIFS"
+    assert "Palais du LOUVRE" in french and arts in french, french
+    # Each stage's model came from the file OpenVINO reads: PP-OCRv4's Paddle programs, PP-OCRv6's ONNX files.
+    loaded = re.findall(r"loading model (\S+) \(.*backend='openvino'", openvino.log())
+    assert len(loaded) == 3, openvino.log()
+    suffix = ".onnx" if version == "PP-OCRv6" else ".pdmodel"
+    assert sum(path.endswith(suffix) for path in loaded) == (2 if version == "PP-OCRv6" else 3), loaded
+
+
+def test_openvino_reads_a_thin_banner_and_a_turned_page(servers, english):
+    _, openvino, _ = servers
+    assert read_image(openvino, banner(22)) == [squash(BANNER)]
+    image, placed = english
+    assert read_image(openvino, cv2.rotate(image, cv2.ROTATE_180)) == [squash(p.text) for p in placed]
+
+
+def test_openvino_modules_each_answer(servers, english):
+    _, openvino, paddle = servers
+    image, _ = english
+    for module, key in (("ocr_det", "text_region"), ("ocr_rec", "text"), ("ocr_cls", "angle")):
+        ours, theirs = (assert_ok(server.predict(module, [encode(image)]))[0] for server in (openvino, paddle))
+        assert [item[key] for item in ours] == [item[key] for item in theirs] and ours, (module, ours, theirs)
+        if "confidence" in theirs[0]:
+            assert all(abs(a["confidence"] - b["confidence"]) < 1e-3 for a, b in zip(ours, theirs)), module
+
+
+def test_openvino_refuses_bad_images_in_plain_words_and_keeps_serving(servers, english):
+    _, openvino, _ = servers
+    image, placed = english
+    for module, body, expected in bad_requests(image)[:4]:
+        answer = post_json("%s/predict/%s" % (openvino.url, module), body, timeout=60)
+        assert answer["status"] == "101" and answer["msg"] == expected and not INTERNALS.search(answer["msg"])
+    assert read_image(openvino, image) == [squash(p.text) for p in placed]
