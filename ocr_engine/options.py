@@ -23,8 +23,8 @@ DEFAULTS: Dict[str, Any] = {
     "cls_model_dir": None,
     "rec_char_dict_path": None,
     # --- how predictors run (ocr_engine.runtime.inference.PredictorOptions)
-    # paddle: Paddle Inference (CPU with oneDNN, GPU, TensorRT). openvino: OpenVINO on the CPU, about 1.5x faster
-    # there (README, Runtimes); it reads the .pdmodel and ONNX models, not PIR (.json) programs.
+    # paddle: Paddle Inference (CPU with oneDNN, GPU, TensorRT). openvino: OpenVINO on the CPU, 1.25-1.42x the
+    # throughput there (README, Runtimes); it reads .pdmodel and ONNX models, not PIR (.json) programs.
     "backend": "paddle",
     "use_gpu": False,
     "gpu_id": None,  # None: the first GPU that CUDA_VISIBLE_DEVICES makes visible

@@ -15,7 +15,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 import numpy as np
 
 from .folding import folded_model
-from .models import ModelFiles, find_model_files
+from .models import ModelFiles, check_backend, find_model_files
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +51,13 @@ class PredictorOptions:
     def from_params(cls, params: Mapping[str, Any]) -> "PredictorOptions":
         """Read the runtime options of a merged params dict; resolves and checks the GPU when one is asked for,
         so build this once per module and hand it to every stage."""
-        backend = str(params["backend"])
+        backend = check_backend(str(params["backend"]))
         precision = str(params["precision"]).lower()
         use_gpu, gpu_id, use_tensorrt = bool(params["use_gpu"]), params["gpu_id"], bool(params["use_tensorrt"])
         if backend == "openvino":
             from .openvino_runtime import check_openvino_options
 
             check_openvino_options(use_gpu, use_tensorrt, precision)
-        elif backend != "paddle":
-            raise ValueError("backend must be paddle or openvino, not %r" % backend)
         elif precision not in ("fp32", "fp16", "int8"):
             raise ValueError("precision must be fp32, fp16 or int8 with backend paddle, not %r" % params["precision"])
         return cls(

@@ -85,6 +85,13 @@ class ModelFiles:
     params: Optional[str]
 
 
+def check_backend(name: str) -> str:
+    """``name`` when it is a known backend (the ``backend`` option); ValueError names the known ones."""
+    if name not in BACKENDS:
+        raise ValueError("backend must be %s, not %r" % (" or ".join(BACKENDS), name))
+    return name
+
+
 def generation(name: str) -> Generation:
     """The generation called ``name`` (the ``ocr_version`` option); ValueError lists the known ones."""
     if name not in GENERATIONS:
@@ -131,9 +138,7 @@ class ModelChoice:
         """The choice for a stage whose own model folder option holds ``model_dir``; refuses an unknown
         ocr_version or backend."""
         generation(params["ocr_version"])
-        if params["backend"] not in BACKENDS:
-            raise ValueError("backend must be one of %s, not %r" % (", ".join(BACKENDS), params["backend"]))
-        return cls(params["ocr_version"], params["model_cache_dir"], model_dir, params["backend"])
+        return cls(params["ocr_version"], params["model_cache_dir"], model_dir, check_backend(params["backend"]))
 
     def path(self, stage: str) -> str:
         """The model for ``stage`` ('det', 'rec' or 'cls'): a model folder, or an ONNX file that the backend
