@@ -14,7 +14,7 @@ from conftest import assert_ok
 from ocr_engine import PredictorOptions, merge_params
 from ocr_engine.runtime import InputShapes, StageModel, generation
 from ocr_engine.runtime.models import bundled_path
-from ocr_engine.runtime.onnx_import import KEYS_FILE, paddle_model_dir
+from ocr_engine.runtime.onnx_import import onnx_character_file, paddle_model_dir
 from testkit.inputs import encode, encode_file
 from testkit.scoring import word_f1
 from testkit.server import REPO, HubServer, shipped_config
@@ -48,7 +48,7 @@ def test_converted_models_compute_what_onnx_runtime_computes(v6_cache, stage, sh
     assert got.shape == expected.shape
     assert np.abs(got - expected).max() < 1e-3
     if stage == "rec":
-        with open(os.path.join(folder, KEYS_FILE), encoding="utf-8") as handle:
+        with open(onnx_character_file(onnx_file(stage), v6_cache), encoding="utf-8") as handle:
             keys = handle.read().splitlines()
         assert len(keys) + 2 == expected.shape[-1]  # the CTC blank and the space are the model's other classes
 
@@ -121,7 +121,7 @@ def test_an_official_export_needs_no_hand_written_settings(hub_home, v6_cache, d
                                          {"ToCHWImage": None}]},
         "PostProcess": {"name": "DBPostProcess", "thresh": 0.3, "box_thresh": 0.6}})
     rec_source = paddle_model_dir(onnx_file("rec"), v6_cache)
-    with open(os.path.join(rec_source, KEYS_FILE), encoding="utf-8") as handle:
+    with open(onnx_character_file(onnx_file("rec"), v6_cache), encoding="utf-8") as handle:
         characters = handle.read().splitlines()
     rec = official_export(rec_source, str(tmp_path / "rec"), {
         "Global": {"model_name": "PP-OCRv6_small_rec"},

@@ -181,8 +181,9 @@ def http_round(server: HubServer, module: str, tally: Tally, images: Dict[str, b
     start = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(client, range(concurrency)))
-    tally.wall += time.perf_counter() - start
-    tally.end_round(len(images) * concurrency, time.perf_counter() - start)
+    elapsed = time.perf_counter() - start
+    tally.wall += elapsed
+    tally.end_round(len(images) * concurrency, elapsed)
     done.set()
     sampler.join()
     tally.peak_rss = max(tally.peak_rss, peak[0])

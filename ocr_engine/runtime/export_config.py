@@ -10,7 +10,7 @@ of one-key mappings such as ``{"NormalizeImage": {"mean": [...], "std": [...], "
 import hashlib
 import os
 from dataclasses import dataclass
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Sequence, Tuple
 
 CONFIG_FILE = "inference.yml"
 
@@ -53,10 +53,11 @@ def read_export_config(model_dir: Optional[str]) -> Optional[ExportConfig]:
     )
 
 
-def character_file(characters: Tuple[str, ...], cache_dir: str) -> str:
-    """A character list as the file the CTC decoder reads (one per line), written once into ``cache_dir``."""
+def character_file(characters: Sequence[str], cache_dir: str, name: Optional[str] = None) -> str:
+    """A character list as the file the CTC decoder reads (one per line), written once into ``cache_dir`` as
+    ``name`` (default: named by the list's SHA-256)."""
     text = "\n".join(characters) + "\n"
-    path = os.path.join(cache_dir, "keys-%s.txt" % hashlib.sha256(text.encode("utf-8")).hexdigest()[:16])
+    path = os.path.join(cache_dir, name or "keys-%s.txt" % hashlib.sha256(text.encode("utf-8")).hexdigest()[:16])
     if not os.path.isfile(path):
         os.makedirs(cache_dir, exist_ok=True)
         partial = "%s.%d" % (path, os.getpid())

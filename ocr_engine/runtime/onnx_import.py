@@ -3,8 +3,8 @@ converted with X2Paddle, and cached by the ONNX file's SHA-256 and the rewrites'
 
 The PP-OCRv6 models come as ONNX files inside the rapidocr wheel. Nothing is downloaded: conversion runs on the
 file the wheel installed, the first time a process needs it, under a file lock so that gunicorn workers starting
-together convert it once. A recogniser's character list, kept in the ONNX metadata, is written beside the
-program as ``keys.txt``.
+together convert it once. A recogniser's character list, kept in the ONNX metadata, is written into the cache
+once (``onnx_character_file``), without conversion, for either backend.
 """
 
 import fcntl
@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 
 # What a converted folder holds once complete; written last, so a folder without it is an interrupted conversion.
 _DONE = "converted.ok"
-KEYS_FILE = "keys.txt"
 
 
 def default_cache_dir() -> str:
@@ -49,8 +48,8 @@ def _sha256(path: str, size: int, mtime_ns: int) -> str:
 
 
 def paddle_model_dir(onnx_path: str, cache_dir: Optional[str] = None) -> str:
-    """Return a folder holding ``model.json`` + ``model.pdiparams`` converted from ``onnx_path`` (and ``keys.txt``
-    when the model carries a character list), converting it first if no earlier run has."""
+    """Return a folder holding ``model.json`` + ``model.pdiparams`` converted from ``onnx_path``, converting it
+    first if no earlier run has."""
     cache_dir = os.path.abspath(os.path.expanduser(cache_dir or default_cache_dir()))
     os.makedirs(cache_dir, exist_ok=True)
     stem = os.path.splitext(os.path.basename(onnx_path))[0]
@@ -85,10 +84,6 @@ def _convert(onnx_path: str, target: str) -> None:
         if result.returncode != 0 or not os.path.isfile(os.path.join(exported, "model.json")):
             tail = (result.stdout + result.stderr).strip().splitlines()[-5:]
             raise RuntimeError("converting %s failed: %s" % (onnx_path, " | ".join(tail)))
-        keys = _character_list(model)
-        if keys is not None:
-            with open(os.path.join(exported, KEYS_FILE), "w", encoding="utf-8") as handle:
-                handle.write("\n".join(keys) + "\n")
         open(os.path.join(exported, _DONE), "w").close()
         if os.path.isdir(target):
             shutil.rmtree(target)  # an interrupted earlier conversion
@@ -102,21 +97,18 @@ def onnx_character_file(onnx_path: str, cache_dir: Optional[str] = None) -> str:
     user's cache folder), written once per ONNX file; needs no conversion, so both backends read it."""
     import onnx
 
+    from .export_config import character_file
+
     cache_dir = os.path.abspath(os.path.expanduser(cache_dir or default_cache_dir()))
     stem = os.path.splitext(os.path.basename(onnx_path))[0]
-    path = os.path.join(cache_dir, "%s-%s-%s" % (stem, file_sha256(onnx_path)[:16], KEYS_FILE))
-    if os.path.isfile(path):
-        return path
+    # Named by the ONNX file's hash, so that a later start finds it without loading the model again.
+    name = "%s-%s-keys.txt" % (stem, file_sha256(onnx_path)[:16])
+    if os.path.isfile(os.path.join(cache_dir, name)):
+        return os.path.join(cache_dir, name)
     keys = _character_list(onnx.load(onnx_path))
     if keys is None:
         raise ValueError("%s carries no character list (metadata key 'character'): set rec_char_dict_path" % onnx_path)
-    os.makedirs(cache_dir, exist_ok=True)
-    # Written under a private name and renamed, so that a process reading it never sees half a list.
-    handle, temporary = tempfile.mkstemp(prefix=".keys-", dir=cache_dir)
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write("\n".join(keys) + "\n")
-    os.replace(temporary, path)
-    return path
+    return character_file(keys, cache_dir, name)
 
 
 def _character_list(model) -> Optional[list]:
