@@ -1,17 +1,57 @@
-# CPU image serving all four modules with configs/cpu_mkldnn.json on port 8866.
-#   docker build -t paddleocr-hubserving . && docker run -p 8866:8866 paddleocr-hubserving
-FROM python:3.11-slim
+# The service image, CPU or GPU from this one file (README, Docker):
+#   CPU: docker build -t paddleocr-hubserving .
+#   GPU: docker build -t paddleocr-hubserving:gpu --build-arg PADDLE=gpu \
+#          --build-arg BASE_IMAGE=nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04 \
+#          --build-arg PIP_EXTRA_INDEX_URL=<PaddlePaddle's cu126 package index> .
+#   run: docker run --init -p 8866:8866 paddleocr-hubserving   (OCR_CONFIG=/app/configs/<name>.json picks a config)
+ARG BASE_IMAGE=debian:bookworm-slim
 
-# make for the Makefile; libgl1/libglib2.0-0/libgomp1 for opencv and paddle; a CJK font for drawing Chinese.
+# ---- build: a venv with the package and what it needs, trimmed (deploy/image/slim-venv) ----
+FROM ${BASE_IMAGE} AS build
+ARG PADDLE=cpu
+# PaddlePaddle's CUDA package index for PADDLE=gpu (PyPI has no paddlepaddle-gpu 3).
+ARG PIP_EXTRA_INDEX_URL=""
+ENV DEBIAN_FRONTEND=noninteractive PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_EXTRA_INDEX_URL=${PIP_EXTRA_INDEX_URL}
+# libgomp1: paddle imports only with it, and slim-venv imports the service once to compile it.
+# hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends make libgl1 libglib2.0-0 libgomp1 fontconfig fonts-wqy-microhei \
- && rm -rf /var/lib/apt/lists/*
+ && apt-get install -y --no-install-recommends python3 python3-venv libgomp1 \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*
+WORKDIR /src
+COPY setup.py constraints.txt README.md ./
+COPY ocr_engine ocr_engine
+COPY hubserving hubserving
+COPY testkit testkit
+COPY deploy/image/slim-venv /usr/local/bin/slim-venv
+# --no-compile: slim-venv compiles only what the service imports.
+RUN python3 -m venv /opt/venv \
+ && /opt/venv/bin/pip install -q --no-compile -c constraints.txt ".[${PADDLE}]" \
+ && slim-venv /opt/venv
 
+# ---- the image: the base's Python, the venv, the modules installed for a non-root user ----
+FROM ${BASE_IMAGE}
+ARG PADDLE=cpu
+ENV DEBIAN_FRONTEND=noninteractive
+# libgomp1: OpenMP for paddle's CPU kernels.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 libgomp1 \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/* \
+ && useradd --create-home --uid 10001 ocr
+COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
-COPY . /app
-ENV HUB_HOME=/app/.hub_home PATH=/app/.venv/bin:$PATH
-RUN make install \
- && hub install hubserving/ocr_det/ hubserving/ocr_cls/ hubserving/ocr_rec/ hubserving/ocr_system/
-
+COPY configs configs
+COPY hubserving hubserving
+COPY deploy/healthcheck.py deploy/healthcheck.py
+# The default config follows the build: oneDNN on the CPU, or the GPU. OCR_CONFIG names another (or a mounted one).
+RUN ln -s "configs/$([ "$PADDLE" = gpu ] && echo gpu.json || echo cpu_mkldnn.json)" /app/default-config.json
+# Numeric, so that Kubernetes runAsNonRoot can verify it.
+USER 10001:10001
+ENV PATH=/opt/venv/bin:$PATH HUB_HOME=/home/ocr/.paddlehub OCR_CONFIG=/app/default-config.json PYTHONUNBUFFERED=1
+RUN hub install hubserving/ocr_det/ hubserving/ocr_cls/ hubserving/ocr_rec/ hubserving/ocr_system/ >/dev/null
 EXPOSE 8866
-CMD ["hub", "serving", "start", "-c", "configs/cpu_mkldnn.json"]
+# Healthy once every module of the config answers an image: the models are loaded and run.
+HEALTHCHECK --interval=15s --timeout=30s --start-period=120s --retries=3 CMD ["python", "/app/deploy/healthcheck.py"]
+# PaddleHub serving does not stop on SIGTERM as PID 1: run with --init (compose sets init: true).
+CMD ["sh", "-c", "exec hub serving start -c \"$OCR_CONFIG\""]

@@ -8,7 +8,7 @@ CONFIG ?= configs/cpu_mkldnn.json
 # Every folder of hubserving/ with a module.py is a hub module.
 MODULES := $(patsubst hubserving/%/module.py,%,$(wildcard hubserving/*/module.py))
 
-.PHONY: install serve test lint fonts clean
+.PHONY: install serve test image-test lint fonts clean
 
 install: $(VENV)/.installed fonts
 
@@ -37,7 +37,12 @@ serve: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q tests/unit
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -v tests --ignore=tests/unit
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -v tests --ignore=tests/unit --ignore=tests/image
+
+# Build the CPU image on a local bookworm base and serve from it (tests/image). Needs podman, buildah, debootstrap
+# and runc (Debian packages) and root; prints the image size, build time and time to healthy.
+image-test: install
+	$(BIN)/python -m pytest -v -s tests/image
 
 lint: install
 	$(BIN)/ruff check .

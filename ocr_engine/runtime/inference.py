@@ -63,7 +63,9 @@ class PredictorOptions:
         return cls(
             backend=backend,
             use_gpu=use_gpu,
-            gpu_id=resolve_gpu_id(gpu_id) if use_gpu else 0,
+            # Without preload (gunicorn workers) the master must not touch CUDA, or the forked workers cannot use
+            # it: the devices are counted in the worker, when its first predictor is built.
+            gpu_id=resolve_gpu_id(gpu_id, count_devices=bool(params["preload"])) if use_gpu else 0,
             gpu_mem=int(params["gpu_mem"]),
             use_tensorrt=use_gpu and use_tensorrt,
             precision=precision,
@@ -76,11 +78,12 @@ class PredictorOptions:
         )
 
 
-def resolve_gpu_id(gpu_id: Optional[int]) -> int:
+def resolve_gpu_id(gpu_id: Optional[int], count_devices: bool = True) -> int:
     """Return the GPU index to run on, or raise DeviceError in one sentence saying what to change.
 
     Upstream reads ``os.environ["CUDA_VISIBLE_DEVICES"]`` and dies with a bare KeyError; here a missing CUDA build,
-    a missing device name and an empty device list each get their own message.
+    a missing device name and an empty device list each get their own message. ``count_devices`` false leaves the
+    device checks (``check_gpu_visible``), which start CUDA, for later.
     """
     import paddle
 
@@ -95,16 +98,24 @@ def resolve_gpu_id(gpu_id: Optional[int]) -> int:
             "use_gpu is true but no GPU is named: start the server with CUDA_VISIBLE_DEVICES=0 "
             "(or the GPU to use), or set gpu_id in config.json"
         )
+    index = 0 if gpu_id is None else int(gpu_id)
+    if count_devices:
+        check_gpu_visible(index)
+    return index
+
+
+def check_gpu_visible(index: int) -> None:
+    """Raise DeviceError, in one sentence, unless GPU ``index`` is among the visible CUDA devices."""
+    import paddle
+
     count = paddle.device.cuda.device_count()
     if count == 0:
         raise DeviceError(
             "use_gpu is true but no CUDA device is visible (CUDA_VISIBLE_DEVICES=%r): check nvidia-smi and the "
-            "variable, or set use_gpu to false" % visible
+            "variable, or set use_gpu to false" % os.environ.get("CUDA_VISIBLE_DEVICES")
         )
-    index = 0 if gpu_id is None else int(gpu_id)
     if not 0 <= index < count:
         raise DeviceError("gpu_id %d does not exist: %d GPU(s) are visible" % (index, count))
-    return index
 
 
 @dataclass(frozen=True)
@@ -129,6 +140,8 @@ def build_config(files: ModelFiles, options: PredictorOptions, shapes: InputShap
     else:
         config = inference.Config(files.program, files.params)
     if options.use_gpu:
+        if not options.preload:  # the devices were not counted when the options were read (resolve_gpu_id)
+            check_gpu_visible(options.gpu_id)
         config.enable_use_gpu(options.gpu_mem, options.gpu_id)
         if options.use_tensorrt:
             _enable_tensorrt(config, options, shapes)

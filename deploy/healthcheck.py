@@ -1,0 +1,49 @@
+"""The container's HEALTHCHECK: exit 0 when every module of the served config answers an image, 1 otherwise.
+
+A module answers only once its models are loaded and have run, so "healthy" means ready to read text. Reads the
+config named by OCR_CONFIG (its port and modules) and sends each module a small blank image over HTTP, as a client
+would; needs nothing but the standard library.
+"""
+
+import base64
+import json
+import os
+import struct
+import sys
+import urllib.request
+import zlib
+
+
+def blank_png(width: int = 64, height: int = 32) -> bytes:
+    """A white RGB PNG of the given size."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xff" * (3 * width) for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def check(config_path: str, timeout: float = 25.0) -> str:
+    """Return "" when every module of the config answers with status "000", else what went wrong."""
+    with open(config_path) as handle:
+        config = json.load(handle)
+    body = json.dumps({"images": [base64.b64encode(blank_png()).decode()]}).encode()
+    for module in config["modules_info"]:
+        url = "http://127.0.0.1:%d/predict/%s" % (int(config.get("port", 8866)), module)
+        request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                answer = json.load(response)
+        except (OSError, ValueError) as err:
+            return "%s: %s" % (module, err)
+        if answer.get("status") != "000":
+            return "%s answered status %s: %s" % (module, answer.get("status"), answer.get("msg"))
+    return ""
+
+
+if __name__ == "__main__":
+    problem = check(os.environ.get("OCR_CONFIG", "/app/default-config.json"))
+    if problem:
+        print("unhealthy: " + problem)
+    sys.exit(1 if problem else 0)

@@ -1,0 +1,109 @@
+"""The container image, built and served here as a user would: `make image-test`.
+
+Builds the root Dockerfile (CPU) on a local bookworm base (deploy/image/make-base, made once and cached), runs it
+with deploy/image/podman-local, and checks from outside: healthy only once it reads, a real photo read right, a
+`paths` request refused, the server not root. Prints the image size, build time and time from run to healthy.
+Not part of `make test`: a build takes minutes and needs podman, buildah and debootstrap (.ci/run installs them).
+"""
+
+import os
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from testkit.inputs import encode_file
+from testkit.server import REPO, free_port, post_json
+
+PODMAN = os.path.join(REPO, "deploy", "image", "podman-local")
+BASE = os.environ.get("IMAGE_TEST_BASE", "localhost/bookworm-base")
+TAG = "localhost/paddleocr-hubserving:test"
+DATA = os.path.join(REPO, "tests", "data")
+
+
+def podman(*args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([PODMAN, *args], capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError("podman %s failed:\n%s%s" % (" ".join(args), result.stdout, result.stderr))
+    return result
+
+
+def report(line: str) -> None:
+    """What the issue asks to measure, on the terminal (`make image-test` runs pytest -s) and in the log."""
+    print("\n[image] " + line)
+
+
+@pytest.fixture(scope="module")
+def image() -> str:
+    subprocess.run([os.path.join(REPO, "deploy", "image", "make-base"), BASE], check=True, timeout=900)
+    started = time.monotonic()
+    podman("build", "--format", "docker", "--isolation", "chroot", "--build-arg", "BASE_IMAGE=" + BASE,
+           "-t", TAG, REPO, timeout=3600)
+    report("build: %.0f s on base %s" % (time.monotonic() - started, BASE))
+    size = int(podman("image", "inspect", TAG, "--format", "{{.Size}}").stdout)
+    report("image size: %d bytes (%.2f GB)" % (size, size / 1e9))
+    return TAG
+
+
+@pytest.fixture(scope="module")
+def container(image):
+    """The image running with its default config, published on a free loopback port: (name, port, seconds from
+    `run` to the first passing HEALTHCHECK, HEALTHCHECK results before that)."""
+    name, port = "ocr-image-test-%d" % os.getpid(), free_port()
+    podman("rm", "-f", "-t0", name, check=False)
+    started = time.monotonic()
+    podman("run", "-d", "--init", "--name", name, "-p", "127.0.0.1:%d:8866" % port, image)
+    try:
+        failures = 0
+        while True:
+            if podman("healthcheck", "run", name, check=False, timeout=60).returncode == 0:
+                break
+            failures += 1
+            state = podman("inspect", name, "--format", "{{.State.Status}}").stdout.strip()
+            assert state == "running", "the container stopped:\n" + podman("logs", name, check=False).stdout
+            assert time.monotonic() - started < 300, "not healthy after 300 s:\n" + podman("logs", name).stderr
+            time.sleep(1)
+        healthy_after = time.monotonic() - started
+        report("run to healthy: %.1f s" % healthy_after)
+        yield name, port, healthy_after, failures
+    finally:
+        podman("rm", "-f", "-t0", name, check=False)
+
+
+def test_healthy_only_once_the_models_answer(container):
+    name, port, _, failures_before = container
+    # The first checks ran before the server listened (it listens once every model is loaded) and failed.
+    assert failures_before >= 1
+    config = podman("exec", name, "sh", "-c", "echo $OCR_CONFIG && readlink -f $OCR_CONFIG").stdout.split()
+    assert config == ["/app/default-config.json", "/app/configs/cpu_mkldnn.json"]
+    health = podman("inspect", name, "--format", "{{.Config.Healthcheck.Test}}").stdout
+    assert "/app/deploy/healthcheck.py" in health
+
+
+def test_reads_a_real_photo(container):
+    _, port, _, _ = container
+    url = "http://127.0.0.1:%d/predict/ocr_system" % port
+    answer = post_json(url, {"images": [encode_file(os.path.join(DATA, "french.jpg"))]})
+    assert answer["status"] == "000", answer
+    texts = [line["text"] for line in answer["results"][0]]
+    assert "Palais du LOUVRE" in texts and "du PALAIS-ROYAL" in texts, texts
+
+
+def test_paths_are_refused_and_the_server_goes_on(container):
+    _, port, _, _ = container
+    url = "http://127.0.0.1:%d/predict/ocr_system" % port
+    answer = post_json(url, {"images": [encode_file(os.path.join(DATA, "chinese.jpg"))], "paths": ["/etc/passwd"]})
+    assert answer["status"] == "101" and answer["results"] == "", answer
+    assert answer["msg"] == "paths is not accepted over HTTP: send the image bytes, base64-encoded, in images"
+    with urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=30) as response:
+        assert response.status == 200
+
+
+def test_the_server_runs_as_a_user_not_root(container):
+    name, _, _, _ = container
+    # The uid of every process in the container, the server's included, read from /proc inside it.
+    uids = podman("exec", name, "sh", "-c", "for s in /proc/[0-9]*/status; do awk '/^Uid:/ {print $2}' $s; done",
+                  check=False).stdout.split()
+    assert uids and "0" not in uids, uids
+    assert podman("exec", name, "id", "-un").stdout.strip() == "ocr"
