@@ -92,6 +92,9 @@ DEFAULTS: Dict[str, Any] = {
     "max_image_bytes": 20 * 1024 * 1024,  # each image file, before base64
     # Checked from the image's header before it is decoded: a small file cannot unpack into gigabytes.
     "max_image_pixels": 64_000_000,
+    # Seconds one request may run. A request still running then is stopped before its next model run and refused
+    # in a sentence; gunicorn's worker timeout is raised above it, so that no worker is killed mid-request.
+    "request_timeout": 300,
 }
 
 

@@ -14,6 +14,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 import numpy as np
 
+from .deadline import check_deadline
 from .folding import folded_model
 from .models import ModelFiles, check_backend, find_model_files
 
@@ -282,7 +283,9 @@ class StageModel:
             raise ModelRunError("model %s cannot run%s: %s" % (self.files.program, hint, first_line)) from err
 
     def run(self, batch: np.ndarray) -> np.ndarray:
-        """Run the model on a float32 NCHW batch and return its first output."""
+        """Run the model on a float32 NCHW batch and return its first output. Raises DeadlinePassed, before
+        running, when the request being served has run out of time (``deadline``)."""
+        check_deadline()
         return load_predictor(self.files, self.options, self.shapes).run(batch)
 
     def warm_output_shape(self) -> Tuple[int, ...]:

@@ -13,9 +13,10 @@ from paddlehub.module.module import serving
 
 from ..options import merge_params
 from ..runtime import PredictorOptions
+from ..runtime.deadline import DeadlinePassed, deadline
 from .errors import InputError
 from .images import check_arrays, read_image_files
-from .process import configure_process
+from .process import allow_requests_of, configure_process
 from .request import InputLimits, check_count, parse_request
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class OCRHubModule:
         configure_process()
         params = merge_params(self.read_params(), init_args)
         self.limits = InputLimits.from_params(params)
+        allow_requests_of(self.limits.request_timeout)
         self.runtime = PredictorOptions.from_params(params)
         self.build(params, self.runtime)
 
@@ -61,7 +63,20 @@ class OCRHubModule:
             arrays = check_arrays(images, self.limits.max_image_pixels)
         else:
             arrays = read_image_files(paths, self.limits.max_image_bytes, self.limits.max_image_pixels)
-        return self.answer(arrays)
+        return self.answer_in_time(arrays)
+
+    def answer_in_time(self, images: List[np.ndarray]) -> list:
+        """``answer``, stopped with InputError when it runs past ``request_timeout`` (checked before each model
+        run, see runtime.deadline)."""
+        try:
+            with deadline(self.limits.request_timeout):
+                return self.answer(images)
+        except DeadlinePassed as passed:
+            raise InputError(
+                "the request was stopped after %g s, the most one request may take (request_timeout), before its "
+                "%d image(s) were read: send fewer or smaller images per request, or raise request_timeout in "
+                "config.json's init_args" % (passed.seconds, len(images))
+            ) from None
 
     @serving
     def serving_method(self, /, **arguments: Any) -> list:
@@ -72,7 +87,7 @@ class OCRHubModule:
         ``self`` is positional-only so that a JSON key named "self" is refused as unknown, like any other.
         """
         try:
-            return self.answer(parse_request(arguments, self.limits, self.runtime.use_gpu))
+            return self.answer_in_time(parse_request(arguments, self.limits, self.runtime.use_gpu))
         except InputError:
             raise
         except Exception:

@@ -24,18 +24,19 @@ _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=_-]")
 
 @dataclass(frozen=True)
 class InputLimits:
-    """How much one request may hold, over HTTP or in-process; each limit is an option of the same name (defaults
-    in ``options.DEFAULTS``)."""
+    """How much one request may hold and how long it may run, over HTTP or in-process; each limit is an option of
+    the same name (defaults in ``options.DEFAULTS``)."""
 
     max_images_per_request: int
     max_image_bytes: int
     max_image_pixels: int
+    request_timeout: int  # seconds
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "InputLimits":
-        """Read the three limits from a merged params dict; each must be a positive integer."""
+        """Read the limits from a merged params dict; each must be a positive integer."""
         values = {}
-        for name in ("max_images_per_request", "max_image_bytes", "max_image_pixels"):
+        for name in ("max_images_per_request", "max_image_bytes", "max_image_pixels", "request_timeout"):
             value = params[name]
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError("%s must be a positive integer, got %r" % (name, value))

@@ -4,12 +4,16 @@ and what importing the engine leaves alone."""
 import base64
 import subprocess
 import sys
+import time
 
+import gunicorn.config
 import numpy as np
 import pytest
 
+from ocr_engine.runtime.deadline import DeadlinePassed, check_deadline, deadline
 from ocr_engine.serving import InputError, InputLimits, OCRHubModule
 from ocr_engine.serving.images import decode_image_bytes, read_image_files
+from ocr_engine.serving.process import WORKER_TIMEOUT_MARGIN
 from ocr_engine.serving.request import decode_base64
 from testkit.inputs import png, png_bomb
 
@@ -23,6 +27,11 @@ class Shapes(OCRHubModule):
         self.built_with = (params, runtime)
 
     def answer(self, images):
+        # A model run (StageModel.run) checks the deadline first; an image of height 1 stands for a slow one.
+        for image in images:
+            if image.shape[0] == 1:
+                time.sleep(1.1)
+            check_deadline()
         return [list(image.shape) for image in images]
 
 
@@ -35,7 +44,7 @@ def started(**init_args) -> Shapes:
 def test_start_up_layers_defaults_params_py_and_init_args():
     module = started(max_image_pixels=10_000, cpu_threads=1)
     assert module.limits == InputLimits(max_images_per_request=3, max_image_bytes=20 * 1024 * 1024,
-                                        max_image_pixels=10_000)
+                                        max_image_pixels=10_000, request_timeout=300)
     params, runtime = module.built_with
     assert params["cpu_threads"] == 1 and runtime.cpu_threads == 1 and runtime is module.runtime
     with pytest.raises(ValueError, match="unknown option"):
@@ -56,6 +65,34 @@ def test_in_process_predict_applies_the_request_limits(tmp_path):
         module.predict(paths=[str(noisy)])
     with pytest.raises(InputError, match="no image given"):
         module.predict()
+
+
+def test_a_request_past_request_timeout_is_stopped_in_a_sentence():
+    module = started(request_timeout=1)
+    small, slow = np.zeros((10, 20, 3), np.uint8), np.zeros((1, 20, 3), np.uint8)
+    assert module.predict(images=[small]) == [[10, 20, 3]]
+    with pytest.raises(InputError, match=r"^the request was stopped after 1 s, the most one request may take "
+                                         r"\(request_timeout\), before its 3 image\(s\) were read: send fewer"):
+        module.predict(images=[small, slow, small])
+    # The next request has its own time.
+    assert module.predict(images=[small]) == [[10, 20, 3]]
+
+
+def test_deadline_holds_only_inside_its_block():
+    check_deadline()  # none set: nothing to pass
+    with deadline(0.01):
+        check_deadline()
+        time.sleep(0.02)
+        with pytest.raises(DeadlinePassed):
+            check_deadline()
+    check_deadline()
+
+
+def test_gunicorn_would_wait_longer_than_request_timeout():
+    # PaddleHub builds gunicorn's settings after the modules start: they must find the raised default.
+    started(request_timeout=400)
+    assert gunicorn.config.Timeout.default >= 400 + WORKER_TIMEOUT_MARGIN
+    assert gunicorn.config.Timeout().value >= 400 + WORKER_TIMEOUT_MARGIN
 
 
 def test_the_pixel_limit_must_be_given():
