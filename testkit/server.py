@@ -148,6 +148,10 @@ class HubServer:
         """Resident bytes of the server and every process in its session (gunicorn workers included)."""
         return process_tree_rss(self.process.pid)
 
+    def pids(self) -> List[int]:
+        """The server's processes: itself and every process in its session (gunicorn workers included)."""
+        return session_pids(self.process.pid)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             try:
@@ -169,16 +173,27 @@ def run_until_exit(
                           capture_output=True, text=True, timeout=timeout)
 
 
-def process_tree_rss(pid: int) -> float:
-    """Resident bytes of ``pid`` and every process in its session."""
-    total = 0
+def session_pids(pid: int) -> List[int]:
+    """``pid`` and every process in its session (a server started as a session leader: gunicorn's workers), sorted."""
+    pids = []
     for status in glob.glob("/proc/[0-9]*/stat"):
         try:
             with open(status) as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-            if int(fields[3]) != pid and int(status.split("/")[2]) != pid:  # fields[3] is the session id
-                continue
-            with open(status.replace("/stat", "/statm")) as handle:
+                session = int(handle.read().rsplit(")", 1)[1].split()[3])
+        except (OSError, ValueError, IndexError):
+            continue
+        member = int(status.split("/")[2])
+        if session == pid or member == pid:
+            pids.append(member)
+    return sorted(pids)
+
+
+def process_tree_rss(pid: int) -> float:
+    """Resident bytes of ``pid`` and every process in its session."""
+    total = 0
+    for member in session_pids(pid):
+        try:
+            with open("/proc/%d/statm" % member) as handle:
                 total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
         except (OSError, ValueError, IndexError):
             continue

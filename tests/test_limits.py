@@ -7,7 +7,7 @@ import os
 import cv2
 import numpy as np
 import pytest
-from conftest import assert_ok
+from conftest import read_image, read_texts
 
 from ocr_engine.options import DEFAULTS
 from testkit.inputs import encode, encode_file
@@ -49,46 +49,28 @@ def largest_requests(heavy_page, data_dir):
     }
 
 
-def worker_pids(server: HubServer) -> list:
-    """The serving processes: the server itself and its children (gunicorn's workers)."""
-    pid = server.process.pid
-    children = []
-    for path in glob.glob("/proc/[0-9]*/stat"):
-        try:
-            with open(path) as handle:
-                if int(handle.read().rsplit(")", 1)[1].split()[1]) == pid:
-                    children.append(int(path.split("/")[2]))
-        except (OSError, ValueError):
-            continue
-    return sorted([pid] + children)
-
-
-def texts(lines: list) -> list:
-    return [squash(line["text"]) for line in lines]
-
-
 @pytest.mark.parametrize("config", ["one process", "multiprocess"])
 def test_the_largest_requests_are_answered_and_no_worker_dies(request, config, largest_requests, heavy_page):
     server = request.getfixturevalue("server" if config == "one process" else "multiprocess_server")
     page, drawn = heavy_page
-    alone = texts(assert_ok(server.predict("ocr_system", [encode(page)]))[0])
+    alone = read_image(server, page)
     assert len(alone) == len(drawn) and sum(a == b for a, b in zip(alone, drawn)) >= 0.9 * len(drawn), alone
-    pids = worker_pids(server)
+    pids = server.pids()
     for name, images in largest_requests.items():
         answer = server.predict("ocr_system", images, timeout=900)
         if answer["status"] == "101":  # allowed, if the server cannot do it in request_timeout: then a sentence
             assert answer["msg"].startswith("the request was stopped after 300 s"), (name, answer)
             continue
-        results = assert_ok(answer)
+        results = read_texts(answer)
         assert len(results) == len(images), name
         if name.startswith("page x"):
-            assert [texts(lines) for lines in results] == [alone] * len(images), name
+            assert results == [alone] * len(images), name
         if name.endswith("-pixel page"):
-            read = texts(results[0])
+            read = results[0]
             assert len(set(read) & set(drawn)) >= 0.8 * len(drawn), (name, read)
     assert "WORKER TIMEOUT" not in server.log()
-    assert worker_pids(server) == pids, "a worker was killed and replaced"
-    assert texts(assert_ok(server.predict("ocr_system", [encode(page)]))[0]) == alone
+    assert server.pids() == pids, "a worker was killed and replaced"
+    assert read_image(server, page) == alone
 
 
 def test_a_request_past_request_timeout_is_refused_in_a_sentence(hub_home, tmp_path, heavy_page):
@@ -103,7 +85,7 @@ def test_a_request_past_request_timeout_is_refused_in_a_sentence(hub_home, tmp_p
             "config.json's init_args" % MAX_IMAGES)
         # The server goes on: a request that fits in its second is read.
         small, placed = render_lines(["Total 12.50"], latin_font())
-        assert texts(assert_ok(server.predict("ocr_system", [encode(small)]))[0]) == [squash(p.text) for p in placed]
+        assert read_image(server, small) == [squash(p.text) for p in placed]
 
 
 def test_gunicorn_is_told_to_wait_longer_than_a_request(multiprocess_server):

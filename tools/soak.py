@@ -8,8 +8,8 @@ Every request is first sent once, alone, and its answer checked: photos and rend
 text exactly as drawn, in every odd file layout of tests/inputs.py), bad requests must be refused. During the
 soak each answer must then equal that first one: anything else is a wrong answer. The heavy request is the
 largest photo repeated to max_images_per_request: it must be read, or stopped at request_timeout in a sentence.
-The report gives requests
-served by kind, errors by kind, wrong answers, and the server's RSS (all its processes) at start and end."""
+The report gives requests served by kind, errors by kind, wrong answers, and the server's RSS (all its processes)
+at start and end."""
 
 import argparse
 import collections

@@ -29,6 +29,12 @@ def podman(*args: str, timeout: float = 120, check: bool = True) -> subprocess.C
     return result
 
 
+def container_log(name: str) -> str:
+    """What the container printed, both streams (the server logs on stderr)."""
+    logs = podman("logs", name, check=False)
+    return logs.stdout + logs.stderr
+
+
 def report(line: str) -> None:
     """What the issue asks to measure, on the terminal (`make image-test` runs pytest -s) and in the log."""
     print("\n[image] " + line)
@@ -65,8 +71,8 @@ def container(image):
                 break
             failures += 1
             state = podman("inspect", name, "--format", "{{.State.Status}}").stdout.strip()
-            assert state == "running", "the container stopped:\n" + podman("logs", name, check=False).stdout
-            assert time.monotonic() - started < 300, "not healthy after 300 s:\n" + podman("logs", name).stderr
+            assert state == "running", "the container stopped:\n" + container_log(name)
+            assert time.monotonic() - started < 300, "not healthy after 300 s:\n" + container_log(name)
             time.sleep(1)
         healthy_after = time.monotonic() - started
         report("run to healthy: %.1f s" % healthy_after)
