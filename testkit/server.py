@@ -12,7 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
@@ -86,6 +86,17 @@ def post_json(url: str, body: Any, timeout: float = 300) -> dict:
         raise ServerError("%s answered HTTP %d: %s" % (url, err.code, err.read()[:300]), err.code) from None
 
 
+def get_text(url: str, timeout: float = 5) -> Tuple[Optional[int], str]:
+    """GET ``url``: (HTTP status, body), or (None, why) when nothing answered."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode("utf-8", "replace")
+    except OSError as err:
+        return None, str(err)
+
+
 class HubServer:
     """A `hub serving start` process, its port and its log. Use it in a ``with`` block, which waits until it
     answers and stops it (with any gunicorn workers) at the end."""
@@ -125,6 +136,23 @@ class HubServer:
             except OSError:
                 time.sleep(0.5)
         raise ServerError("server not up after %d s:\n%s" % (timeout, self.log()[-4000:]))
+
+    def wait_status_ready(self, metrics_port: int, timeout: float = START_TIMEOUT) -> List[str]:
+        """Poll the status server's /ready on ``metrics_port`` until it answers 200; returns each distinct answer
+        seen on the way ("503 not ready: 0 of 2 workers warm", ...). Raises ServerError like ``wait_ready``."""
+        seen: List[str] = []
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise ServerError("server exited with %s:\n%s" % (self.process.returncode, self.log()[-4000:]))
+            code, body = get_text("http://127.0.0.1:%d/ready" % metrics_port, timeout=2)
+            answer = "%s %s" % (code, body.strip())
+            if not seen or seen[-1] != answer:
+                seen.append(answer)
+            if code == 200:
+                return seen
+            time.sleep(0.1)
+        raise ServerError("not ready after %d s (%s):\n%s" % (timeout, seen, self.log()[-4000:]))
 
     def __enter__(self) -> "HubServer":
         try:

@@ -89,4 +89,4 @@ def test_a_request_past_request_timeout_is_refused_in_a_sentence(hub_home, tmp_p
 
 
 def test_gunicorn_is_told_to_wait_longer_than_a_request(multiprocess_server):
-    assert "gunicorn worker timeout (if gunicorn serves) set to 420 s" in multiprocess_server.log()
+    assert "gunicorn worker timeout and graceful stop (if gunicorn serves) set to 420 s" in multiprocess_server.log()

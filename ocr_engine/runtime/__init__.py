@@ -1,7 +1,7 @@
 """The runtime: where model files are (``models``), how a program is simplified before loading (``folding``), and
 the one place that builds paddle.inference predictors and shares them across a process (``inference``)."""
 
-from .inference import InputShapes, ModelRunError, PredictorOptions, StageModel
+from .inference import InputShapes, ModelRunError, PredictorOptions, StageModel, warm_up_all
 from .models import GENERATIONS, ModelNotFoundError, generation, resolve_char_dict, resolve_model_dir
 
 __all__ = [
@@ -14,4 +14,5 @@ __all__ = [
     "generation",
     "resolve_char_dict",
     "resolve_model_dir",
+    "warm_up_all",
 ]

@@ -10,13 +10,14 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
 from .deadline import check_deadline
 from .folding import folded_model
 from .models import ModelFiles, check_backend, find_model_files
+from .timing import timed
 
 log = logging.getLogger(__name__)
 
@@ -242,12 +243,13 @@ def load_predictor(files: ModelFiles, options: PredictorOptions, shapes: InputSh
         predictor = _registry.get(key)
         if predictor is None:
             log.info("loading model %s (%s)", files.program, options)
-            if options.backend == "openvino":
-                from .openvino_runtime import OpenVINOPredictor
+            with timed("load"):
+                if options.backend == "openvino":
+                    from .openvino_runtime import OpenVINOPredictor
 
-                predictor = _registry[key] = OpenVINOPredictor(files, options, shapes)
-            else:
-                predictor = _registry[key] = PaddlePredictor(files, options, shapes)
+                    predictor = _registry[key] = OpenVINOPredictor(files, options, shapes)
+                else:
+                    predictor = _registry[key] = PaddlePredictor(files, options, shapes)
         return predictor
 
 
@@ -268,6 +270,7 @@ class StageModel:
         self.files = find_model_files(model_path, options.backend)
         self.options = options
         self.shapes = shapes
+        _stage_models.append(self)
         if options.preload:
             self.warm_up()
 
@@ -291,3 +294,16 @@ class StageModel:
     def warm_output_shape(self) -> Tuple[int, ...]:
         """The shape of the output the start-up run gave (building the predictor if no run has yet)."""
         return load_predictor(self.files, self.options, self.shapes).output_shape
+
+
+# Every StageModel built in this process, or in the parent it was forked from: what ``warm_up_all`` loads.
+_stage_models: List[StageModel] = []
+
+
+def warm_up_all() -> int:
+    """Load (and so run once) the predictor of every StageModel built so far: a forked worker (gunicorn, preload
+    false) calls this before it takes its first request. Returns how many models that makes; a model already loaded
+    in this process costs nothing."""
+    for model in _stage_models:
+        model.warm_up()
+    return len({(model.files, model.options) for model in _stage_models})

@@ -6,6 +6,7 @@ the ``@serving`` method through the class's bases.
 """
 
 import logging
+import time
 from typing import Any, Callable, Dict, List, Mapping, Sequence
 
 import numpy as np
@@ -14,10 +15,13 @@ from paddlehub.module.module import serving
 from ..options import merge_params
 from ..runtime import PredictorOptions
 from ..runtime.deadline import DeadlinePassed, deadline
+from ..runtime.timing import collect_timings, timed
 from .errors import InputError
 from .images import check_arrays, read_image_files
-from .process import allow_requests_of, configure_process
+from .metrics import RequestRecord, count_lines, record
+from .process import allow_requests_of, configure_process, warm_workers
 from .request import InputLimits, check_count, parse_request
+from .status import StatusOptions, start_status_server
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,10 @@ class OCRHubModule:
         params = merge_params(self.read_params(), init_args)
         self.limits = InputLimits.from_params(params)
         allow_requests_of(self.limits.request_timeout)
+        warm_workers()
+        status = StatusOptions.from_params(params)
+        if status.metrics_port is not None:
+            start_status_server(status.metrics_port)
         self.runtime = PredictorOptions.from_params(params)
         self.build(params, self.runtime)
 
@@ -86,13 +94,27 @@ class OCRHubModule:
         server and reported to the client without internals: PaddleHub sends an exception's text as ``msg``.
         ``self`` is positional-only so that a JSON key named "self" is refused as unknown, like any other.
         """
+        entry = RequestRecord(self.name)
+        sent = arguments.get("images")
+        entry.images = len(sent) if isinstance(sent, list) else 0
+        started = time.perf_counter()
         try:
-            return self.answer_in_time(parse_request(arguments, self.limits, self.runtime.use_gpu))
-        except InputError:
+            with collect_timings() as entry.stages:
+                with timed("decode"):
+                    images = parse_request(arguments, self.limits, self.runtime.use_gpu)
+                entry.pixels = sum(image.shape[0] * image.shape[1] for image in images)
+                answer = self.answer_in_time(images)
+            entry.outcome, entry.lines = "ok", count_lines(answer)
+            return answer
+        except InputError as refused:
+            entry.outcome, entry.reason = "refused", str(refused)
             raise
         except Exception:
             log.exception("prediction failed")
             raise RuntimeError("the server failed to process the images; the cause is in the server log") from None
+        finally:
+            entry.seconds = time.perf_counter() - started
+            record(entry)
 
 
 def region_json(quad: np.ndarray) -> List[List[int]]:

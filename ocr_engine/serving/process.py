@@ -2,9 +2,15 @@
 a program that imports the engine keeps its own logging and its own Pillow limits."""
 
 import logging
+import os
 import threading
+import time
+from typing import Any
 
 from PIL import Image
+
+from ..runtime import warm_up_all
+from . import status
 
 _configured = threading.Event()
 
@@ -29,27 +35,58 @@ def configure_process() -> None:
     _configured.set()
 
 
-# A worker's first request also loads its models (preload false), and the last model run may start just before
-# the deadline: the time gunicorn waits beyond request_timeout before it calls a worker silent.
+# The time gunicorn waits beyond request_timeout before it calls a worker silent, and gives a stopping worker to
+# finish: the last model run may start just before the deadline.
 WORKER_TIMEOUT_MARGIN = 120
 
 
 def allow_requests_of(seconds: int) -> None:
-    """Make gunicorn's worker timeout at least ``seconds`` + WORKER_TIMEOUT_MARGIN.
+    """Make gunicorn's worker timeout and graceful stop at least ``seconds`` + WORKER_TIMEOUT_MARGIN.
 
-    PaddleHub starts gunicorn (``use_multiprocess``) with only bind and workers, so gunicorn's 30 s default would
-    kill a sync worker in the middle of any longer request and answer an HTML 500. Hub modules are built in the
-    master before PaddleHub creates gunicorn's configuration, which takes each setting's default then: raising
-    the default here is the one way to reach it from ``hub serving start``. Our own deadline
-    (``request_timeout``) then ends a request in a sentence well before the worker would be killed.
+    PaddleHub starts gunicorn (``use_multiprocess``) with only bind and workers, so gunicorn's 30 s defaults would
+    kill a sync worker in the middle of any longer request and answer an HTML 500, and cut a longer request short
+    on SIGTERM. Hub modules are built in the master before PaddleHub creates gunicorn's configuration, which takes
+    each setting's default then: raising the default here is the one way to reach it from ``hub serving start``.
+    Our own deadline (``request_timeout``) then ends a request in a sentence well before the worker would be killed.
     """
+    gunicorn_config = _gunicorn_config()
+    if gunicorn_config is None:
+        return
+    wanted = int(seconds) + WORKER_TIMEOUT_MARGIN
+    if gunicorn_config.Timeout.default < wanted:
+        gunicorn_config.Timeout.default = wanted
+        gunicorn_config.GracefulTimeout.default = wanted
+        logging.getLogger("ocr_engine").info(
+            "gunicorn worker timeout and graceful stop (if gunicorn serves) set to %d s: request_timeout %d s + "
+            "%d s", wanted, seconds, WORKER_TIMEOUT_MARGIN)
+
+
+def warm_workers() -> None:
+    """Have every gunicorn worker load and run all its models before it takes a request (``warm_worker``), and
+    tell the status server about the master and its workers. Set as gunicorn's hook defaults, for the reason
+    ``allow_requests_of`` gives; the master itself still loads nothing."""
+    gunicorn_config = _gunicorn_config()
+    if gunicorn_config is None:
+        return
+    gunicorn_config.OnStarting.default = staticmethod(status.gunicorn_started)
+    gunicorn_config.PostWorkerInit.default = staticmethod(warm_worker)
+    gunicorn_config.ChildExit.default = staticmethod(lambda arbiter, worker: status.worker_gone(worker.pid))
+
+
+def warm_worker(worker: Any = None) -> None:
+    """Load and run every model this process's modules use, then report the worker warm. gunicorn calls this in
+    each new worker before its first accept; a model that cannot run stops the worker, and gunicorn the server,
+    with the reason in the log."""
+    started = time.perf_counter()
+    models = warm_up_all()
+    logging.getLogger("ocr_engine").info(
+        "worker %d warm: %d model(s) loaded and run in %.1f s", os.getpid(), models, time.perf_counter() - started)
+    status.worker_warm()
+
+
+def _gunicorn_config():
     try:
         import gunicorn.config
     except ImportError:  # PaddleHub installs gunicorn everywhere but on Windows, where it serves with Flask alone
-        return
-    wanted = int(seconds) + WORKER_TIMEOUT_MARGIN
-    if gunicorn.config.Timeout.default < wanted:
-        gunicorn.config.Timeout.default = wanted
-        logging.getLogger("ocr_engine").info(
-            "gunicorn worker timeout (if gunicorn serves) set to %d s: request_timeout %d s + %d s for a cold "
-            "worker", wanted, seconds, WORKER_TIMEOUT_MARGIN)
+        return None
+    return gunicorn.config

@@ -10,6 +10,7 @@ from paddleocr.ppocr.postprocess.cls_postprocess import ClsPostProcess
 from ..options import parse_shape
 from ..runtime import InputShapes, PredictorOptions, StageModel
 from ..runtime.models import ModelChoice
+from ..runtime.timing import timed_stage
 from .preprocess import line_batch
 
 
@@ -58,6 +59,7 @@ class TextClassifier:
         """A classifier with the classification options of a merged params dict, run as ``runtime`` says."""
         return cls(ClassifierOptions.from_params(params), runtime)
 
+    @timed_stage("classify")
     def __call__(self, crops: Sequence[np.ndarray]) -> List[Tuple[str, float]]:
         """Classify each crop; the answer lists crops in the order given."""
         pieces = [self.windows(crop) if self.long_line_windows else [crop] for crop in crops]

@@ -10,6 +10,7 @@ from paddleocr.ppocr.postprocess.db_postprocess import DBPostProcess
 
 from ..runtime import InputShapes, PredictorOptions, StageModel
 from ..runtime.models import ModelChoice, detector_normalisation
+from ..runtime.timing import timed_stage
 from .geometry import clip_to_image, order_clockwise, quad_size
 from .preprocess import detection_batch, detection_size
 
@@ -86,6 +87,7 @@ class TextDetector:
         """A detector with the detection options of a merged params dict, run as ``runtime`` says."""
         return cls(DetectorOptions.from_params(params), runtime)
 
+    @timed_stage("detect")
     def __call__(self, image: np.ndarray) -> List[np.ndarray]:
         """Return the text regions of ``image`` in its own pixel coordinates, in no particular order."""
         height, width = image.shape[:2]

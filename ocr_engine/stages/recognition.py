@@ -9,6 +9,7 @@ from paddleocr.ppocr.postprocess.rec_postprocess import CTCLabelDecode
 from ..options import parse_shape
 from ..runtime import InputShapes, ModelRunError, PredictorOptions, StageModel, resolve_char_dict
 from ..runtime.models import ModelChoice
+from ..runtime.timing import timed_stage
 from .batching import plan_batches
 from .preprocess import line_batch
 
@@ -70,6 +71,7 @@ class TextRecognizer:
         """A recogniser with the recognition options of a merged params dict, run as ``runtime`` says."""
         return cls(RecognizerOptions.from_params(params), runtime)
 
+    @timed_stage("recognise")
     def __call__(self, crops: Sequence[np.ndarray]) -> List[Tuple[str, float]]:
         """Recognise each crop; the answer lists crops in the order given."""
         ratios = [crop.shape[1] / float(crop.shape[0]) for crop in crops]

@@ -7,10 +7,12 @@ import pytest
 from ocr_engine import DEFAULTS, PipelineOptions, PredictorOptions, merge_params
 from ocr_engine.options import parse_shape
 from ocr_engine.serving import InputLimits
+from ocr_engine.serving.status import StatusOptions
 from ocr_engine.stages import ClassifierOptions, DetectorOptions, RecognizerOptions
 from testkit.server import MODULES
 
-VIEWS = [PredictorOptions, DetectorOptions, ClassifierOptions, RecognizerOptions, PipelineOptions, InputLimits]
+VIEWS = [PredictorOptions, DetectorOptions, ClassifierOptions, RecognizerOptions, PipelineOptions, InputLimits,
+         StatusOptions]
 
 
 class Recording(dict):
@@ -73,6 +75,14 @@ def test_runtime_options_on_cpu_and_preload_does_not_split_predictors():
 def test_limits_are_positive_integers(bad):
     with pytest.raises(ValueError, match="max_images_per_request must be a positive integer"):
         InputLimits.from_params(merge_params({"max_images_per_request": bad}))
+
+
+@pytest.mark.parametrize("bad", [0, 65536, True, "9100", 91.5])
+def test_metrics_port_is_a_port_or_null(bad):
+    assert StatusOptions.from_params(merge_params()).metrics_port is None
+    assert StatusOptions.from_params(merge_params({"metrics_port": 9100})).metrics_port == 9100
+    with pytest.raises(ValueError, match="metrics_port must be a TCP port number"):
+        StatusOptions.from_params(merge_params({"metrics_port": bad}))
 
 
 def test_wrong_choices_and_shapes_are_refused():

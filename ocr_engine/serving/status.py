@@ -1,0 +1,156 @@
+"""The status server, on the ``metrics_port`` option: ``/ready``, ``/live`` and ``/metrics`` for probes and
+Prometheus.
+
+It is a thread of the serving process: gunicorn's master (``use_multiprocess``) or the single Flask process.
+Workers only ever serve ``/predict``, so a worker busy on a large image never makes a probe fail, and the master,
+which holds no model, answers at once.
+
+Ready means every worker is warm: gunicorn workers tell the master so through a marker file each, written once
+``process.warm_worker`` has loaded and run every model (a worker takes no request before that); the single Flask
+process is ready once it listens, which PaddleHub does only after building every module, preload loading them.
+"""
+
+import atexit
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Mapping, Optional, Tuple
+
+from .metrics import enable_metrics, metrics_text
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StatusOptions:
+    """Whether, and on which port, the process serves its status (the ``metrics_port`` option)."""
+
+    metrics_port: Optional[int]
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> "StatusOptions":
+        """Read ``metrics_port`` from a merged params dict: null, or a TCP port number."""
+        port = params["metrics_port"]
+        if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
+            raise ValueError("metrics_port must be a TCP port number (1-65535) or null, got %r" % (port,))
+        return cls(port)
+
+
+class StatusServer:
+    """The process's status server and what readiness is judged from."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.pid = os.getpid()
+        # prometheus_client's values, one file per process and metric kind, and the warm workers' markers.
+        self.folder = tempfile.mkdtemp(prefix="ocr-hubserving-")
+        os.makedirs(os.path.join(self.folder, "warm"))
+        self.arbiter: Any = None  # gunicorn's, when gunicorn serves
+        try:
+            self.httpd = ThreadingHTTPServer(("0.0.0.0", port), _Handler)
+        except OSError as err:
+            raise ValueError("metrics_port %d cannot be opened: %s" % (port, err.strerror or err)) from None
+        self.httpd.daemon_threads = True
+        enable_metrics(self.folder)
+        atexit.register(self.remove_folder)
+        threading.Thread(target=self.httpd.serve_forever, name="status-server", daemon=True).start()
+        log.info("status server on port %d: /ready, /live, /metrics", port)
+
+    def remove_folder(self) -> None:
+        if os.getpid() == self.pid:  # forked workers run atexit too; the folder is the master's
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def marker(self, pid: int) -> str:
+        return os.path.join(self.folder, "warm", str(pid))
+
+    def readiness(self) -> Tuple[bool, str]:
+        """(ready, a sentence saying why or why not)."""
+        if self.arbiter is None:
+            if _listens_besides(self.port):
+                return True, "ready: serving"
+            return False, "not ready: loading models"
+        if not self.arbiter.LISTENERS:
+            return False, "not ready: stopping"
+        workers = list(self.arbiter.WORKERS)
+        warm = [pid for pid in workers if os.path.exists(self.marker(pid))]
+        wanted = self.arbiter.num_workers
+        if len(warm) >= wanted and len(warm) == len(workers):
+            return True, "ready: %d of %d workers warm" % (len(warm), wanted)
+        return False, "not ready: %d of %d workers warm" % (len(warm), wanted)
+
+
+def _listens_besides(port: int) -> bool:
+    """Whether this process listens on a TCP port other than ``port``: the Flask server is up."""
+    import psutil
+
+    return any(
+        conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port != port
+        for conn in psutil.Process().net_connections(kind="tcp")
+    )
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        path = self.path.split("?")[0]
+        if path == "/live":
+            self.reply(200, b"alive\n")
+        elif path == "/ready":
+            ready, why = _server.readiness() if _server else (False, "not ready")
+            self.reply(200 if ready else 503, why.encode() + b"\n")
+        elif path == "/metrics":
+            self.reply(200, metrics_text(_server.folder), "text/plain; version=0.0.4; charset=utf-8")
+        else:
+            self.reply(404, b"the status server answers /ready, /live and /metrics\n")
+
+    def reply(self, code: int, body: bytes, kind: str = "text/plain; charset=utf-8") -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass  # probes every few seconds would drown the request log
+
+
+_server: Optional[StatusServer] = None
+_lock = threading.Lock()
+
+
+def start_status_server(port: int) -> None:
+    """Serve /ready, /live and /metrics on ``port`` from this process, and turn metrics on. Every module that
+    sets ``metrics_port`` must set the same one; the server starts once."""
+    global _server
+    with _lock:
+        if _server is None:
+            _server = StatusServer(port)
+        elif _server.port != port:
+            raise ValueError(
+                "metrics_port is %d for one module and %d for another: one server has one status port, set the "
+                "same in every module's init_args" % (_server.port, port))
+
+
+def gunicorn_started(arbiter: Any) -> None:
+    """gunicorn's master is starting (``on_starting``): readiness now counts its workers."""
+    if _server is not None:
+        _server.arbiter = arbiter
+
+
+def worker_warm() -> None:
+    """In a forked worker that has warmed every model: mark it warm, and let go of the master's status socket."""
+    if _server is not None and os.getpid() != _server.pid:
+        _server.httpd.socket.close()
+        open(_server.marker(os.getpid()), "w").close()
+
+
+def worker_gone(pid: int) -> None:
+    """gunicorn's master saw worker ``pid`` exit (``child_exit``)."""
+    if _server is not None:
+        try:
+            os.remove(_server.marker(pid))
+        except FileNotFoundError:
+            pass
