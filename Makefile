@@ -8,9 +8,9 @@ CONFIG ?= configs/cpu_mkldnn.json
 # Every folder of hubserving/ with a module.py is a hub module.
 MODULES := $(patsubst hubserving/%/module.py,%,$(wildcard hubserving/*/module.py))
 
-.PHONY: install serve test image-test lint fonts clean
+.PHONY: install serve test image-test lint fonts nginx clean
 
-install: $(VENV)/.installed fonts
+install: $(VENV)/.installed fonts nginx
 
 # Re-runs only when the package's requirements change; the source is installed editable.
 $(VENV)/.installed: setup.py constraints.txt
@@ -28,6 +28,17 @@ fonts:
 	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1)) || \
 	  echo "no CJK font installed: Chinese test images are skipped"; \
 	else echo "no CJK font found: see README (Fonts) to draw or test Chinese text"; fi
+
+# nginx stands in for a Kubernetes Service in the rolling-restart test (tools/rolling_restart.py). Best effort, as
+# fonts: only as root with apt; without it that test is skipped.
+nginx:
+	@if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing nginx-light"; \
+	  (apt-get install -y -qq nginx-light >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq nginx-light >/dev/null 2>&1)) || \
+	  echo "nginx not installed: the rolling-restart test is skipped"; \
+	else echo "no nginx found: the rolling-restart test is skipped (README, Run in production)"; fi
 
 serve: install
 	HUB_HOME=$(HUB_HOME) $(BIN)/hub install $(addprefix hubserving/,$(addsuffix /,$(MODULES)))

@@ -73,14 +73,19 @@ class StatusServer:
             if _listens_besides(self.port):
                 return True, "ready: serving"
             return False, "not ready: loading models"
-        if not self.arbiter.LISTENERS:
-            return False, "not ready: stopping"
         workers = list(self.arbiter.WORKERS)
         warm = [pid for pid in workers if os.path.exists(self.marker(pid))]
-        wanted = self.arbiter.num_workers
-        if len(warm) >= wanted and len(warm) == len(workers):
-            return True, "ready: %d of %d workers warm" % (len(warm), wanted)
-        return False, "not ready: %d of %d workers warm" % (len(warm), wanted)
+        return gunicorn_readiness(bool(self.arbiter.LISTENERS), len(workers), len(warm), self.arbiter.num_workers)
+
+
+def gunicorn_readiness(listening: bool, workers: int, warm: int, wanted: int) -> Tuple[bool, str]:
+    """Ready when the master still listens and has its ``wanted`` workers, every one warm (a worker being
+    replaced counts as not warm until it is)."""
+    if not listening:
+        return False, "not ready: stopping"
+    if warm >= wanted and warm == workers:
+        return True, "ready: %d of %d workers warm" % (warm, wanted)
+    return False, "not ready: %d of %d workers warm" % (warm, max(workers, wanted))
 
 
 def _listens_besides(port: int) -> bool:

@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 from testkit.inputs import encode_file
-from testkit.server import REPO, free_port, post_json
+from testkit.server import REPO, free_port, get_text, post_json
 
 PODMAN = os.path.join(REPO, "deploy", "image", "podman-local")
 BASE = os.environ.get("IMAGE_TEST_BASE", "localhost/bookworm-base")
@@ -117,3 +117,36 @@ def test_the_server_runs_as_a_user_not_root(container):
                   check=False).stdout.split()
     assert uids and "0" not in uids, uids
     assert podman("exec", name, "id", "-un").stdout.strip() == "ocr"
+
+
+def test_the_kubernetes_config_is_ready_only_when_warm_and_stops_cleanly(image):
+    """The image as the manifests run it: their config.json mounted at /etc/ocr, no --init (the gunicorn master is
+    PID 1), probes on the status port; SIGTERM stops it with exit status 0, well inside the grace period."""
+    name, port, status_port = "ocr-image-k8s-%d" % os.getpid(), free_port(), free_port()
+    config = os.path.join(REPO, "deploy", "kubernetes", "base", "config.json")
+    podman("rm", "-f", "-t0", name, check=False)
+    podman("run", "-d", "--name", name, "-p", "127.0.0.1:%d:8866" % port, "-p", "127.0.0.1:%d:9100" % status_port,
+           "-v", "%s:/etc/ocr/config.json:ro" % config, "-e", "OCR_CONFIG=/etc/ocr/config.json", image)
+    try:
+        started, answers = time.monotonic(), []
+        while not answers or answers[-1] != 200:
+            assert time.monotonic() - started < 300, "not ready after 300 s: %s\n%s" % (answers, container_log(name))
+            answers.append(get_text("http://127.0.0.1:%d/ready" % status_port, timeout=2)[0])
+            time.sleep(0.2)
+        report("kubernetes config: ready %.1f s after run" % (time.monotonic() - started))
+        assert answers[0] != 200, answers
+        assert get_text("http://127.0.0.1:%d/live" % status_port) == (200, "alive\n")
+        answer = post_json("http://127.0.0.1:%d/predict/ocr_system" % port,
+                           {"images": [encode_file(os.path.join(DATA, "french.jpg"))]})
+        assert answer["status"] == "000", answer
+        metrics = get_text("http://127.0.0.1:%d/metrics" % status_port)[1]
+        assert 'ocr_requests_total{module="ocr_system",outcome="ok"} 1.0' in metrics, metrics
+        assert "ocr_predictor_loads_total 6.0" in metrics, metrics  # 2 workers x det, cls, rec
+        stopping = time.monotonic()
+        podman("stop", "-t", "60", name, timeout=90)
+        stop_seconds = time.monotonic() - stopping
+        report("kubernetes config: stopped %.1f s after SIGTERM" % stop_seconds)
+        assert podman("inspect", name, "--format", "{{.State.ExitCode}}").stdout.strip() == "0", container_log(name)
+        assert stop_seconds < 30, "SIGTERM did not stop the server; podman had to kill it"
+    finally:
+        podman("rm", "-f", "-t0", name, check=False)
