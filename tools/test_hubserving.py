@@ -4,20 +4,18 @@
     python tools/test_hubserving.py --server_url URL --image_dir PATH [--visualize] [--output results.json]
 
 Prints each image's time and result; --visualize draws boxes and texts into --vis_dir; --output writes every
-result as one JSON file. Exits 1 if any image failed. Needs only the standard library, and Pillow for --visualize.
+result as one JSON file. Exits 1 if any image failed. Needs only the standard library; --visualize needs Pillow
+and this package's ocr_view (the drawing the web demo shows).
 """
 
 import argparse
 import base64
 import json
-import math
 import os
-import random
-import subprocess
 import sys
 import time
 import urllib.request
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".gif", ".webp")
 
@@ -43,65 +41,6 @@ def request_ocr(url: str, image_path: str, timeout: float) -> dict:
         return json.loads(response.read().decode("utf-8"))
 
 
-def find_font(explicit: Optional[str]) -> Tuple[Optional[str], bool]:
-    """(font path, whether it draws Chinese): the given font, else a CJK font fontconfig knows, else a sans
-    font, else (None, False) for PIL's built-in font."""
-    if explicit:
-        return explicit, True
-    for query, draws_cjk in ((["fc-list", ":lang=zh", "file"], True), (["fc-match", "-f", "%{file}", "sans"], False)):
-        try:
-            found = subprocess.run(query, capture_output=True, text=True, timeout=10).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            continue
-        first = found.splitlines()[0].rstrip(":").strip() if found else ""
-        if first and os.path.isfile(first):
-            return first, draws_cjk
-    return None, False
-
-
-def _load_font(font_path: Optional[str], size: int):
-    from PIL import ImageFont
-
-    if font_path:
-        return ImageFont.truetype(font_path, size)
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow before 10.1 has only a small fixed-size bitmap font
-        return ImageFont.load_default()
-
-
-def draw_result(image_path: str, lines: List[dict], font_path: Optional[str]):
-    """The image (a PIL image) with every text region outlined and, on a white panel to its right, the text at the
-    same place. Returns None for answers without regions (ocr_rec, ocr_cls).
-    """
-    if not lines or "text_region" not in lines[0]:
-        return None
-    from PIL import Image, ImageDraw, ImageOps
-
-    image = ImageOps.exif_transpose(Image.open(image_path)).convert("RGB")
-    boxes = image.copy()
-    panel = Image.new("RGB", image.size, "white")
-    draw_boxes, draw_panel = ImageDraw.Draw(boxes), ImageDraw.Draw(panel)
-    rng = random.Random(0)
-    for line in lines:
-        region = [tuple(point) for point in line["text_region"]]
-        colour = tuple(rng.randrange(200) for _ in range(3))
-        draw_boxes.polygon(region, outline=colour, width=2)
-        draw_panel.polygon(region, outline=colour, width=1)
-        if "text" in line:
-            height = max(10, int(math.dist(region[0], region[3])))
-            font = _load_font(font_path, max(10, int(height * 0.8)))
-            draw_panel.text(region[0], line["text"], fill=(0, 0, 0), font=font)
-    canvas = Image.new("RGB", (image.width * 2, image.height), "white")
-    canvas.paste(boxes, (0, 0))
-    canvas.paste(panel, (image.width, 0))
-    return canvas
-
-
-def _has_cjk(text: str) -> bool:
-    return any("\u3000" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text)
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("url", nargs="?", help="e.g. http://127.0.0.1:8866/predict/ocr_system")
@@ -119,7 +58,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not url or not path:
         parser.error("give the server URL and an image file or folder")
 
-    font_path, font_draws_cjk = find_font(args.font_path) if args.visualize else (None, False)
+    if args.visualize:
+        # The drawing is the web demo's (ocr_view, installed with this package); it needs Pillow.
+        from PIL import Image, ImageOps
+
+        from ocr_view.drawing import draw_result, find_font, has_cjk
+
+        font_path, font_draws_cjk = find_font(args.font_path)
     collected, failures, total = {}, 0, 0.0
     for image_path in list_images(path):
         start = time.time()
@@ -139,11 +84,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         for line in lines:
             print("    " + json.dumps(line, ensure_ascii=False))
         if args.visualize:
-            drawn = draw_result(image_path, lines, font_path)
+            drawn = draw_result(ImageOps.exif_transpose(Image.open(image_path)), lines, font_path)
             if drawn is None:
                 print("    (nothing to draw: this module returns no text regions)")
                 continue
-            if not font_draws_cjk and any(_has_cjk(line.get("text", "")) for line in lines):
+            if not font_draws_cjk and any(has_cjk(line.get("text", "")) for line in lines):
                 print("    note: no CJK font found, Chinese text is drawn as boxes (README: Fonts, or --font_path)")
             os.makedirs(args.vis_dir, exist_ok=True)
             target = os.path.join(args.vis_dir, os.path.splitext(os.path.basename(image_path))[0] + ".jpg")

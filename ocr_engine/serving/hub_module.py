@@ -16,6 +16,7 @@ from ..options import merge_params
 from ..runtime import PredictorOptions
 from ..runtime.deadline import DeadlinePassed, deadline
 from ..runtime.timing import collect_timings, timed
+from .demo import DEMO_MODULES, DemoLauncher, install_routes
 from .errors import InputError
 from .images import check_arrays, read_image_files
 from .metrics import RequestRecord, count_lines, record
@@ -31,6 +32,8 @@ class OCRHubModule:
 
     # This module's params.py: the values that differ from ocr_engine.options.DEFAULTS for it alone.
     read_params: Callable[[], Mapping[str, Any]] = staticmethod(dict)
+    # The module's name, which PaddleHub's @moduleinfo sets on each hub module's class.
+    name: str = ""
 
     def _initialize(self, **init_args: Any) -> None:
         """PaddleHub's start-up hook, called with config.json's ``init_args`` (or ``hub.Module``'s keywords).
@@ -48,6 +51,8 @@ class OCRHubModule:
             start_status_server(status.metrics_port)
         self.runtime = PredictorOptions.from_params(params)
         self.build(params, self.runtime)
+        if self.name:
+            DEMO_MODULES.add(self.name)
 
     def build(self, params: Dict[str, Any], runtime: PredictorOptions) -> None:
         """Build the module's stage from the merged options; every stage runs as ``runtime`` says."""
@@ -85,6 +90,15 @@ class OCRHubModule:
                 "%d image(s) were read: send fewer or smaller images per request, or raise request_timeout in "
                 "config.json's init_args" % (passed.seconds, len(images))
             ) from None
+
+    def create_gradio_app(self) -> DemoLauncher:
+        """PaddleHub's web page hook, called on ``GET /gradio/<module>`` in the process that got it: the web demo
+        (``demo``), whose page reads images through this module as ``/predict/<module>`` does."""
+        from flask import current_app, has_request_context
+
+        if has_request_context():  # one process serves: this is the first moment its Flask app can be reached
+            install_routes(current_app._get_current_object())
+        return DemoLauncher(self.name)
 
     @serving
     def serving_method(self, /, **arguments: Any) -> list:

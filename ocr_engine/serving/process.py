@@ -11,6 +11,8 @@ from PIL import Image
 
 from ..runtime import warm_up_all
 from . import status
+from .demo import install_routes
+from .shared import server_folder
 
 _configured = threading.Event()
 
@@ -25,6 +27,7 @@ def configure_process() -> None:
     """
     if _configured.is_set():
         return
+    server_folder()
     Image.MAX_IMAGE_PIXELS = None
     log = logging.getLogger("ocr_engine")
     log.setLevel(logging.INFO)
@@ -74,14 +77,16 @@ def warm_workers() -> None:
 
 
 def warm_worker(worker: Any = None) -> None:
-    """Load and run every model this process's modules use, then report the worker warm. gunicorn calls this in
-    each new worker before its first accept; a model that cannot run stops the worker, and gunicorn the server,
-    with the reason in the log."""
+    """Load and run every model this process's modules use, then report the worker warm, and put the web demo's
+    routes in front of its app. gunicorn calls this in each new worker before its first accept; a model that
+    cannot run stops the worker, and gunicorn the server, with the reason in the log."""
     started = time.perf_counter()
     models = warm_up_all()
     logging.getLogger("ocr_engine").info(
         "worker %d warm: %d model(s) loaded and run in %.1f s", os.getpid(), models, time.perf_counter() - started)
     status.worker_warm()
+    if worker is not None:
+        install_routes(worker.wsgi)  # PaddleHub's Flask app in this worker: the web demo from any worker
 
 
 def _gunicorn_config():

@@ -10,17 +10,15 @@ Ready means every worker is warm: gunicorn workers tell the master so through a 
 process is ready once it listens, which PaddleHub does only after building every module, preload loading them.
 """
 
-import atexit
 import logging
 import os
-import shutil
-import tempfile
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Mapping, Optional, Tuple
 
 from .metrics import enable_metrics, metrics_text
+from .shared import server_folder
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +45,8 @@ class StatusServer:
         self.port = port
         self.pid = os.getpid()
         # prometheus_client's values, one file per process and metric kind, and the warm workers' markers.
-        self.folder = tempfile.mkdtemp(prefix="ocr-hubserving-")
-        os.makedirs(os.path.join(self.folder, "warm"))
+        self.folder = server_folder("metrics")
+        self.warm_folder = server_folder("warm")
         self.arbiter: Any = None  # gunicorn's, when gunicorn serves
         try:
             self.httpd = ThreadingHTTPServer(("0.0.0.0", port), _Handler)
@@ -56,16 +54,11 @@ class StatusServer:
             raise ValueError("metrics_port %d cannot be opened: %s" % (port, err.strerror or err)) from None
         self.httpd.daemon_threads = True
         enable_metrics(self.folder)
-        atexit.register(self.remove_folder)
         threading.Thread(target=self.httpd.serve_forever, name="status-server", daemon=True).start()
         log.info("status server on port %d: /ready, /live, /metrics", port)
 
-    def remove_folder(self) -> None:
-        if os.getpid() == self.pid:  # forked workers run atexit too; the folder is the master's
-            shutil.rmtree(self.folder, ignore_errors=True)
-
     def marker(self, pid: int) -> str:
-        return os.path.join(self.folder, "warm", str(pid))
+        return os.path.join(self.warm_folder, str(pid))
 
     def readiness(self) -> Tuple[bool, str]:
         """(ready, a sentence saying why or why not)."""

@@ -1,0 +1,130 @@
+"""The web demo's process: started by PaddleHub from the serving process that first got ``GET /gradio/<module>``,
+and tied to it by a pipe.
+
+The page runs in that child, but every image goes back through the pipe to a thread of the serving process, where
+PaddleHub's own ``predict_v2`` answers it as ``/predict/<module>`` answers a client: same checks, same sentences,
+same engine, no second model. The child writes its port into the server's shared folder, so that any gunicorn
+worker can forward the page to it, and exits when the process that started it does.
+"""
+
+import atexit
+import base64
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from typing import List, Optional, Tuple
+
+from ..shared import server_folder
+
+log = logging.getLogger(__name__)
+
+
+def registry_path(module: str) -> str:
+    """The file holding ``<port> <pid>`` of ``module``'s demo process, shared by every process of the server."""
+    return os.path.join(server_folder("gradio"), module)
+
+
+def running_demo(module: str) -> Optional[Tuple[int, int]]:
+    """(port, pid) of ``module``'s demo process when one is recorded and still runs, else None."""
+    try:
+        with open(registry_path(module)) as handle:
+            port, pid = (int(value) for value in handle.read().split())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        forget_demo(module)
+        return None
+    except PermissionError:
+        pass
+    return port, pid
+
+
+def forget_demo(module: str) -> None:
+    try:
+        os.remove(registry_path(module))
+    except FileNotFoundError:
+        pass
+
+
+def answer_like_http(module: str, images: List[str]) -> dict:
+    """What ``POST /predict/<module>`` with ``{"images": images}`` answers: PaddleHub's own handler, called here."""
+    from paddlehub.serving.app_compat import predict_v2
+    from paddlehub.serving.model_service.base_model_service import v2_module_info
+
+    return predict_v2(v2_module_info.get_module_info(module), {"images": images})
+
+
+class DemoLauncher:
+    """What ``create_gradio_app`` returns for ``module``. Made in the serving process, where it answers the pipe;
+    PaddleHub forks a process that calls ``launch``."""
+
+    def __init__(self, module: str):
+        self.module = module
+        self._server_end, self._page_end = multiprocessing.Pipe()
+        self._ask_lock = threading.Lock()  # gradio may run two requests at once in the page's process
+        threading.Thread(target=self._answer, name="web-demo-" + module, daemon=True).start()
+        # Runs before multiprocessing's own atexit, which would wait forever for this child to end.
+        atexit.register(self._stop_page, os.getpid())
+
+    def _answer(self) -> None:
+        """In the serving process: answer every image list the page sends, one at a time."""
+        while True:
+            try:
+                images = self._server_end.recv()
+            except (EOFError, OSError):
+                return
+            try:
+                answer = answer_like_http(self.module, images)
+            except Exception:  # noqa: BLE001 - the page must get an answer, whatever happened here
+                log.exception("web demo: answering failed")
+                answer = {"status": "101", "msg": "the server failed to process the images; the cause is in the "
+                          "server log", "results": ""}
+            self._server_end.send(answer)
+
+    def ask(self, image: bytes) -> dict:
+        """In the page's process: the server's answer for one image file's bytes."""
+        with self._ask_lock:
+            self._page_end.send([base64.b64encode(image).decode("ascii")])
+            return self._page_end.recv()
+
+    def _stop_page(self, pid: int) -> None:
+        running = running_demo(self.module)
+        if os.getpid() == pid and running and _parent_of(running[1]) == pid:
+            os.kill(running[1], signal.SIGTERM)
+            forget_demo(self.module)
+
+    def launch(self, server_port: int, **_: object) -> None:
+        """In the forked process: serve the page on ``server_port`` (loopback only) until the serving process ends."""
+        parent = os.getppid()
+        # gradio checks that it answers on localhost, through any proxy the environment names unless told not to.
+        for name in ("NO_PROXY", "no_proxy"):
+            os.environ[name] = ",".join(filter(None, [os.environ.get(name), "localhost", "127.0.0.1"]))
+        os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+        from .page import build_page
+
+        page = build_page(self.module, self.ask)
+        with open(registry_path(self.module), "w") as handle:
+            handle.write("%d %d" % (server_port, os.getpid()))
+        page.launch(server_name="127.0.0.1", server_port=server_port, root_path="/gradio/" + self.module,
+                    show_api=False, quiet=True, share=False, inbrowser=False)
+
+
+def _exit_with(parent: int) -> None:
+    """End this process once ``parent`` has (a SIGTERM'd one-process server exits without telling anyone)."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
+def _parent_of(pid: int) -> Optional[int]:
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            return int(handle.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None

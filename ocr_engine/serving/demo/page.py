@@ -1,0 +1,108 @@
+"""The web demo's page for one module, with gradio blocks: pick an image, press Read, see the boxes numbered on the
+image, the table of what was read and the JSON answer. Imported only in the demo's own process.
+
+The page shows what the server answered and nothing more: the image goes to the server unchanged, as an HTTP
+client would send it, so a file the server refuses shows the server's sentence. The confidence slider only hides
+lines on the page; the server's own ``drop_score`` already applied.
+"""
+
+import io
+import json
+import os
+from typing import Callable, List, Optional, Tuple
+
+from ocr_view.drawing import draw_result, find_font
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "examples")
+
+# Per module: what the page says it does, and the table's columns.
+MODULES = {
+    "ocr_system": ("Finds each line of text, turns upside-down lines, and reads them.", ["#", "text", "confidence"]),
+    "ocr_det": ("Finds each line of text; the boxes, no reading.", ["#", "box (x, y corners, clockwise)"]),
+    "ocr_rec": ("Reads an image holding one line of text.", ["#", "text", "confidence"]),
+    "ocr_cls": ("Tells whether an image of one line is upright (0) or upside down (180).",
+                ["#", "angle", "confidence"]),
+}
+
+
+def image_lines(answer: dict) -> List[dict]:
+    """The entries of a successful answer for its one image: lines (ocr_system), boxes (ocr_det), or the one
+    reading or angle (ocr_rec, ocr_cls, which answer one list holding an entry per image)."""
+    return list(answer["results"][0])
+
+
+def table_rows(module: str, lines: List[dict]) -> List[list]:
+    """One row per entry, numbered from 1 as the drawing numbers the boxes."""
+    rows = []
+    for number, line in enumerate(lines, 1):
+        if module == "ocr_det":
+            rows.append([number, " ".join("(%d, %d)" % tuple(point) for point in line["text_region"])])
+        else:
+            rows.append([number, line.get("text", line.get("angle")), round(float(line["confidence"]), 4)])
+    return rows
+
+
+def shown(lines: List[dict], min_confidence: float) -> List[dict]:
+    """The entries at or above ``min_confidence`` (boxes, which have none, are all shown)."""
+    return [line for line in lines if float(line.get("confidence", 1.0)) >= min_confidence]
+
+
+def summary(module: str, lines: List[dict], hidden: int) -> str:
+    if module in ("ocr_rec", "ocr_cls"):
+        text = "Read." if lines else "Nothing shown."
+    else:
+        text = "%d line(s) found." % len(lines) if lines else "No text found."
+    return text + (" %d more below the confidence chosen." % hidden if hidden else "")
+
+
+def read(module: str, ask: Callable[[bytes], dict], font: Optional[str], path: Optional[str],
+         min_confidence: float) -> Tuple[str, object, list, str]:
+    """What the page shows for the file at ``path``: (message, drawn image, table rows, JSON answer)."""
+    from PIL import Image, ImageOps
+
+    if not path:
+        return "Choose an image first, or pick an example.", None, [], ""
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    answer = ask(raw)
+    answer_json = json.dumps(answer, ensure_ascii=False, indent=2)
+    if answer.get("status") != "000":
+        return "**Not read:** %s" % answer.get("msg"), None, [], answer_json
+    lines = image_lines(answer)
+    visible = shown(lines, min_confidence)
+    # The server decoded this file already, so it is an image within the limits; upright as the server read it.
+    image = ImageOps.exif_transpose(Image.open(io.BytesIO(raw))).convert("RGB")
+    drawn = draw_result(image, visible, font) or image
+    return summary(module, visible, len(lines) - len(visible)), drawn, table_rows(module, visible), answer_json
+
+
+def build_page(module: str, ask: Callable[[bytes], dict]):
+    """The gradio Blocks page for ``module``; ``ask`` sends one image file's bytes to the server and returns its
+    answer."""
+    import gradio as gr
+
+    description, headers = MODULES[module]
+    font, _ = find_font()
+    examples = [[os.path.join(EXAMPLES, name)] for name in sorted(os.listdir(EXAMPLES))]
+    # System fonts: gradio's default theme fetches its fonts from Google, which a server offline cannot reach.
+    theme = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
+                              font_mono=["ui-monospace", "monospace"])
+    with gr.Blocks(title="PaddleOCR %s" % module, analytics_enabled=False, theme=theme) as page:
+        gr.Markdown("## PaddleOCR: %s\n%s The same server and models as `POST /predict/%s`." % (
+            module, description, module))
+        with gr.Row():
+            with gr.Column(scale=1):
+                upload = gr.File(label="Image file", type="filepath", elem_id="upload")
+                min_confidence = gr.Slider(0.0, 1.0, value=0.0, step=0.05, label="Hide lines read with less "
+                                           "confidence than", visible=module != "ocr_det")
+                button = gr.Button("Read", variant="primary", elem_id="read")
+                gr.Examples(examples=examples, inputs=[upload], label="Examples")
+            with gr.Column(scale=2):
+                message = gr.Markdown(elem_id="message")
+                drawn = gr.Image(label="What was found", type="pil", interactive=False, elem_id="drawn")
+                table = gr.Dataframe(headers=headers, interactive=False, elem_id="table", wrap=True)
+        answer = gr.Code(language="json", label="The answer, as POST /predict/%s returns it" % module,
+                         elem_id="answer")
+        button.click(lambda path, low: read(module, ask, font, path, low), inputs=[upload, min_confidence],
+                     outputs=[message, drawn, table, answer])
+    return page

@@ -1,0 +1,157 @@
+"""The web demo at PaddleHub's /gradio/<module>, in headless Chromium (Debian's package, driven by Playwright), as a
+browser on another host sees it: every request to a port other than the server's is aborted, so the page works
+through the server's port alone or not at all."""
+
+import os
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import assert_ok
+
+from testkit.inputs import encode_file
+from testkit.server import REPO, HubServer, shipped_config
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+EXAMPLES = os.path.join(REPO, "ocr_engine", "serving", "demo", "examples")
+# Where the README's screenshot comes from: WEB_DEMO_SCREENSHOT=docs/web-demo.png make test (or pytest this file).
+SCREENSHOT = os.environ.get("WEB_DEMO_SCREENSHOT")
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # the test extra installs it
+    sync_playwright = None
+
+pytestmark = pytest.mark.skipif(
+    sync_playwright is None or not os.path.exists(CHROMIUM),
+    reason="needs Debian's chromium (make installs it as root with apt) and playwright (the test extra)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def one_process(hub_home, tmp_path_factory):
+    """`hub serving start -c configs/cpu_mkldnn.json`, as `make serve` runs it."""
+    with HubServer.with_config(shipped_config("cpu_mkldnn.json"), hub_home,
+                               str(tmp_path_factory.mktemp("demo"))) as server:
+        yield server
+
+
+def open_demo(browser, server, module="ocr_system"):
+    """A page on /gradio/<module> whose requests anywhere but the server's port are aborted. Returns it with the
+    list of aborted requests to this machine on another port (the demo process's own port, say), which a remote
+    browser could not reach; requests to other hosts (gradio's page names a CDN script) are aborted too, so the page
+    must work offline."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    elsewhere = []
+
+    def only_the_server(route):
+        url = urlsplit(route.request.url)
+        if url.scheme in ("data", "blob") or (url.hostname == "127.0.0.1" and url.port == server.port):
+            route.continue_()
+            return
+        if url.hostname in ("127.0.0.1", "localhost", "0.0.0.0", "::1"):
+            elsewhere.append(route.request.url)
+        route.abort()
+
+    page.route("**/*", only_the_server)
+    page.goto(server.url + "/gradio/" + module, timeout=120_000)
+    page.wait_for_selector("#read", timeout=60_000)
+    return page, elsewhere
+
+
+def read_file(page, path):
+    page.set_input_files("#upload input[type=file]", path)
+    page.wait_for_timeout(500)  # the upload finishes before Read is pressed
+    page.click("#read")
+
+
+def table_texts(page):
+    return [cell.strip() for cell in page.locator("#table td").all_inner_texts()]
+
+
+def test_a_photo_is_read_with_boxes_table_and_json(browser, one_process):
+    page, elsewhere = open_demo(browser, one_process)
+    read_file(page, os.path.join(EXAMPLES, "french.jpg"))
+    page.wait_for_selector("#table td:has-text('Palais du LOUVRE')", timeout=120_000)
+    texts = table_texts(page)
+    assert "du PALAIS-ROYAL" in texts and "1" in texts, texts
+    drawn = page.locator("#drawn img")
+    assert drawn.evaluate("img => img.complete && img.naturalWidth") > 0
+    # The JSON shown is the answer /predict/ocr_system gives for the same file.
+    shown = page.locator("#answer").inner_text()
+    expected = assert_ok(one_process.predict("ocr_system", [encode_file(os.path.join(EXAMPLES, "french.jpg"))]))
+    assert '"status": "000"' in shown and expected[0][0]["text"] in shown
+    assert re.search(r"\d+ line\(s\) found", page.locator("#message").inner_text())
+    if SCREENSHOT:
+        save_screenshot(page, SCREENSHOT)
+    assert elsewhere == [], "the page fetched from another port: %s" % elsewhere[:5]
+    page.close()
+
+
+def test_a_broken_file_shows_the_servers_sentence(browser, one_process, tmp_path):
+    page, elsewhere = open_demo(browser, one_process)
+    with open(os.path.join(EXAMPLES, "french.jpg"), "rb") as handle:
+        data = handle.read()
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(data[: len(data) // 3])
+    read_file(page, str(broken))
+    message = page.locator("#message")
+    message.locator("text=Not read").wait_for(timeout=60_000)
+    text = message.inner_text()
+    assert "image 1 of 1: not a decodable image (JPEG header, truncated after" in text, text
+    assert "Traceback" not in page.content() and "Error" not in text
+    pdf = tmp_path / "letter.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj")
+    page.reload()  # a fresh page: the file box holds the last file until cleared
+    page.wait_for_selector("#read", timeout=60_000)
+    read_file(page, str(pdf))
+    message.locator("text=PDF").wait_for(timeout=60_000)
+    assert "image 1 of 1: is a PDF document, not an image" in message.inner_text()
+    assert elsewhere == []
+    page.close()
+
+
+def test_the_recogniser_page_shows_its_reading(browser, one_process):
+    page, elsewhere = open_demo(browser, one_process, "ocr_rec")
+    read_file(page, os.path.join(EXAMPLES, "chinese_line.png"))
+    page.wait_for_selector("#table td:has-text('衡山路')", timeout=120_000)
+    texts = table_texts(page)
+    assert texts[:2] == ["1", "上海市徐汇区衡山路12号"], texts
+    assert elsewhere == []
+    page.close()
+
+
+def test_the_demo_works_with_gunicorn_workers(browser, hub_home, tmp_path):
+    with HubServer.with_config(shipped_config("cpu_multiprocess.json"), hub_home, str(tmp_path)) as server:
+        page, elsewhere = open_demo(browser, server)
+        for _ in range(2):  # the page's requests land on both workers; the demo answers from either
+            read_file(page, os.path.join(EXAMPLES, "chinese.jpg"))
+            page.wait_for_selector("#table td:has-text('愚园路')", timeout=120_000)
+            page.reload()
+            page.wait_for_selector("#read", timeout=60_000)
+        assert elsewhere == []
+        # One demo process for the whole server (master, 2 workers, the demo), started by one worker, which reads
+        # every image the page sends.
+        assert len(server.pids()) == 4, server.pids()
+        readers = set(re.findall(r"ocr_system: ok, 1 image\(s\).* worker (\d+)", server.log()))
+        assert len(readers) == 1, readers
+        page.close()
+
+
+def save_screenshot(page, path):
+    """A small PNG of the page for the README: 1280 px wide, 256 colours."""
+    from PIL import Image
+
+    raw = os.path.join(os.path.dirname(path) or ".", ".web-demo-full.png")
+    page.screenshot(path=raw, full_page=False)
+    Image.open(raw).convert("RGB").quantize(256).save(path, optimize=True)
+    os.remove(raw)

@@ -1,0 +1,143 @@
+"""The web demo's parts that need no server: the page's table and filter, the drawing, and the routes in front of
+PaddleHub's app (against a small WSGI app and a real HTTP server on loopback standing in for the demo process)."""
+
+import io
+import json
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from PIL import Image
+
+from ocr_engine.serving.demo import launcher, page, routes
+from ocr_view.drawing import draw_result
+
+SYSTEM = [{"text": "Palais du LOUVRE", "confidence": 0.93, "text_region": [[10, 10], [90, 10], [90, 30], [10, 30]]},
+          {"text": "faint", "confidence": 0.55, "text_region": [[10, 40], [60, 40], [60, 55], [10, 55]]}]
+
+
+def test_table_rows_are_numbered_per_module():
+    assert page.table_rows("ocr_system", SYSTEM) == [[1, "Palais du LOUVRE", 0.93], [2, "faint", 0.55]]
+    boxes = [{"text_region": line["text_region"]} for line in SYSTEM]
+    assert page.table_rows("ocr_det", boxes)[0] == [1, "(10, 10) (90, 10) (90, 30) (10, 30)"]
+    assert page.table_rows("ocr_cls", [{"angle": "180", "confidence": 0.99}]) == [[1, "180", 0.99]]
+    assert page.table_rows("ocr_rec", [{"text": "上海", "confidence": 0.5}]) == [[1, "上海", 0.5]]
+
+
+def test_the_confidence_slider_only_hides_lines():
+    assert page.shown(SYSTEM, 0.6) == SYSTEM[:1] and page.shown(SYSTEM, 0.0) == SYSTEM
+    assert page.summary("ocr_system", SYSTEM[:1], 1) == "1 line(s) found. 1 more below the confidence chosen."
+    assert page.summary("ocr_det", [], 0) == "No text found."
+
+
+def test_a_refused_image_shows_the_servers_sentence_and_its_json(tmp_path):
+    path = tmp_path / "note.pdf"
+    path.write_bytes(b"%PDF-1.7")
+    answer = {"status": "101", "msg": "image 1 of 1: is a PDF document, not an image", "results": ""}
+    message, drawn, rows, shown_json = page.read("ocr_system", lambda raw: answer, None, str(path), 0.0)
+    assert message == "**Not read:** image 1 of 1: is a PDF document, not an image"
+    assert drawn is None and rows == [] and json.loads(shown_json) == answer
+
+
+def test_a_read_image_is_drawn_with_its_table(tmp_path):
+    path = tmp_path / "sign.png"
+    Image.new("RGB", (100, 60), "white").save(path)
+    answer = {"status": "000", "msg": "", "results": [SYSTEM]}
+    message, drawn, rows, _ = page.read("ocr_system", lambda raw: answer, None, str(path), 0.6)
+    assert message == "1 line(s) found. 1 more below the confidence chosen."
+    assert drawn.size == (200, 60) and rows == [[1, "Palais du LOUVRE", 0.93]]
+
+
+def test_the_drawing_numbers_boxes_and_leaves_readings_alone():
+    image = Image.new("RGB", (100, 60), "white")
+    drawn = draw_result(image, SYSTEM, None)
+    assert drawn.size == (200, 60) and drawn.getpixel((0, 0)) == (255, 255, 255)
+    assert drawn.crop((10, 0, 40, 12)).getcolors(1000) != [(30 * 12, (255, 255, 255))]  # the number's tag
+    assert draw_result(image, [{"text": "x", "confidence": 1.0}], None) is None
+
+
+class Demo(BaseHTTPRequestHandler):
+    """Stands in for the demo process: answers with what it was asked, in two chunks."""
+
+    def do_GET(self):  # noqa: N802
+        body = json.dumps({"path": self.path, "headers": dict(self.headers)}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for part in (body[:10], body[10:]):
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+        self.wfile.write(b"0\r\n\r\n")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture()
+def demo_process():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Demo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with open(launcher.registry_path("ocr_system"), "w") as handle:
+        handle.write("%d %d" % (server.server_address[1], os.getpid()))
+    yield server.server_address[1]
+    launcher.forget_demo("ocr_system")
+    server.shutdown()
+
+
+def call(app, path, query="", host="ocr.example.com:8866"):
+    environ = {"PATH_INFO": path, "QUERY_STRING": query, "REQUEST_METHOD": "GET", "HTTP_HOST": host,
+               "HTTP_ACCEPT": "text/html", "wsgi.input": io.BytesIO(), "wsgi.url_scheme": "http", "SCRIPT_NAME": ""}
+    seen = {}
+
+    def start_response(status, headers):
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    body = b"".join(app(environ, start_response))
+    return seen["status"], seen["headers"], body
+
+
+def paddlehub_app(environ, start_response):
+    start_response("200 OK", [])
+    return [b"paddlehub " + environ["PATH_INFO"].encode()]
+
+
+@pytest.fixture()
+def wrapped():
+    return routes.GradioRoutes(paddlehub_app, {"ocr_system"})
+
+
+def test_routes_leave_everything_else_to_paddlehub(wrapped):
+    launcher.forget_demo("ocr_system")
+    assert call(wrapped, "/predict/ocr_system")[2] == b"paddlehub /predict/ocr_system"
+    assert call(wrapped, "/gradio/other_module/app")[2] == b"paddlehub /gradio/other_module/app"
+    # No demo yet: PaddleHub's own route starts one (create_gradio_app); its pages send the browser there.
+    assert call(wrapped, "/gradio/ocr_system")[2] == b"paddlehub /gradio/ocr_system"
+    status, headers, _ = call(wrapped, "/gradio/ocr_system/gradio_api/info")
+    assert status == "302 Found" and headers["Location"] == "/gradio/ocr_system"
+
+
+def test_routes_forward_to_the_running_demo_with_the_browsers_host(wrapped, demo_process):
+    status, headers, _ = call(wrapped, "/gradio/ocr_system")
+    assert status == "302 Found" and headers["Location"] == "/gradio/ocr_system/app"
+    status, headers, body = call(wrapped, "/gradio/ocr_system/app")
+    asked = json.loads(body)
+    assert status == "200 OK" and asked["path"] == "/" and "Transfer-Encoding" not in headers
+    assert asked["headers"]["X-Forwarded-Host"] == "ocr.example.com:8866"
+    assert asked["headers"]["X-Forwarded-Proto"] == "http"
+    assert asked["headers"]["Host"] == "127.0.0.1:%d" % demo_process and asked["headers"]["Accept"] == "text/html"
+    asked = json.loads(call(wrapped, "/gradio/ocr_system/gradio_api/queue/data", "session_hash=x")[2])
+    assert asked["path"] == "/gradio_api/queue/data?session_hash=x"
+
+
+def test_a_demo_that_went_away_is_started_again(wrapped, demo_process, monkeypatch):
+    monkeypatch.setattr(routes, "running_demo", lambda module: (1, os.getpid()))  # nothing listens on port 1
+    status, headers, _ = call(wrapped, "/gradio/ocr_system/app")
+    assert status == "302 Found" and headers["Location"] == "/gradio/ocr_system"
+    assert launcher.running_demo("ocr_system") is None
+
+
+def test_without_gradio_the_page_says_so(wrapped, monkeypatch):
+    monkeypatch.setattr(routes.importlib.util, "find_spec", lambda name: None)
+    status, _, body = call(wrapped, "/gradio/ocr_system")
+    assert status == "503 Service Unavailable" and body.startswith(b"The web demo needs gradio")
