@@ -110,6 +110,12 @@ def test_paths_are_refused_and_the_server_goes_on(container):
         assert response.status == 200
 
 
+def test_the_web_demo_says_the_image_leaves_it_out(container):
+    _, port, _, _ = container
+    code, text = get_text("http://127.0.0.1:%d/gradio/ocr_system" % port)
+    assert code == 503 and text.startswith("The web demo needs gradio, which is not installed"), (code, text)
+
+
 def test_the_server_runs_as_a_user_not_root(container):
     name, _, _, _ = container
     # The uid of every process in the container, the server's included, read from /proc inside it.
