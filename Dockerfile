@@ -21,6 +21,7 @@ RUN apt-get update \
 WORKDIR /src
 COPY setup.py constraints.txt README.md ./
 COPY ocr_engine ocr_engine
+COPY ocr_view ocr_view
 COPY hubserving hubserving
 COPY testkit testkit
 COPY deploy/image/slim-venv /usr/local/bin/slim-venv
