@@ -10,7 +10,7 @@ import pytest
 from conftest import assert_ok
 
 from testkit.inputs import encode_file
-from testkit.server import REPO, HubServer, shipped_config
+from testkit.server import REPO, HubServer, get_text, shipped_config
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -24,13 +24,15 @@ try:
 except ImportError:  # the test extra installs it
     sync_playwright = None
 
-pytestmark = pytest.mark.skipif(
+needs_browser = pytest.mark.skipif(
     sync_playwright is None or not os.path.exists(CHROMIUM),
     reason="needs Debian's chromium (make installs it as root with apt) and playwright (the test extra)")
 
 
 @pytest.fixture(scope="module")
 def browser():
+    if sync_playwright is None:
+        pytest.skip("playwright is not installed")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         yield launched
@@ -78,6 +80,7 @@ def table_texts(page):
     return [cell.strip() for cell in page.locator("#table td").all_inner_texts()]
 
 
+@needs_browser
 def test_a_photo_is_read_with_boxes_table_and_json(browser, one_process):
     page, elsewhere = open_demo(browser, one_process)
     read_file(page, os.path.join(EXAMPLES, "french.jpg"))
@@ -97,6 +100,7 @@ def test_a_photo_is_read_with_boxes_table_and_json(browser, one_process):
     page.close()
 
 
+@needs_browser
 def test_a_broken_file_shows_the_servers_sentence(browser, one_process, tmp_path):
     page, elsewhere = open_demo(browser, one_process)
     with open(os.path.join(EXAMPLES, "french.jpg"), "rb") as handle:
@@ -120,6 +124,7 @@ def test_a_broken_file_shows_the_servers_sentence(browser, one_process, tmp_path
     page.close()
 
 
+@needs_browser
 def test_the_recogniser_page_shows_its_reading(browser, one_process):
     page, elsewhere = open_demo(browser, one_process, "ocr_rec")
     read_file(page, os.path.join(EXAMPLES, "chinese_line.png"))
@@ -130,6 +135,7 @@ def test_the_recogniser_page_shows_its_reading(browser, one_process):
     page.close()
 
 
+@needs_browser
 def test_the_demo_works_with_gunicorn_workers(browser, hub_home, tmp_path):
     with HubServer.with_config(shipped_config("cpu_multiprocess.json"), hub_home, str(tmp_path)) as server:
         page, elsewhere = open_demo(browser, server)
@@ -145,6 +151,21 @@ def test_the_demo_works_with_gunicorn_workers(browser, hub_home, tmp_path):
         readers = set(re.findall(r"ocr_system: ok, 1 image\(s\).* worker (\d+)", server.log()))
         assert len(readers) == 1, readers
         page.close()
+
+
+def test_a_gradio_that_cannot_load_is_a_sentence_not_a_hung_server(hub_home, tmp_path, monkeypatch):
+    # A gradio that fails to import, as 5.1.0 did beside pydantic 2.14: PaddleHub waits for the page's process to
+    # answer, holding the one-process server's only thread, so that process must answer even then.
+    shim = tmp_path / "shim" / "gradio"
+    shim.mkdir(parents=True)
+    (shim / "__init__.py").write_text('raise ImportError("cannot import name Undefined from pydantic")\n')
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "shim"))
+    with HubServer.with_config(shipped_config("cpu_mkldnn.json"), hub_home, str(tmp_path)) as server:
+        code, text = get_text(server.url + "/gradio/ocr_system", timeout=60)
+        assert code == 503, text
+        assert text == ("The web demo could not start: gradio failed to import (cannot import name Undefined from "
+                        "pydantic). POST /predict/ocr_system works without it.\n")
+        assert assert_ok(server.predict("ocr_system", [encode_file(os.path.join(EXAMPLES, "chinese.jpg"))]))
 
 
 def save_screenshot(page, path):

@@ -106,13 +106,43 @@ class DemoLauncher:
             os.environ[name] = ",".join(filter(None, [os.environ.get(name), "localhost", "127.0.0.1"]))
         os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
         threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
-        from .page import build_page
+        try:
+            from .page import build_page
 
-        page = build_page(self.module, self.ask)
+            page = build_page(self.module, self.ask)
+        except ImportError as err:
+            page = None
+            reason = ("The web demo could not start: gradio failed to import (%s). POST /predict/%s works without "
+                      "it." % (err, self.module))
+            log.error(reason)
         with open(registry_path(self.module), "w") as handle:
             handle.write("%d %d" % (server_port, os.getpid()))
+        if page is None:
+            # PaddleHub holds the request until this port answers: answer every page with the reason instead.
+            _answer_unavailable(server_port, reason)
+            return
         page.launch(server_name="127.0.0.1", server_port=server_port, root_path="/gradio/" + self.module,
                     show_api=False, quiet=True, share=False, inbrowser=False)
+
+
+def _answer_unavailable(port: int, reason: str) -> None:
+    """Serve ``reason`` with status 503 on ``port`` until the serving process ends."""
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    body = (reason + "\n").encode("utf-8")
+
+    class Unavailable(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            self.send_response(503)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    HTTPServer(("127.0.0.1", port), Unavailable).serve_forever()
 
 
 def _exit_with(parent: int) -> None:
