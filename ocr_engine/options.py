@@ -95,6 +95,13 @@ DEFAULTS: Dict[str, Any] = {
     # Seconds one request may run. A request still running then is stopped before its next model run and refused
     # in a sentence; gunicorn's worker timeout is raised above it, so that no worker is killed mid-request.
     "request_timeout": 300,
+    # --- PDF documents (ocr_engine.serving.documents), read by ocr_system and ocr_det page by page
+    # Pages are rendered at this resolution (smaller only where a page would pass max_image_pixels); boxes are in
+    # pixels of the page at this resolution. Chosen by measurement (README, PDF documents).
+    "pdf_dpi": 144,
+    # Answer a page that holds text (a born-digital PDF) from that text instead of reading its image: confidence
+    # 1.0 and "source": "pdf_text" on each box. A scanned page, with no text layer, is read as usual.
+    "pdf_text_layer": False,
     # --- operating it (ocr_engine.serving.status): a port for /ready, /live and Prometheus /metrics, served by the
     # serving process (gunicorn's master), never a worker. None: no status server, no metrics. Set it in any module's
     # init_args, the same in each that sets it.

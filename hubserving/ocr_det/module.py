@@ -19,6 +19,7 @@ from .params import read_params
 )
 class OCRDet(OCRHubModule):
     read_params = staticmethod(read_params)
+    reads_documents = True  # a PDF is read page by page
 
     def build(self, params, runtime):
         self.detector = TextDetector.from_params(params, runtime)

@@ -19,6 +19,8 @@ from .params import read_params
 )
 class OCRSystem(OCRHubModule):
     read_params = staticmethod(read_params)
+    reads_documents = True  # a PDF is read page by page
+    answers_text = True
 
     def build(self, params, runtime):
         self.pipeline = Pipeline.from_params(params, runtime)

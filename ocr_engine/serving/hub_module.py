@@ -5,9 +5,11 @@ A hub module (hubserving/<name>/module.py) subclasses ``OCRHubModule``, names it
 the ``@serving`` method through the class's bases.
 """
 
+import contextlib
+import dataclasses
 import logging
 import time
-from typing import Any, Callable, Dict, List, Mapping, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Sequence
 
 import numpy as np
 from paddlehub.module.module import serving
@@ -17,6 +19,7 @@ from ..runtime import PredictorOptions
 from ..runtime.deadline import DeadlinePassed, deadline
 from ..runtime.timing import collect_timings, timed
 from .demo import DEMO_MODULES, DemoLauncher, install_routes
+from .documents import DocumentOptions, regroup, to_read
 from .errors import InputError
 from .images import check_arrays, read_image_files
 from .metrics import RequestRecord, count_lines, record
@@ -34,6 +37,10 @@ class OCRHubModule:
     read_params: Callable[[], Mapping[str, Any]] = staticmethod(dict)
     # The module's name, which PaddleHub's @moduleinfo sets on each hub module's class.
     name: str = ""
+    # Whether the module reads PDF documents page by page (its answer is a list per image), and whether a page's
+    # text layer may answer in place of reading it (pdf_text_layer; only for modules that answer text).
+    reads_documents: bool = False
+    answers_text: bool = False
 
     def _initialize(self, **init_args: Any) -> None:
         """PaddleHub's start-up hook, called with config.json's ``init_args`` (or ``hub.Module``'s keywords).
@@ -50,6 +57,9 @@ class OCRHubModule:
         if status.metrics_port is not None:
             start_status_server(status.metrics_port)
         self.runtime = PredictorOptions.from_params(params)
+        self.documents = DocumentOptions.from_params(params) if self.reads_documents else None
+        if self.documents and not self.answers_text:
+            self.documents = dataclasses.replace(self.documents, pdf_text_layer=False)
         self.build(params, self.runtime)
         if self.name:
             DEMO_MODULES.add(self.name)
@@ -76,19 +86,21 @@ class OCRHubModule:
             arrays = check_arrays(images, self.limits.max_image_pixels)
         else:
             arrays = read_image_files(paths, self.limits.max_image_bytes, self.limits.max_image_pixels)
-        return self.answer_in_time(arrays)
+        with self.in_time(len(arrays)):
+            return self.answer(arrays)
 
-    def answer_in_time(self, images: List[np.ndarray]) -> list:
-        """``answer``, stopped with InputError when it runs past ``request_timeout`` (checked before each model
-        run, see runtime.deadline)."""
+    @contextlib.contextmanager
+    def in_time(self, count: int) -> Iterator[None]:
+        """Within the block, the request is stopped with InputError once it runs past ``request_timeout`` (checked
+        before each model run and each PDF page, see runtime.deadline); ``count`` is how many images it holds."""
         try:
             with deadline(self.limits.request_timeout):
-                return self.answer(images)
+                yield
         except DeadlinePassed as passed:
             raise InputError(
                 "the request was stopped after %g s, the most one request may take (request_timeout), before its "
                 "%d image(s) were read: send fewer or smaller images per request, or raise request_timeout in "
-                "config.json's init_args" % (passed.seconds, len(images))
+                "config.json's init_args" % (passed.seconds, count)
             ) from None
 
     def create_gradio_app(self) -> DemoLauncher:
@@ -113,11 +125,12 @@ class OCRHubModule:
         entry.images = len(sent) if isinstance(sent, list) else 0
         started = time.perf_counter()
         try:
-            with collect_timings() as entry.stages:
+            with collect_timings() as entry.stages, self.in_time(entry.images):
                 with timed("decode"):
-                    images = parse_request(arguments, self.limits, self.runtime.use_gpu)
+                    inputs = parse_request(arguments, self.limits, self.runtime.use_gpu, self.documents, self.name)
+                images = to_read(inputs)
                 entry.pixels = sum(image.shape[0] * image.shape[1] for image in images)
-                answer = self.answer_in_time(images)
+                answer = regroup(inputs, self.answer(images)) if self.documents else self.answer(images)
             entry.outcome, entry.lines = "ok", count_lines(answer)
             return answer
         except InputError as refused:

@@ -9,12 +9,16 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from typing import Any, List, Mapping
+from typing import Any, Dict, List, Mapping, Optional, Union
 
 import numpy as np
 
+from .documents import DocumentOptions, Page, PdfInput, is_pdf
 from .errors import InputError
 from .images import decode_image_bytes, describe_size
+
+# What one item of ``images`` becomes: an image, or a PDF's pages.
+Input = Union[np.ndarray, List[Page]]
 
 _DATA_URL = re.compile(r"^data:image/[A-Za-z0-9.+-]+;base64,")
 _URL = re.compile(r"^(https?|ftp|file|s3|gs)://", re.IGNORECASE)
@@ -44,8 +48,10 @@ class InputLimits:
         return cls(**values)
 
 
-def parse_request(arguments: Mapping[str, Any], limits: InputLimits, use_gpu: bool) -> List[np.ndarray]:
-    """Check a request's JSON arguments and decode its images into BGR uint8 arrays, in the order sent.
+def parse_request(arguments: Mapping[str, Any], limits: InputLimits, use_gpu: bool,
+                  documents: Optional[DocumentOptions] = None, module: str = "") -> List[Input]:
+    """Check a request's JSON arguments and decode its images into BGR uint8 arrays, in the order sent; with
+    ``documents`` (modules that read pages), a PDF becomes the list of its pages (``documents.Page``).
 
     Known arguments: ``images`` (required) and ``use_gpu`` (which PaddleHub's GPU worker adds; it must match the
     device the module was started on). ``paths`` and anything else are refused by name.
@@ -59,7 +65,7 @@ def parse_request(arguments: Mapping[str, Any], limits: InputLimits, use_gpu: bo
         check_device(arguments["use_gpu"], use_gpu)
     if arguments.get("images") is None:
         raise InputError('images is missing: send {"images": [base64, ...]}')
-    return decode_images(arguments["images"], limits)
+    return decode_images(arguments["images"], limits, documents, module)
 
 
 def check_device(requested: Any, use_gpu: bool) -> None:
@@ -73,19 +79,43 @@ def check_device(requested: Any, use_gpu: bool) -> None:
         )
 
 
-def decode_images(images: Any, limits: InputLimits) -> List[np.ndarray]:
-    """Decode ``images``, a non-empty list of base64 strings, within ``limits``. Raises InputError naming the item."""
+def decode_images(images: Any, limits: InputLimits, documents: Optional[DocumentOptions] = None,
+                  module: str = "") -> List[Input]:
+    """Decode ``images``, a non-empty list of base64 strings, within ``limits``; PDFs as ``parse_request`` says.
+    Every PDF page counts as one image toward ``max_images_per_request``. Raises InputError naming the item."""
     if not isinstance(images, list):
         raise InputError("images must be a list of base64 strings, got %s" % json_type(images))
     if not images:
         raise InputError("images is empty: send at least one base64 image")
     check_count(len(images), limits)
-    decoded = []
-    for i, item in enumerate(images):
-        label = "image %d of %d" % (i + 1, len(images))
-        raw = decode_base64(item, label, limits.max_image_bytes)
-        decoded.append(decode_image_bytes(raw, label, limits.max_image_pixels))
-    return decoded
+    labels = ["image %d of %d" % (i + 1, len(images)) for i in range(len(images))]
+    raws = [decode_base64(item, label, limits.max_image_bytes) for item, label in zip(images, labels)]
+    pdfs = {}
+    try:
+        for i, raw in enumerate(raws):
+            if documents is not None and is_pdf(raw):
+                pdfs[i] = PdfInput(raw, labels[i])
+            elif is_pdf(raw):
+                raise InputError("%s: is a PDF document; %s reads images of single lines, send documents to "
+                                 "ocr_system (or ocr_det for the boxes alone)" % (labels[i], module or "this module"))
+        check_pages(len(images), {labels[i]: pdf.pages for i, pdf in pdfs.items()}, limits)
+        return [pdfs[i].render(documents, limits.max_image_pixels) if i in pdfs
+                else decode_image_bytes(raw, labels[i], limits.max_image_pixels) for i, raw in enumerate(raws)]
+    finally:
+        for pdf in pdfs.values():
+            pdf.close()
+
+
+def check_pages(inputs: int, pages: Dict[str, int], limits: InputLimits) -> None:
+    """Refuse a request whose images and PDF pages together are more than ``max_images_per_request``, naming each
+    PDF's page count (never reading only the first pages)."""
+    total = inputs - len(pages) + sum(pages.values())
+    if total > limits.max_images_per_request:
+        named = ", ".join("%s is a PDF of %d pages" % (label, count) for label, count in pages.items())
+        raise InputError(
+            "the request holds %d images counting each PDF page as one (%s), over the limit of %d per request "
+            "(max_images_per_request): send the pages in several requests" % (total, named,
+                                                                              limits.max_images_per_request))
 
 
 def check_count(count: int, limits: InputLimits) -> None:

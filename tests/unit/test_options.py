@@ -7,12 +7,13 @@ import pytest
 from ocr_engine import DEFAULTS, PipelineOptions, PredictorOptions, merge_params
 from ocr_engine.options import parse_shape
 from ocr_engine.serving import InputLimits
+from ocr_engine.serving.documents import DocumentOptions
 from ocr_engine.serving.status import StatusOptions
 from ocr_engine.stages import ClassifierOptions, DetectorOptions, RecognizerOptions
 from testkit.server import MODULES
 
 VIEWS = [PredictorOptions, DetectorOptions, ClassifierOptions, RecognizerOptions, PipelineOptions, InputLimits,
-         StatusOptions]
+         StatusOptions, DocumentOptions]
 
 
 class Recording(dict):
