@@ -12,8 +12,9 @@ _ONE_PAGE = (b"%%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
              b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [%s] >> endobj\ntrailer << /Root 1 0 R >>\n%%%%EOF\n")
 
 
-def photos_pdf(paths: Sequence[str], dpi: int = 144) -> bytes:
-    """A PDF with each photo as one page, sized so that rendering at ``dpi`` gives back the photo's own pixels."""
+def photos_pdf(paths: Sequence[str], dpi: int = 200) -> bytes:
+    """A PDF with each photo as one page, sized so that rendering at ``dpi`` (the server's default ``pdf_dpi``)
+    gives back the photo's own pixels."""
     pages = [Image.open(path).convert("RGB") for path in paths]
     out = io.BytesIO()
     pages[0].save(out, "PDF", save_all=True, append_images=pages[1:], resolution=float(dpi), quality=95)

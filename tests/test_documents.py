@@ -111,7 +111,7 @@ def test_a_born_digital_pdf_is_read_and_with_the_text_layer_answered_from_it(ser
         boxes = assert_ok(layered.predict("ocr_system", [document]))[0]
         assert texts(boxes, 1) == ENGLISH_PAGE and texts(boxes, 2) == CHINESE_PAGE, boxes  # every space kept
         assert all(box["source"] == "pdf_text" and box["confidence"] == 1.0 for box in boxes)
-        # The boxes lie where OCR found the same lines, in the same pixels (pdf_dpi 144 both ways).
+        # The boxes lie where OCR found the same lines, in the same pixels (pdf_dpi both ways).
         for ocr, layer in zip(read, boxes):
             (ox, oy), (lx, ly) = ocr["text_region"][0], layer["text_region"][0]
             assert abs(ox - lx) < 12 and abs(oy - ly) < 12, (ocr, layer)
