@@ -74,3 +74,39 @@ def draw_result(image, lines: List[dict], font_path: Optional[str]):
     canvas.paste(boxes, (0, 0))
     canvas.paste(panel, (image.width, 0))
     return canvas
+
+
+def is_pdf(data: bytes) -> bool:
+    """Whether a file's bytes are a PDF document (its header, anywhere in the first 1024 bytes, as readers allow)."""
+    return b"%PDF-" in data[:1024]
+
+
+def pdf_pages(data: bytes, dpi: int) -> list:
+    """Each page of a PDF as a PIL image at ``dpi``, the resolution the server rendered it at (its ``pdf_dpi``), so
+    that its boxes fall in place. Needs pypdfium2; ImportError says so."""
+    try:
+        import pypdfium2
+    except ImportError:
+        raise ImportError("drawing PDF pages needs pypdfium2: pip install pypdfium2") from None
+    document = pypdfium2.PdfDocument(data)
+    try:
+        return [document[i].render(scale=dpi / 72).to_pil().convert("RGB") for i in range(len(document))]
+    finally:
+        document.close()
+
+
+def draw_answer(data: bytes, entries: List[dict], font_path: Optional[str], pdf_dpi: int) -> list:
+    """What to show for one input's answer: [(title, PIL image)], the image drawn with its entries, or for a PDF each
+    page drawn with the entries marked with its ``page``. An entry without a region leaves its image undrawn."""
+    from PIL import Image, ImageOps
+
+    if not is_pdf(data):
+        import io
+
+        image = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+        return [("", draw_result(image, entries, font_path) or image.convert("RGB"))]
+    shown = []
+    for number, page in enumerate(pdf_pages(data, pdf_dpi), 1):
+        on_page = [entry for entry in entries if entry.get("page") == number]
+        shown.append(("page %d" % number, draw_result(page, on_page, font_path) or page))
+    return shown

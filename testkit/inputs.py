@@ -151,7 +151,10 @@ def bad_requests(image: np.ndarray):
         ("ocr_det", {"images": [good, b64(jpeg[: len(jpeg) // 2])]},
          "image 2 of 2: not a decodable image (JPEG header, truncated after %d KB)" % (len(jpeg) // 2 // 1024)),
         ("ocr_rec", {"images": [b64(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj")]},
-         "image 1 of 1: is a PDF document, not an image; send one of PNG, JPEG, GIF, BMP, TIFF, WEBP, PPM"),
+         "image 1 of 1: is a PDF document; ocr_rec reads images of single lines, send documents to ocr_system (or "
+         "ocr_det for the boxes alone)"),
+        ("ocr_system", {"images": [good, b64(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj")]},
+         "image 2 of 2: is a PDF document that cannot be read (truncated, corrupt or without pages, 22 bytes)"),
         ("ocr_system", {"images": [b64(png_bomb())]},
          "image 1 of 1: is 100000 x 100000 pixels (10000.0 megapixels), over the limit of 64.0 megapixels "
          "(max_image_pixels)"),

@@ -59,3 +59,24 @@ def test_client_flag_form_on_one_file_and_a_failure(server, tmp_path):
     assert result.returncode == 1
     assert "FAILED" in result.stdout
     assert "image 1 of 1: not a decodable image (PNG header, unreadable, 18 bytes)" in result.stdout
+
+
+def test_client_sends_a_pdf_prints_its_pages_and_draws_each(server, data_dir, tmp_path):
+    from testkit.documents import photos_pdf
+
+    (tmp_path / "docs").mkdir()
+    pdf = tmp_path / "docs" / "signs.pdf"
+    pdf.write_bytes(photos_pdf([os.path.join(data_dir, "french.jpg"), os.path.join(data_dir, "chinese.jpg")]))
+    vis_dir = tmp_path / "drawn"
+    result = run_client(server.url + "/predict/ocr_system", str(tmp_path / "docs"), "--visualize",
+                        "--vis_dir", str(vis_dir))
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "signs.pdf" in out and "  page 1:" in out and "  page 2:" in out
+    assert out.index("Palais du LOUVRE") < out.index("  page 2:") < out.index("愚园路"), out
+    for number, photo in ((1, "french.jpg"), (2, "chinese.jpg")):
+        drawn = cv2.imread(str(vis_dir / ("signs_page%d.jpg" % number)))
+        source = cv2.imread(os.path.join(data_dir, photo))
+        # the page at the server's pdf_dpi: the photo's own size, give or take PDFium's rounding of a pixel
+        assert drawn is not None, number
+        assert abs(drawn.shape[0] - source.shape[0]) <= 1 and abs(drawn.shape[1] - 2 * source.shape[1]) <= 2

@@ -113,13 +113,32 @@ def test_a_broken_file_shows_the_servers_sentence(browser, one_process, tmp_path
     text = message.inner_text()
     assert "image 1 of 1: not a decodable image (JPEG header, truncated after" in text, text
     assert "Traceback" not in page.content() and "Error" not in text
-    pdf = tmp_path / "letter.pdf"
+    pdf = tmp_path / "letter.pdf"  # a PDF cut short
     pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj")
     page.reload()  # a fresh page: the file box holds the last file until cleared
     page.wait_for_selector("#read", timeout=60_000)
     read_file(page, str(pdf))
     message.locator("text=PDF").wait_for(timeout=60_000)
-    assert "image 1 of 1: is a PDF document, not an image" in message.inner_text()
+    assert "image 1 of 1: is a PDF document that cannot be read (truncated, corrupt or without pages" in \
+        message.inner_text()
+    assert elsewhere == []
+    page.close()
+
+
+@needs_browser
+def test_a_pdf_shows_each_page_with_its_boxes(browser, one_process, tmp_path):
+    from testkit.documents import photos_pdf
+
+    pdf = tmp_path / "signs.pdf"
+    pdf.write_bytes(photos_pdf([os.path.join(EXAMPLES, "french.jpg"), os.path.join(EXAMPLES, "chinese.jpg")]))
+    page, elsewhere = open_demo(browser, one_process)
+    read_file(page, str(pdf))
+    page.wait_for_selector("#table td:has-text('愚园路')", timeout=120_000)
+    texts = table_texts(page)
+    assert "page" in page.locator("#table th").all_inner_texts()[0] and "Palais du LOUVRE" in texts, texts
+    pictures = page.locator("#drawn img")
+    assert pictures.count() >= 2 and all(pictures.nth(i).evaluate("img => img.naturalWidth") > 0
+                                         for i in range(pictures.count()))
     assert elsewhere == []
     page.close()
 

@@ -17,11 +17,11 @@ import time
 import urllib.request
 from typing import List, Optional
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".gif", ".webp")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".gif", ".webp", ".pdf")
 
 
 def list_images(path: str) -> List[str]:
-    """A file stands for itself; a folder for the image files directly inside it, sorted by name."""
+    """A file stands for itself; a folder for the image and PDF files directly inside it, sorted by name."""
     if os.path.isfile(path):
         return [path]
     if os.path.isdir(path):
@@ -53,16 +53,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--output", help="write every result to this JSON file")
     parser.add_argument("--font_path", help="font for drawn text; default: a CJK font found by fontconfig")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per request (default %(default)s)")
+    parser.add_argument("--pdf_dpi", type=int, default=200,
+                        help="the server's pdf_dpi, to draw PDF pages where their boxes are (default %(default)s)")
     args = parser.parse_args(argv)
     url, path = args.server_url or args.url, args.image_dir or args.path
     if not url or not path:
         parser.error("give the server URL and an image file or folder")
 
     if args.visualize:
-        # The drawing is the web demo's (ocr_view, installed with this package); it needs Pillow.
-        from PIL import Image, ImageOps
-
-        from ocr_view.drawing import draw_result, find_font, has_cjk
+        # The drawing is the web demo's (ocr_view, installed with this package); it needs Pillow, and pypdfium2
+        # for PDF pages.
+        from ocr_view.drawing import draw_answer, find_font, has_cjk
 
         font_path, font_draws_cjk = find_font(args.font_path)
     collected, failures, total = {}, 0, 0.0
@@ -81,19 +82,30 @@ def main(argv: Optional[List[str]] = None) -> int:
             continue
         lines = answer["results"][0]
         print("%s: %.3fs, %d result(s)" % (image_path, elapsed, len(lines)))
+        page = None
         for line in lines:
+            if line.get("page") != page:  # a PDF's boxes come page by page
+                page = line["page"]
+                print("  page %d:" % page)
             print("    " + json.dumps(line, ensure_ascii=False))
         if args.visualize:
-            drawn = draw_result(ImageOps.exif_transpose(Image.open(image_path)), lines, font_path)
-            if drawn is None:
-                print("    (nothing to draw: this module returns no text regions)")
+            if "text_region" not in (lines[0] if lines else {}):
+                print("    (nothing to draw: no text regions in this answer)")
                 continue
+            with open(image_path, "rb") as handle:
+                try:
+                    drawn = draw_answer(handle.read(), lines, font_path, args.pdf_dpi)
+                except ImportError as err:
+                    print("    note: %s" % err)
+                    continue
             if not font_draws_cjk and any(has_cjk(line.get("text", "")) for line in lines):
                 print("    note: no CJK font found, Chinese text is drawn as boxes (README: Fonts, or --font_path)")
             os.makedirs(args.vis_dir, exist_ok=True)
-            target = os.path.join(args.vis_dir, os.path.splitext(os.path.basename(image_path))[0] + ".jpg")
-            drawn.save(target, quality=90)
-            print("    drawn to %s" % target)
+            stem = os.path.splitext(os.path.basename(image_path))[0]
+            for title, picture in drawn:
+                target = os.path.join(args.vis_dir, stem + ("_" + title.replace(" ", "") if title else "") + ".jpg")
+                picture.save(target, quality=90)
+                print("    drawn to %s" % target)
     count = len(collected)
     if count:
         print("%d image(s), %d failed, average %.3fs per image" % (count, failures, total / count))

@@ -110,7 +110,7 @@ class OCRHubModule:
 
         if has_request_context():  # one process serves: this is the first moment its Flask app can be reached
             install_routes(current_app._get_current_object())
-        return DemoLauncher(self.name)
+        return DemoLauncher(self.name, self.documents.pdf_dpi if self.documents else None)
 
     @serving
     def serving_method(self, /, **arguments: Any) -> list:

@@ -17,12 +17,15 @@ SYSTEM = [{"text": "Palais du LOUVRE", "confidence": 0.93, "text_region": [[10, 
           {"text": "faint", "confidence": 0.55, "text_region": [[10, 40], [60, 40], [60, 55], [10, 55]]}]
 
 
-def test_table_rows_are_numbered_per_module():
-    assert page.table_rows("ocr_system", SYSTEM) == [[1, "Palais du LOUVRE", 0.93], [2, "faint", 0.55]]
+def test_table_rows_are_numbered_per_module_and_per_page():
+    assert page.table("ocr_system", SYSTEM)["data"] == [[1, "Palais du LOUVRE", 0.93], [2, "faint", 0.55]]
     boxes = [{"text_region": line["text_region"]} for line in SYSTEM]
-    assert page.table_rows("ocr_det", boxes)[0] == [1, "(10, 10) (90, 10) (90, 30) (10, 30)"]
-    assert page.table_rows("ocr_cls", [{"angle": "180", "confidence": 0.99}]) == [[1, "180", 0.99]]
-    assert page.table_rows("ocr_rec", [{"text": "上海", "confidence": 0.5}]) == [[1, "上海", 0.5]]
+    assert page.table("ocr_det", boxes)["data"][0] == [1, "(10, 10) (90, 10) (90, 30) (10, 30)"]
+    assert page.table("ocr_cls", [{"angle": "180", "confidence": 0.99}])["data"] == [[1, "180", 0.99]]
+    assert page.table("ocr_rec", [{"text": "上海", "confidence": 0.5}])["data"] == [[1, "上海", 0.5]]
+    paged = page.table("ocr_system", [dict(SYSTEM[0], page=1), dict(SYSTEM[1], page=2), dict(SYSTEM[0], page=2)])
+    assert paged["headers"] == ["page", "#", "text", "confidence"]
+    assert [row[:2] for row in paged["data"]] == [[1, 1], [2, 1], [2, 2]]
 
 
 def test_the_confidence_slider_only_hides_lines():
@@ -35,18 +38,31 @@ def test_a_refused_image_shows_the_servers_sentence_and_its_json(tmp_path):
     path = tmp_path / "note.pdf"
     path.write_bytes(b"%PDF-1.7")
     answer = {"status": "101", "msg": "image 1 of 1: is a PDF document, not an image", "results": ""}
-    message, drawn, rows, shown_json = page.read("ocr_system", lambda raw: answer, None, str(path), 0.0)
+    message, drawn, rows, shown_json = page.read("ocr_rec", lambda raw: answer, None, None, str(path), 0.0)
     assert message == "**Not read:** image 1 of 1: is a PDF document, not an image"
-    assert drawn is None and rows == [] and json.loads(shown_json) == answer
+    assert drawn == [] and rows["data"] == [] and json.loads(shown_json) == answer
 
 
 def test_a_read_image_is_drawn_with_its_table(tmp_path):
     path = tmp_path / "sign.png"
     Image.new("RGB", (100, 60), "white").save(path)
     answer = {"status": "000", "msg": "", "results": [SYSTEM]}
-    message, drawn, rows, _ = page.read("ocr_system", lambda raw: answer, None, str(path), 0.6)
+    message, drawn, rows, _ = page.read("ocr_system", lambda raw: answer, None, 200, str(path), 0.6)
     assert message == "1 line(s) found. 1 more below the confidence chosen."
-    assert drawn.size == (200, 60) and rows == [[1, "Palais du LOUVRE", 0.93]]
+    assert [(image.size, title) for image, title in drawn] == [((200, 60), "")]
+    assert rows["data"] == [[1, "Palais du LOUVRE", 0.93]]
+
+
+def test_a_pdf_shows_each_page_drawn_at_the_servers_resolution(tmp_path):
+    from testkit.documents import blank_pages_pdf
+
+    path = tmp_path / "two.pdf"
+    path.write_bytes(blank_pages_pdf(2, width=72, height=36))  # 1 x 0.5 inch
+    boxes = [dict(SYSTEM[0], page=2)]
+    answer = {"status": "000", "msg": "", "results": [boxes]}
+    message, drawn, rows, _ = page.read("ocr_system", lambda raw: answer, None, 200, str(path), 0.0)
+    assert [(image.size, title) for image, title in drawn] == [((200, 100), "page 1"), ((400, 100), "page 2")]
+    assert rows["data"] == [[2, 1, "Palais du LOUVRE", 0.93]] and message == "1 line(s) found."
 
 
 def test_the_drawing_numbers_boxes_and_leaves_readings_alone():

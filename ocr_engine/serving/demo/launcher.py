@@ -63,8 +63,9 @@ class DemoLauncher:
     """What ``create_gradio_app`` returns for ``module``. Made in the serving process, where it answers the pipe;
     PaddleHub forks a process that calls ``launch``."""
 
-    def __init__(self, module: str):
+    def __init__(self, module: str, pdf_dpi: Optional[int] = None):
         self.module = module
+        self.pdf_dpi = pdf_dpi  # the module's, when it reads PDFs: the page draws their pages at it
         self._server_end, self._page_end = multiprocessing.Pipe()
         self._ask_lock = threading.Lock()  # gradio may run two requests at once in the page's process
         threading.Thread(target=self._answer, name="web-demo-" + module, daemon=True).start()
@@ -109,7 +110,7 @@ class DemoLauncher:
         try:
             from .page import build_page
 
-            page = build_page(self.module, self.ask)
+            page = build_page(self.module, self.ask, self.pdf_dpi)
         except ImportError as err:
             page = None
             reason = ("The web demo could not start: gradio failed to import (%s). POST /predict/%s works without "

@@ -1,17 +1,17 @@
 """The web demo's page for one module, with gradio blocks: pick an image, press Read, see the boxes numbered on the
 image, the table of what was read and the JSON answer. Imported only in the demo's own process.
 
-The page shows what the server answered and nothing more: the image goes to the server unchanged, as an HTTP
+The page shows what the server answered and nothing more: the file (an image, or a PDF for the modules that read
+documents) goes to the server unchanged, as an HTTP
 client would send it, so a file the server refuses shows the server's sentence. The confidence slider only hides
 lines on the page; the server's own ``drop_score`` already applied.
 """
 
-import io
 import json
 import os
 from typing import Callable, List, Optional, Tuple
 
-from ocr_view.drawing import draw_result, find_font
+from ocr_view.drawing import draw_answer, find_font
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "examples")
 
@@ -31,15 +31,21 @@ def image_lines(answer: dict) -> List[dict]:
     return list(answer["results"][0])
 
 
-def table_rows(module: str, lines: List[dict]) -> List[list]:
-    """One row per entry, numbered from 1 as the drawing numbers the boxes."""
-    rows = []
-    for number, line in enumerate(lines, 1):
+def table(module: str, lines: List[dict]) -> dict:
+    """The table's value: one row per entry, numbered from 1 (on each page, for a PDF, whose rows start with their
+    page) as the drawing numbers the boxes."""
+    headers = MODULES[module][1]
+    paged = any("page" in line for line in lines)
+    rows, numbers = [], {}
+    for line in lines:
+        page = line.get("page")
+        number = numbers[page] = numbers.get(page, 0) + 1
         if module == "ocr_det":
-            rows.append([number, " ".join("(%d, %d)" % tuple(point) for point in line["text_region"])])
+            row = [number, " ".join("(%d, %d)" % tuple(point) for point in line["text_region"])]
         else:
-            rows.append([number, line.get("text", line.get("angle")), round(float(line["confidence"]), 4)])
-    return rows
+            row = [number, line.get("text", line.get("angle")), round(float(line["confidence"]), 4)]
+        rows.append([page] + row if paged else row)
+    return {"headers": (["page"] + headers) if paged else headers, "data": rows}
 
 
 def shown(lines: List[dict], min_confidence: float) -> List[dict]:
@@ -55,30 +61,29 @@ def summary(module: str, lines: List[dict], hidden: int) -> str:
     return text + (" %d more below the confidence chosen." % hidden if hidden else "")
 
 
-def read(module: str, ask: Callable[[bytes], dict], font: Optional[str], path: Optional[str],
-         min_confidence: float) -> Tuple[str, object, list, str]:
-    """What the page shows for the file at ``path``: (message, drawn image, table rows, JSON answer)."""
-    from PIL import Image, ImageOps
-
+def read(module: str, ask: Callable[[bytes], dict], font: Optional[str], pdf_dpi: Optional[int],
+         path: Optional[str], min_confidence: float) -> Tuple[str, list, dict, str]:
+    """What the page shows for the file at ``path``: (message, drawn images with captions, table, JSON answer).
+    A PDF shows each page, drawn at ``pdf_dpi`` (the server's) so that its boxes fall in place."""
+    empty = {"headers": MODULES[module][1], "data": []}
     if not path:
-        return "Choose an image first, or pick an example.", None, [], ""
+        return "Choose an image or a PDF first, or pick an example.", [], empty, ""
     with open(path, "rb") as handle:
         raw = handle.read()
     answer = ask(raw)
     answer_json = json.dumps(answer, ensure_ascii=False, indent=2)
     if answer.get("status") != "000":
-        return "**Not read:** %s" % answer.get("msg"), None, [], answer_json
+        return "**Not read:** %s" % answer.get("msg"), [], empty, answer_json
     lines = image_lines(answer)
     visible = shown(lines, min_confidence)
-    # The server decoded this file already, so it is an image within the limits; upright as the server read it.
-    image = ImageOps.exif_transpose(Image.open(io.BytesIO(raw))).convert("RGB")
-    drawn = draw_result(image, visible, font) or image
-    return summary(module, visible, len(lines) - len(visible)), drawn, table_rows(module, visible), answer_json
+    # The server read this file already, so it is an image or a PDF within the limits.
+    drawn = [(picture, title) for title, picture in draw_answer(raw, visible, font, pdf_dpi or 200)]
+    return summary(module, visible, len(lines) - len(visible)), drawn, table(module, visible), answer_json
 
 
-def build_page(module: str, ask: Callable[[bytes], dict]):
-    """The gradio Blocks page for ``module``; ``ask`` sends one image file's bytes to the server and returns its
-    answer."""
+def build_page(module: str, ask: Callable[[bytes], dict], pdf_dpi: Optional[int] = None):
+    """The gradio Blocks page for ``module``; ``ask`` sends one file's bytes to the server and returns its answer;
+    ``pdf_dpi`` is the server's, for modules that read PDFs."""
     import gradio as gr
 
     description, headers = MODULES[module]
@@ -92,17 +97,19 @@ def build_page(module: str, ask: Callable[[bytes], dict]):
             module, description, module))
         with gr.Row():
             with gr.Column(scale=1):
-                upload = gr.File(label="Image file", type="filepath", elem_id="upload")
+                upload = gr.File(label="Image or PDF file" if pdf_dpi else "Image file", type="filepath",
+                                 elem_id="upload")
                 min_confidence = gr.Slider(0.0, 1.0, value=0.0, step=0.05, label="Hide lines read with less "
                                            "confidence than", visible=module != "ocr_det")
                 button = gr.Button("Read", variant="primary", elem_id="read")
                 gr.Examples(examples=examples, inputs=[upload], label="Examples")
             with gr.Column(scale=2):
                 message = gr.Markdown(elem_id="message")
-                drawn = gr.Image(label="What was found", type="pil", interactive=False, elem_id="drawn")
-                table = gr.Dataframe(headers=headers, interactive=False, elem_id="table", wrap=True)
+                drawn = gr.Gallery(label="What was found", columns=1, object_fit="contain", height="auto",
+                                   elem_id="drawn")
+                rows = gr.Dataframe(headers=headers, interactive=False, elem_id="table", wrap=True)
         answer = gr.Code(language="json", label="The answer, as POST /predict/%s returns it" % module,
                          elem_id="answer")
-        button.click(lambda path, low: read(module, ask, font, path, low), inputs=[upload, min_confidence],
-                     outputs=[message, drawn, table, answer])
+        button.click(lambda path, low: read(module, ask, font, pdf_dpi, path, low), inputs=[upload, min_confidence],
+                     outputs=[message, drawn, rows, answer])
     return page
