@@ -78,3 +78,33 @@ def bad_pdfs(good: bytes) -> List[tuple]:
         ("no pages", empty.getvalue(), "is a PDF document that cannot be read (truncated, corrupt or without pages, "),
         ("zero-size page", _ONE_PAGE % b"0 0 0 0", "page 1 of the PDF has no size (its MediaBox is 0 0 0 0)"),
     ]
+
+
+SAMPLE_WORDS = ("invoice total amount payment account customer reference delivery order number date due balance "
+                "tax rate quantity price unit item description service period contract signature terms").split()
+
+
+def sample_lines(count: int, seed: int, width: int = 10) -> List[str]:
+    """``count`` lines of invoice-like words and an amount, the same for the same seed."""
+    import random
+
+    rng = random.Random(seed)
+    return [" ".join([rng.choice(SAMPLE_WORDS).capitalize()] + [rng.choice(SAMPLE_WORDS) for _ in range(width - 1)])
+            + " %d.%02d" % (rng.randint(1, 999), rng.randint(0, 99)) for _ in range(count)]
+
+
+def sample_documents(photo_paths: Sequence[str] = ()) -> dict:
+    """Name -> (PDF bytes, each page's lines or None for a scanned page): born-digital A4 at 10 pt (two pages) and
+    Letter at 8 pt, a receipt, a slide, and the photos as scanned pages."""
+    from reportlab.lib.pagesizes import A4, letter
+
+    documents = {
+        "A4 10pt, 2 pages": ([sample_lines(40, 1), sample_lines(40, 2)], dict(size=10, page_size=A4)),
+        "Letter 8pt": ([sample_lines(50, 3)], dict(size=8, page_size=letter)),
+        "receipt 80 mm 9pt": ([[line[:30] for line in sample_lines(30, 4)]], dict(size=9, page_size=(227, 576))),
+        "slide 16:9 28pt": ([[line[:40] for line in sample_lines(6, 5)]], dict(size=28, page_size=(960, 540))),
+    }
+    made = {name: (text_pdf(pages, **style), pages) for name, (pages, style) in documents.items()}
+    if photo_paths:
+        made["photos as scanned pages"] = (photos_pdf(photo_paths), [None] * len(photo_paths))
+    return made

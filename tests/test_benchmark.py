@@ -34,3 +34,19 @@ def test_benchmark_times_each_converted_model_against_onnx_runtime(tmp_path):
     rows = re.findall(r"^(PP-OCRv6_\w+\.onnx) \| (\S+) \| \d+ / \d+ \| \d+ / \d+ \| \d+\.\d\dx$", result.stdout, re.M)
     assert rows == [("PP-OCRv6_det_small.onnx", "1x3x960x736"), ("PP-OCRv6_rec_small.onnx", "6x3x48x320"),
                     ("PP-OCRv6_rec_small.onnx", "6x3x48x1200")], result.stdout
+
+
+def test_benchmark_reports_render_and_ocr_time_per_pdf_page():
+    result = subprocess.run(
+        [sys.executable, os.path.join(REPO, "tools", "benchmark.py"), "--mode", "pdf", "--threads", "2"],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "pdf_dpi 200, 2 threads" in result.stdout
+    rows = re.findall(r"^(.+) \| (\d+) \| (\d+)x(\d+) \| (\d+) \| (\d+) \| (\d+) \| (\S+)$", result.stdout, re.M)
+    assert [(name, page) for name, page, *_ in rows] == [
+        ("A4 10pt, 2 pages", "1"), ("A4 10pt, 2 pages", "2"), ("Letter 8pt", "1"), ("receipt 80 mm 9pt", "1"),
+        ("slide 16:9 28pt", "1"), ("photos as scanned pages", "1"), ("photos as scanned pages", "2")]
+    assert rows[0][2:4] == ("1654", "2339")  # A4 at 200 dpi
+    # Born-digital pages: the reading is scored; scanned pages have no words to score them by.
+    assert all(row[-1].endswith("%") for row in rows[:5]) and rows[-1][-1] == "-"

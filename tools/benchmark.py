@@ -1,6 +1,6 @@
 """Ours against the upstream pipeline, side by side in one run: throughput, latency, memory and agreement.
 
-    .venv/bin/python tools/benchmark.py [--images DIR] [--rounds N] [--mode inprocess|http|both]
+    .venv/bin/python tools/benchmark.py [--images DIR] [--rounds N] [--mode inprocess|http|both|models|pdf]
         [--concurrency N] [--workers N] [--threads N] [--reference-workers N] [--reference-threads N]
 
 The reference is paddleocr 2.10's TextSystem built as PaddleOCR's hubserving ocr_system module builds it, on the
@@ -293,6 +293,46 @@ def run_models(version: str, cache_dir: Optional[str], threads: int, repeats: in
                 np.median(ort), np.median(paddle) / np.median(ort)))
 
 
+def run_pdf(init_args: dict, threads: int) -> None:
+    """Per page of each test document (testkit.documents.sample_documents): the time to render it at pdf_dpi,
+    to read it, and to answer it from its text layer instead, and how many of its words the reading got right
+    (words as drawn, spaces included). In-process, the engine as served; each page is read once before it is
+    timed, so that kernel building for its shapes is not counted."""
+    from collections import Counter
+
+    from ocr_engine import DEFAULTS, OCRSystem, merge_params
+    from ocr_engine.serving.documents import DocumentOptions, PdfInput
+    from testkit.documents import sample_documents
+
+    params = merge_params(dict({"cpu_threads": threads}, **init_args))
+    ocr, options = OCRSystem.from_params(params), DocumentOptions.from_params(params)
+    layer = DocumentOptions(options.pdf_dpi, True)
+    photos = [os.path.join(REPO, "tests", "data", name) for name in ("french.jpg", "chinese.jpg")]
+    print("pdf_dpi %d, %d threads" % (options.pdf_dpi, threads))
+    print("document | page | pixels | render ms | OCR ms | text layer ms | words read right")
+    for name, (raw, drawn) in sample_documents(photos).items():
+        document = PdfInput(raw, name)
+        start = time.perf_counter()
+        pages = document.render(options, DEFAULTS["max_image_pixels"])
+        render = 1000 * (time.perf_counter() - start) / len(pages)
+        start = time.perf_counter()
+        document.render(layer, DEFAULTS["max_image_pixels"])
+        from_layer = 1000 * (time.perf_counter() - start) / len(pages)
+        document.close()
+        for number, (page, lines) in enumerate(zip(pages, drawn), 1):
+            ocr([page.image])
+            start = time.perf_counter()
+            read = ocr([page.image])[0]
+            seconds = 1000 * (time.perf_counter() - start)
+            right = "-"
+            if lines:
+                want, got = Counter(" ".join(lines).split()), Counter(" ".join(x.text for x in read).split())
+                right = "%.1f%%" % (100.0 * sum((want & got).values()) / sum(want.values()))
+            print("%s | %d | %dx%d | %.0f | %.0f | %.0f | %s" % (name, number, page.image.shape[1],
+                                                                 page.image.shape[0], render, seconds, from_layer,
+                                                                 right))
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -330,8 +370,9 @@ def main() -> None:
                         help="folder of images (default: ../shared/ocr-images, else the tests' generated images)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=1, help="clients at once over HTTP")
-    parser.add_argument("--mode", choices=["inprocess", "http", "both", "models"], default="both",
-                        help="models: each model of --init-args' ocr_version against ONNX Runtime")
+    parser.add_argument("--mode", choices=["inprocess", "http", "both", "models", "pdf"], default="both",
+                        help="models: each model of --init-args' ocr_version against ONNX Runtime; pdf: render and "
+                             "OCR time per page of test documents, with --init-args' pdf_dpi")
     parser.add_argument("--no-mkldnn", dest="mkldnn", action="store_false", help="plain CPU kernels for both")
     parser.add_argument("--workers", type=int, default=0, help="ours over HTTP: gunicorn workers (0: one process)")
     parser.add_argument("--threads", type=int, default=0, help="ours: threads per predictor (default cores/workers)")
@@ -345,6 +386,9 @@ def main() -> None:
                         help="the reference's cpu_threads (default: PaddleOCR's own default, 10)")
     args = parser.parse_args()
 
+    if args.mode == "pdf":
+        run_pdf(json.loads(args.init_args), args.threads or os.cpu_count() or 1)
+        return
     if args.mode == "models":
         init_args = json.loads(args.init_args)
         run_models(init_args.get("ocr_version", "PP-OCRv6"), init_args.get("model_cache_dir"),
