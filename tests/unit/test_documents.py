@@ -1,0 +1,64 @@
+"""PDF handling without a server: recognising a PDF, the render scale, the page limit's sentence, regrouping the
+answers by input with their page, and the request's deadline checked before each page."""
+
+import numpy as np
+import pytest
+
+from ocr_engine.runtime.deadline import DeadlinePassed, deadline
+from ocr_engine.serving.documents import DocumentOptions, Page, PdfInput, is_pdf, page_scale, regroup, to_read
+from ocr_engine.serving.errors import InputError
+from ocr_engine.serving.request import InputLimits, check_pages
+from testkit.documents import blank_pages_pdf, text_pdf
+
+LIMITS = InputLimits(max_images_per_request=16, max_image_bytes=1 << 20, max_image_pixels=4_000_000,
+                     request_timeout=300)
+
+
+def test_a_pdf_is_known_by_its_header_not_its_name():
+    assert is_pdf(b"%PDF-1.7\n...") and is_pdf(b"\r\n  junk first %PDF-1.4")
+    assert not is_pdf(b"\x89PNG\r\n\x1a\n") and not is_pdf(b"PDF-1.7") and not is_pdf(b" " * 1100 + b"%PDF-1.7")
+
+
+def test_a_page_renders_at_pdf_dpi_unless_that_passes_the_pixel_limit():
+    assert page_scale(595, 842, 200, 64_000_000) == pytest.approx(200 / 72)
+    scale = page_scale(595 * 10, 842 * 10, 200, 4_000_000)  # a poster: fitted, never refused
+    assert 595 * 10 * scale * 842 * 10 * scale <= 4_000_000 and scale > 0
+
+
+def test_pages_count_toward_the_limit_in_one_sentence():
+    check_pages(3, {"image 2 of 3": 14}, LIMITS)  # 2 images + 14 pages = 16
+    with pytest.raises(InputError) as err:
+        check_pages(3, {"image 2 of 3": 15}, LIMITS)
+    assert str(err.value) == (
+        "the request holds 17 images counting each PDF page as one (image 2 of 3 is a PDF of 15 pages), over the "
+        "limit of 16 per request (max_images_per_request): send the pages in several requests")
+
+
+def test_answers_are_regrouped_by_input_with_their_pages():
+    image = np.zeros((4, 4, 3), np.uint8)
+    layer = [{"text": "from the text layer", "confidence": 1.0, "text_region": [], "source": "pdf_text"}]
+    inputs = [image, [Page(image, None, 1.0), Page(None, layer, 1.0), Page(image, None, 1.0)], image]
+    assert len(to_read(inputs)) == 4  # two images, the two pages without a text layer
+    answers = [[{"text": "a"}], [{"text": "p1"}], [{"text": "p3"}, {"text": "p3b"}], []]
+    assert regroup(inputs, answers) == [
+        [{"text": "a"}],
+        [{"text": "p1", "page": 1}, dict(layer[0], page=2), {"text": "p3", "page": 3}, {"text": "p3b", "page": 3}],
+        [],
+    ]
+
+
+def test_rendering_stops_at_the_requests_deadline():
+    document = PdfInput(blank_pages_pdf(3), "image 1 of 1")
+    with pytest.raises(DeadlinePassed):
+        with deadline(0):
+            document.render(DocumentOptions(72, False), LIMITS.max_image_pixels)
+    document.close()
+
+
+def test_the_text_layer_answers_a_born_digital_page_in_reading_order_and_in_pixels():
+    document = PdfInput(text_pdf([["First line here", "Second line"]], size=12), "image 1 of 1")
+    (page,) = document.render(DocumentOptions(144, True), LIMITS.max_image_pixels)
+    document.close()
+    assert page.image is None and [box["text"] for box in page.boxes] == ["First line here", "Second line"]
+    (x0, y0), _, (x1, y1), _ = page.boxes[0]["text_region"]
+    assert x0 == pytest.approx(56 * 2, abs=3) and 0 < y0 < y1 and x1 > x0  # 56 pt from the left, at 2 px a point
