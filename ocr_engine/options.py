@@ -102,7 +102,8 @@ DEFAULTS: Dict[str, Any] = {
     # together on some (README, PDF documents).
     "pdf_dpi": 200,
     # Answer a page that holds text (a born-digital PDF) from that text instead of reading its image: confidence
-    # 1.0 and "source": "pdf_text" on each box. A scanned page, with no text layer, is read as usual.
+    # 1.0 and "source": "pdf_text" on each box. A page without text, or mostly covered by images (a scan, even one
+    # with an earlier OCR's text on it), is read as usual.
     "pdf_text_layer": False,
     # --- operating it (ocr_engine.serving.status): a port for /ready, /live and Prometheus /metrics, served by the
     # serving process (gunicorn's master), never a worker. None: no status server, no metrics. Set it in any module's

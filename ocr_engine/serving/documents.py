@@ -94,7 +94,7 @@ class PdfInput:
                              % (self.label, number, " ".join("%g" % v for v in declared)))
         width, height = page.get_size()
         scale = page_scale(width, height, options.pdf_dpi, max_pixels)
-        if options.pdf_text_layer:
+        if options.pdf_text_layer and not mostly_image(page, width * height):
             boxes = text_layer_boxes(page, height, scale)
             if boxes:
                 return Page(None, boxes, scale)
@@ -115,6 +115,18 @@ def page_scale(width_pt: float, height_pt: float, dpi: int, max_pixels: int) -> 
     if width_pt * height_pt * scale * scale > max_pixels:
         scale = math.sqrt(max_pixels / (width_pt * height_pt)) * 0.999
     return scale
+
+
+def mostly_image(page: Any, area_pt: float) -> bool:
+    """Whether images cover half the page or more: a scan, whose text layer (if any, an earlier OCR's) may hold
+    only part of what the page shows, so the page is read instead."""
+    import pypdfium2.raw
+
+    covered = 0.0
+    for image in page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE]):
+        left, bottom, right, top = image.get_bounds()
+        covered += max(0.0, right - left) * max(0.0, top - bottom)
+    return covered >= 0.5 * area_pt
 
 
 def text_layer_boxes(page: Any, height_pt: float, scale: float) -> List[dict]:

@@ -62,3 +62,22 @@ def test_the_text_layer_answers_a_born_digital_page_in_reading_order_and_in_pixe
     assert page.image is None and [box["text"] for box in page.boxes] == ["First line here", "Second line"]
     (x0, y0), _, (x1, y1), _ = page.boxes[0]["text_region"]
     assert x0 == pytest.approx(56 * 2, abs=3) and 0 < y0 < y1 and x1 > x0  # 56 pt from the left, at 2 px a point
+
+
+def test_a_scanned_page_is_read_even_with_the_text_layer_on():
+    # A scan carrying an earlier OCR's text over part of it: the image covers the page, so the page is read.
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    from testkit.server import REPO
+
+    out = io.BytesIO()
+    scan = canvas.Canvas(out, pagesize=(400, 300))
+    scan.drawImage(REPO + "/tests/data/french.jpg", 0, 0, 400, 300)
+    scan.drawString(20, 20, "only the first line")
+    scan.save()
+    document = PdfInput(out.getvalue(), "image 1 of 1")
+    (page,) = document.render(DocumentOptions(72, True), LIMITS.max_image_pixels)
+    document.close()
+    assert page.image is not None and page.boxes is None
