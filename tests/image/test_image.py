@@ -100,6 +100,18 @@ def test_reads_a_real_photo(container):
     assert "Palais du LOUVRE" in texts and "du PALAIS-ROYAL" in texts, texts
 
 
+def test_reads_a_pdf_page_by_page(container):
+    from testkit.documents import photos_pdf
+    from testkit.inputs import b64
+
+    _, port, _, _ = container
+    document = photos_pdf([os.path.join(DATA, "french.jpg"), os.path.join(DATA, "chinese.jpg")])
+    answer = post_json("http://127.0.0.1:%d/predict/ocr_system" % port, {"images": [b64(document)]})
+    assert answer["status"] == "000", answer
+    pages = {box["page"]: box["text"] for box in answer["results"][0] if box["text"] in ("Palais du LOUVRE", "愚园路")}
+    assert pages == {1: "Palais du LOUVRE", 2: "愚园路"}, answer["results"][0]
+
+
 def test_paths_are_refused_and_the_server_goes_on(container):
     _, port, _, _ = container
     url = "http://127.0.0.1:%d/predict/ocr_system" % port
