@@ -72,6 +72,7 @@ class PdfInput:
                                  "%s)" % (label, describe_size(len(raw)))) from None
             self.pages = len(self.document)
         if self.pages == 0:
+            self.close()
             raise InputError("%s: is a PDF document with no pages" % label)
 
     def render(self, options: DocumentOptions, max_pixels: int) -> List[Page]:
