@@ -7,10 +7,11 @@ correct decoder turns back into that picture (up to compression). The tests and 
 
 import base64
 import io
+import os
 import re
 import struct
 import zlib
-from typing import Callable, Dict
+from typing import Callable, Dict, List, Optional
 
 import cv2
 import numpy as np
@@ -18,6 +19,21 @@ from PIL import Image
 
 # What an error message must never show a client: stack traces, exception class names, server paths, libraries.
 INTERNALS = re.compile(r"Traceback|File \"|line \d+|\w+Error\b|Exception|/\w+/|site-packages|\bPIL\b|cv2|paddle", re.I)
+
+
+PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
+
+
+def photo_paths(folder: Optional[str] = None) -> List[str]:
+    """The photos directly in ``folder`` (default: the team's ../shared/ocr-images beside the repository when it
+    is there, else tests/data), sorted by name."""
+    if folder is None:
+        from .server import REPO
+
+        shared = os.path.join(os.path.dirname(REPO), "shared", "ocr-images")
+        folder = shared if os.path.isdir(shared) else os.path.join(REPO, "tests", "data")
+    names = sorted(name for name in os.listdir(folder) if name.lower().endswith(PHOTO_EXTENSIONS))
+    return [os.path.join(folder, name) for name in names]
 
 
 def _pil(image: np.ndarray) -> Image.Image:

@@ -33,7 +33,7 @@ import threading
 import time
 from typing import Dict, List, Optional
 
-from testkit.inputs import encode_file
+from testkit.inputs import encode_file, photo_paths
 from testkit.server import REPO, HubServer, ServerError, free_port, get_text, install_modules
 
 NGINX_CONF = """\
@@ -221,14 +221,6 @@ def first_answers_ratio(outcomes: List[Outcome], port: int, since: float, count:
     return statistics.median(o.seconds / usual[o.photo] for o in first)
 
 
-def photo_files(folder: Optional[str]) -> List[str]:
-    if folder is None:
-        shared = os.path.join(os.path.dirname(REPO), "shared", "ocr-images")
-        folder = shared if os.path.isdir(shared) else os.path.join(REPO, "tests", "data")
-    names = sorted(n for n in os.listdir(folder) if n.lower().endswith((".jpg", ".jpeg", ".png", ".bmp")))
-    return [os.path.join(folder, name) for name in names]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--replicas", type=int, default=3)
@@ -245,7 +237,7 @@ def main() -> int:
         return 2
     with open(args.config) as handle:
         config = json.load(handle)
-    photos = {os.path.basename(path): path for path in photo_files(args.images)}
+    photos = {os.path.basename(path): path for path in photo_paths(args.images)}
     bodies = {name: json.dumps({"images": [encode_file(path)]}).encode() for name, path in photos.items()}
 
     root = tempfile.mkdtemp(prefix="rolling-restart-")

@@ -24,7 +24,7 @@ import time
 from typing import Dict, List, NamedTuple, Optional
 
 from ocr_engine.options import DEFAULTS
-from testkit.inputs import ODD_LAYOUTS, b64, bad_requests, encode_file, png
+from testkit.inputs import ODD_LAYOUTS, b64, bad_requests, encode_file, photo_paths, png
 from testkit.rendering import ENGLISH_LINES, latin_font, render_lines, squash
 from testkit.server import REPO, HubServer, ServerError, install_modules, post_json
 
@@ -37,20 +37,19 @@ class Case(NamedTuple):
     expected_lines: Optional[List[str]] = None  # for rendered text: the lines as drawn
 
 
-def build_cases(image_dir: str) -> List[Case]:
+def build_cases(photos: List[str]) -> List[Case]:
     """Photos as sent (good), rendered lines in every odd layout (odd), the largest photo as many times as a request
     may hold it (heavy), and requests that must be refused (bad)."""
     cases = []
-    photos = sorted(name for name in os.listdir(image_dir) if name.lower().endswith((".jpg", ".jpeg", ".png", ".bmp")))
-    for name in photos:
-        data = encode_file(os.path.join(image_dir, name))
+    for path in photos:
+        data, name = encode_file(path), os.path.basename(path)
         cases.append(Case("good", name, "ocr_system", {"images": [data]}))
         cases.append(Case("good", name + " (det)", "ocr_det", {"images": [data]}))
     if photos:
-        largest = max(photos, key=lambda name: os.path.getsize(os.path.join(image_dir, name)))
+        largest = max(photos, key=os.path.getsize)
         count = DEFAULTS["max_images_per_request"]
-        cases.append(Case("heavy", "%s x %d" % (largest, count), "ocr_system",
-                          {"images": [encode_file(os.path.join(image_dir, largest))] * count}))
+        cases.append(Case("heavy", "%s x %d" % (os.path.basename(largest), count), "ocr_system",
+                          {"images": [encode_file(largest)] * count}))
     image, placed = render_lines(ENGLISH_LINES, latin_font())
     lines = [squash(p.text) for p in placed]
     cases.append(Case("good", "rendered PNG", "ocr_system", {"images": [b64(png(image))]}, lines))
@@ -118,9 +117,9 @@ def main() -> int:
     parser.add_argument("--config", default=os.path.join(REPO, "configs", "cpu_multiprocess.json"))
     parser.add_argument("--images", default=None, help="photos to send (default ../shared/ocr-images or tests/data)")
     args = parser.parse_args()
-    shared = os.path.join(os.path.dirname(REPO), "shared", "ocr-images")
-    image_dir = args.images or (shared if os.path.isdir(shared) else os.path.join(REPO, "tests", "data"))
-    cases = build_cases(image_dir)
+    photos = photo_paths(args.images)
+    image_dir = os.path.dirname(photos[0]) if photos else args.images
+    cases = build_cases(photos)
     with open(args.config) as handle:
         config = json.load(handle)
 
