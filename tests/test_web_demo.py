@@ -4,13 +4,14 @@ through the server's port alone or not at all."""
 
 import os
 import re
+import signal
 from urllib.parse import urlsplit
 
 import pytest
 from conftest import assert_ok
 
 from testkit.inputs import encode_file
-from testkit.server import REPO, HubServer, get_text, shipped_config
+from testkit.server import REPO, HubServer, get_text, session_pids, shipped_config
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -170,6 +171,11 @@ def test_the_demo_works_with_gunicorn_workers(browser, hub_home, tmp_path):
         readers = set(re.findall(r"ocr_system: ok, 1 image\(s\).* worker (\d+)", server.log()))
         assert len(readers) == 1, readers
         page.close()
+        # SIGTERM to the master stops the server, the demo's process with it, rather than leaving the worker that
+        # started it waiting on it until gunicorn's graceful timeout (420 s).
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(timeout=60) == 0
+        assert session_pids(server.process.pid) == []
 
 
 def test_a_gradio_that_cannot_load_is_a_sentence_not_a_hung_server(hub_home, tmp_path, monkeypatch):

@@ -95,13 +95,18 @@ class DemoLauncher:
 
     def _stop_page(self, pid: int) -> None:
         running = running_demo(self.module)
-        if os.getpid() == pid and running and _parent_of(running[1]) == pid:
+        if os.getpid() == pid and running and _started_by(running[1], pid):
             os.kill(running[1], signal.SIGTERM)
             forget_demo(self.module)
 
     def launch(self, server_port: int, **_: object) -> None:
         """In the forked process: serve the page on ``server_port`` (loopback only) until the serving process ends."""
         parent = os.getppid()
+        # Forked from a gunicorn worker, this process inherits the worker's signal handlers, under which SIGTERM only
+        # marks a copy of the worker as stopping: the worker's exit, which stops this process first, would wait on
+        # it until gunicorn's graceful timeout. Back to the defaults.
+        for name in ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGABRT"):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
         # gradio checks that it answers on localhost, through any proxy the environment names unless told not to.
         for name in ("NO_PROXY", "no_proxy"):
             os.environ[name] = ",".join(filter(None, [os.environ.get(name), "localhost", "127.0.0.1"]))
@@ -153,9 +158,10 @@ def _exit_with(parent: int) -> None:
     os._exit(0)
 
 
-def _parent_of(pid: int) -> Optional[int]:
+def _started_by(child: int, parent: int) -> bool:
+    import psutil
+
     try:
-        with open("/proc/%d/stat" % pid) as handle:
-            return int(handle.read().rsplit(")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
+        return psutil.Process(child).ppid() == parent
+    except psutil.Error:
+        return False
