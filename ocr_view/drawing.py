@@ -77,7 +77,8 @@ def draw_result(image, lines: List[dict], font_path: Optional[str]):
 
 
 def is_pdf(data: bytes) -> bool:
-    """Whether a file's bytes are a PDF document (its header, anywhere in the first 1024 bytes, as readers allow)."""
+    """Whether a file's bytes are a PDF document: its header, anywhere in the first 1024 bytes, as readers allow.
+    The server (ocr_engine.serving.documents) tells PDFs from images with this too."""
     return b"%PDF-" in data[:1024]
 
 

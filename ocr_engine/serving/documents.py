@@ -47,11 +47,6 @@ class Page:
     scale: float
 
 
-def is_pdf(raw: bytes) -> bool:
-    """Whether ``raw`` is a PDF file: its header, which PDF readers accept anywhere in the first 1024 bytes."""
-    return b"%PDF-" in raw[:1024]
-
-
 class PdfInput:
     """A PDF file a client sent, opened (its pages counted) but not yet rendered."""
 
@@ -134,21 +129,19 @@ def text_layer_boxes(page: Any, height_pt: float, scale: float) -> List[dict]:
     """The lines a page's text layer holds, in reading order, as the answer's boxes in pixels at ``scale``:
     ``text``, ``confidence`` 1.0, ``text_region`` and ``"source": "pdf_text"``. Empty when it holds no text."""
     textpage = page.get_textpage()
-    quads, texts = [], {}
+    texts = {}  # id of each line's quad -> its text; reading_order returns the same arrays, reordered
     for i in range(textpage.count_rects()):
         left, bottom, right, top = textpage.get_rect(i)
         text = textpage.get_text_bounded(left, bottom, right, top).strip()
-        if not text:
-            continue
-        x0, x1 = left * scale, right * scale
-        y0, y1 = (height_pt - top) * scale, (height_pt - bottom) * scale
-        quad = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
-        texts[quad.tobytes()] = text
-        quads.append(quad)
+        if text:
+            x0, x1 = left * scale, right * scale
+            y0, y1 = (height_pt - top) * scale, (height_pt - bottom) * scale
+            quad = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+            texts[id(quad)] = (quad, text)
     textpage.close()
-    return [{"text": texts[quad.tobytes()], "confidence": 1.0,
+    return [{"text": texts[id(quad)][1], "confidence": 1.0,
              "text_region": np.rint(quad).astype(np.int32).tolist(), "source": "pdf_text"}
-            for quad in reading_order(quads)]
+            for quad in reading_order([quad for quad, _ in texts.values()])]
 
 
 def to_read(inputs: List[Any]) -> List[np.ndarray]:

@@ -130,7 +130,7 @@ class OCRHubModule:
                     inputs = parse_request(arguments, self.limits, self.runtime.use_gpu, self.documents, self.name)
                 images = to_read(inputs)
                 entry.pixels = sum(image.shape[0] * image.shape[1] for image in images)
-                answer = regroup(inputs, self.answer(images)) if self.documents else self.answer(images)
+                answer = regroup(inputs, self.answer(images))
             entry.outcome, entry.lines = "ok", count_lines(answer)
             return answer
         except InputError as refused:

@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 
 from ocr_engine.runtime.deadline import DeadlinePassed, deadline
-from ocr_engine.serving.documents import DocumentOptions, Page, PdfInput, is_pdf, page_scale, regroup, to_read
+from ocr_engine.serving.documents import DocumentOptions, Page, PdfInput, page_scale, regroup, to_read
 from ocr_engine.serving.errors import InputError
 from ocr_engine.serving.request import InputLimits, check_pages
+from ocr_view.drawing import is_pdf
 from testkit.documents import blank_pages_pdf, text_pdf
 
 LIMITS = InputLimits(max_images_per_request=16, max_image_bytes=1 << 20, max_image_pixels=4_000_000,
