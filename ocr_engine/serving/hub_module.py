@@ -130,7 +130,9 @@ class OCRHubModule:
                     inputs = parse_request(arguments, self.limits, self.runtime.use_gpu, self.documents, self.name)
                 images = to_read(inputs)
                 entry.pixels = sum(image.shape[0] * image.shape[1] for image in images)
-                answer = regroup(inputs, self.answer(images))
+                answer = self.answer(images)
+                if self.documents:  # ocr_rec and ocr_cls answer one list for all images, not one per image
+                    answer = regroup(inputs, answer)
             entry.outcome, entry.lines = "ok", count_lines(answer)
             return answer
         except InputError as refused:
