@@ -27,7 +27,6 @@ def configure_process() -> None:
     """
     if _configured.is_set():
         return
-    server_folder()
     Image.MAX_IMAGE_PIXELS = None
     log = logging.getLogger("ocr_engine")
     log.setLevel(logging.INFO)
@@ -71,9 +70,14 @@ def warm_workers() -> None:
     gunicorn_config = _gunicorn_config()
     if gunicorn_config is None:
         return
-    gunicorn_config.OnStarting.default = staticmethod(status.gunicorn_started)
+    gunicorn_config.OnStarting.default = staticmethod(_master_starting)
     gunicorn_config.PostWorkerInit.default = staticmethod(warm_worker)
     gunicorn_config.ChildExit.default = staticmethod(lambda arbiter, worker: status.worker_gone(worker.pid))
+
+
+def _master_starting(arbiter: Any) -> None:
+    server_folder()  # made here, before the workers fork, so that they all share the master's
+    status.gunicorn_started(arbiter)
 
 
 def warm_worker(worker: Any = None) -> None:

@@ -11,8 +11,9 @@ _folder: Optional[Tuple[int, str]] = None  # (pid of the process that made it, p
 
 def server_folder(*parts: str) -> str:
     """A folder the serving process and every worker forked from it share (metrics, warm workers, the web demo's
-    port), made by the first hub module to start, in gunicorn's master, and removed when that process exits.
-    ``parts`` name a subfolder, made on first use."""
+    port), made on first use: by gunicorn's master before it forks its workers, by a one-process server only when
+    it needs one (so a server that needs none leaves nothing behind, even killed). Removed when the process that
+    made it exits. ``parts`` name a subfolder, made on first use."""
     global _folder
     if _folder is None:
         _folder = (os.getpid(), tempfile.mkdtemp(prefix="ocr-hubserving-"))

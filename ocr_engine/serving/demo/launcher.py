@@ -64,6 +64,7 @@ class DemoLauncher:
     PaddleHub forks a process that calls ``launch``."""
 
     def __init__(self, module: str, pdf_dpi: Optional[int] = None):
+        server_folder("gradio")  # here, before PaddleHub forks the page's process, so that both use the same one
         self.module = module
         self.pdf_dpi = pdf_dpi  # the module's, when it reads PDFs: the page draws their pages at it
         self._server_end, self._page_end = multiprocessing.Pipe()
