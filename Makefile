@@ -19,37 +19,30 @@ $(VENV)/.installed: setup.py constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[cpu,test]'
 	touch $@
 
-# A CJK font lets tests render Chinese and the client draw Chinese results. Best effort: only as root with apt.
-fonts:
-	@if fc-list :lang=zh 2>/dev/null | grep -q . ; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing a CJK font (fonts-wqy-microhei)"; \
-	  (apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 || \
-	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1)) || \
-	  echo "no CJK font installed: Chinese test images are skipped"; \
-	else echo "no CJK font found: see README (Fonts) to draw or test Chinese text"; fi
+# $(call best-effort-apt,FOUND,PACKAGE,WHAT): unless the shell test FOUND passes, install the Debian PACKAGE
+# with apt, only as root; otherwise say that WHAT (the tests that need it) is skipped. Messages take no commas.
+define best-effort-apt
+@if $(1); then :; \
+elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+  echo "installing $(2)"; \
+  (apt-get install -y -qq $(2) >/dev/null 2>&1 || \
+   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq $(2) >/dev/null 2>&1)) || \
+  echo "$(2) not installed: $(3) skipped"; \
+else echo "no $(2) here and not root with apt: $(3) skipped (README)"; fi
+endef
 
-# nginx stands in for a Kubernetes Service in the rolling-restart test (tools/rolling_restart.py). Best effort, as
-# fonts: only as root with apt; without it that test is skipped.
+# A CJK font lets tests render Chinese and the client draw Chinese results.
+fonts:
+	$(call best-effort-apt,fc-list :lang=zh 2>/dev/null | grep -q .,fonts-wqy-microhei,Chinese test images are)
+
+# nginx stands in for a Kubernetes Service in the rolling-restart test (tools/rolling_restart.py).
 nginx:
-	@if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing nginx-light"; \
-	  (apt-get install -y -qq nginx-light >/dev/null 2>&1 || \
-	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq nginx-light >/dev/null 2>&1)) || \
-	  echo "nginx not installed: the rolling-restart test is skipped"; \
-	else echo "no nginx found: the rolling-restart test is skipped (README, Run in production)"; fi
+	$(call best-effort-apt,command -v nginx >/dev/null || [ -x /usr/sbin/nginx ],nginx-light,the rolling-restart test is)
 
 # Debian's chromium runs the web demo's browser tests (tests/test_web_demo.py, driven by playwright from the test
-# extra, which never downloads a browser). Best effort, as fonts: only as root with apt; without it they are skipped.
+# extra, which never downloads a browser).
 chromium:
-	@if [ -x /usr/bin/chromium ]; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing chromium for the browser tests"; \
-	  (apt-get install -y -qq chromium >/dev/null 2>&1 || \
-	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)) || \
-	  echo "chromium not installed: the browser tests are skipped"; \
-	else echo "no /usr/bin/chromium: the browser tests are skipped (README, Try it in a browser)"; fi
+	$(call best-effort-apt,[ -x /usr/bin/chromium ],chromium,the browser tests are)
 
 serve: install
 	HUB_HOME=$(HUB_HOME) $(BIN)/hub install $(addprefix hubserving/,$(addsuffix /,$(MODULES)))
