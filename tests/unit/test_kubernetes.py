@@ -14,8 +14,8 @@ import yaml
 from ocr_engine.options import merge_params
 from ocr_engine.serving.request import InputLimits
 from ocr_engine.serving.status import StatusOptions
+from testkit.server import MODULES, REPO, shipped_config
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KUBERNETES = os.path.join(REPO, "deploy", "kubernetes")
 # The oldest Kubernetes still maintained upstream when this was written, and the newest the validator knows.
 VERSIONS = ["1.30.0", kubernetes_validate.latest_version()]
@@ -47,14 +47,6 @@ def options(init_args: dict) -> dict:
     return merge_params({key: value for key, value in init_args.items() if key != "version"})
 
 
-def shipped(name: str, **extra) -> dict:
-    with open(os.path.join(REPO, "configs", name)) as handle:
-        config = json.load(handle)
-    for module in config["modules_info"].values():
-        module["init_args"].update(extra)
-    return config
-
-
 @pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("overlay", ["base", "gpu"])
 def test_every_object_validates_strictly(overlay, version):
@@ -76,7 +68,7 @@ def test_the_mounted_config_is_the_shipped_one_with_the_status_port(overlay, con
     objects = render(overlay)
     mounted = mounted_config(objects)
     port = mounted["modules_info"]["ocr_system"]["init_args"]["metrics_port"]
-    assert mounted == shipped(config, metrics_port=port)
+    assert mounted == shipped_config(config, {name: {"metrics_port": port} for name in MODULES})
     # gunicorn (use_multiprocess) is the server that finishes the requests it holds on SIGTERM.
     assert mounted["use_multiprocess"] is True and mounted["use_gpu"] is False
     spec = objects["Deployment"]["spec"]["template"]
