@@ -77,6 +77,15 @@ def read_file(page, path):
     page.click("#read")
 
 
+def wait_for_pictures(page, count):
+    """Wait until the drawn-image panel shows at least ``count`` pictures, each loaded with pixels (the table can
+    be filled a moment before the browser has fetched them)."""
+    page.wait_for_function(
+        "n => { const images = [...document.querySelectorAll('#drawn img')];"
+        " return images.length >= n && images.every(img => img.complete && img.naturalWidth > 0); }",
+        arg=count, timeout=60_000)
+
+
 def table_texts(page):
     return [cell.strip() for cell in page.locator("#table td").all_inner_texts()]
 
@@ -88,8 +97,7 @@ def test_a_photo_is_read_with_boxes_table_and_json(browser, one_process):
     page.wait_for_selector("#table td:has-text('Palais du LOUVRE')", timeout=120_000)
     texts = table_texts(page)
     assert "du PALAIS-ROYAL" in texts and "1" in texts, texts
-    drawn = page.locator("#drawn img")
-    assert drawn.evaluate("img => img.complete && img.naturalWidth") > 0
+    wait_for_pictures(page, 1)
     # The JSON shown is the answer /predict/ocr_system gives for the same file.
     shown = page.locator("#answer").inner_text()
     expected = assert_ok(one_process.predict("ocr_system", [encode_file(os.path.join(EXAMPLES, "french.jpg"))]))
@@ -137,9 +145,7 @@ def test_a_pdf_shows_each_page_with_its_boxes(browser, one_process, tmp_path):
     page.wait_for_selector("#table td:has-text('愚园路')", timeout=120_000)
     texts = table_texts(page)
     assert "page" in page.locator("#table th").all_inner_texts()[0] and "Palais du LOUVRE" in texts, texts
-    pictures = page.locator("#drawn img")
-    assert pictures.count() >= 2 and all(pictures.nth(i).evaluate("img => img.naturalWidth") > 0
-                                         for i in range(pictures.count()))
+    wait_for_pictures(page, 2)
     assert elsewhere == []
     page.close()
 
