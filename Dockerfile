@@ -25,10 +25,13 @@ COPY ocr_view ocr_view
 COPY hubserving hubserving
 COPY testkit testkit
 COPY deploy/image/slim-venv /usr/local/bin/slim-venv
-# --no-compile: slim-venv compiles only what the service imports.
+# --no-compile: slim-venv compiles only what the service imports. Then the bundled ONNX models (PP-OCRv6) are
+# converted here, once, into /opt/ocr-models, so that a container converts nothing at start and writes no model
+# cache (after slim-venv, whose headless OpenCV imports without X libraries; writing no bytecode it did not choose).
 RUN python3 -m venv /opt/venv \
  && /opt/venv/bin/pip install -q --no-compile -c constraints.txt ".[${PADDLE}]" \
- && slim-venv /opt/venv
+ && slim-venv /opt/venv \
+ && PYTHONDONTWRITEBYTECODE=1 /opt/venv/bin/python -m ocr_engine.runtime.prepare /opt/ocr-models
 
 # ---- the image: the base's Python, the venv, the modules installed for a non-root user ----
 FROM ${BASE_IMAGE}
@@ -41,6 +44,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* \
  && useradd --create-home --uid 10001 ocr
 COPY --from=build /opt/venv /opt/venv
+COPY --from=build /opt/ocr-models /opt/ocr-models
 WORKDIR /app
 COPY configs configs
 COPY hubserving hubserving
@@ -49,7 +53,9 @@ COPY deploy/healthcheck.py deploy/healthcheck.py
 RUN ln -s "configs/$([ "$PADDLE" = gpu ] && echo gpu.json || echo cpu_mkldnn.json)" /app/default-config.json
 # Numeric, so that Kubernetes runAsNonRoot can verify it.
 USER 10001:10001
-ENV PATH=/opt/venv/bin:$PATH HUB_HOME=/home/ocr/.paddlehub OCR_CONFIG=/app/default-config.json PYTHONUNBUFFERED=1
+# OCR_PREPARED_MODELS: the models converted at build time, read-only (ocr_engine/runtime/prepare.py).
+ENV PATH=/opt/venv/bin:$PATH HUB_HOME=/home/ocr/.paddlehub OCR_CONFIG=/app/default-config.json PYTHONUNBUFFERED=1 \
+    OCR_PREPARED_MODELS=/opt/ocr-models
 RUN hub install hubserving/ocr_det/ hubserving/ocr_cls/ hubserving/ocr_rec/ hubserving/ocr_system/ >/dev/null
 EXPOSE 8866
 # Healthy once every module of the config answers an image: the models are loaded and run.

@@ -5,9 +5,23 @@ import os
 
 import pytest
 
+from ocr_engine import merge_params
+from ocr_engine.runtime.models import pinned_generation, stage_model_name
 from testkit.inputs import encode
 from testkit.rendering import ENGLISH_LINES, latin_font, render_lines, squash
 from testkit.server import MODULES, REPO, HubServer, install_modules, shipped_config
+
+
+def served_model(stage: str) -> str:
+    """The bundled model the shared ``server`` fixture runs for ``stage`` ('det', 'rec', 'cls'): the default's, or
+    OCR_VERSION's generation's when that is set."""
+    version = os.environ.get("OCR_VERSION")
+    return stage_model_name(merge_params(pinned_generation(version) if version else {}), stage)
+
+
+def reads_accents() -> bool:
+    """Whether the shared ``server`` reads accents: PP-OCRv6's recogniser does, PP-OCRv4's drops them."""
+    return served_model("rec") == "PP-OCRv6_small_rec"
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +41,7 @@ def server(hub_home, tmp_path_factory):
     workdir = str(tmp_path_factory.mktemp("serve_m"))
     version = os.environ.get("OCR_VERSION")
     if version:
-        config = shipped_config("cpu_mkldnn.json", {name: {"ocr_version": version} for name in MODULES})
+        config = shipped_config("cpu_mkldnn.json", {name: pinned_generation(version) for name in MODULES})
         started = HubServer.with_config(config, hub_home, workdir)
     else:
         started = HubServer.with_modules(MODULES, hub_home, workdir)

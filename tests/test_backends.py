@@ -9,6 +9,7 @@ import pytest
 from conftest import assert_ok, read_image
 from test_hard_images import BANNER, banner
 
+from ocr_engine.runtime.models import pinned_generation
 from testkit.inputs import INTERNALS, bad_requests, encode, encode_file
 from testkit.rendering import squash
 from testkit.server import MODULES, HubServer, post_json, shipped_config
@@ -16,11 +17,12 @@ from testkit.server import MODULES, HubServer, post_json, shipped_config
 PHOTOS = ("french.jpg", "chinese.jpg")
 
 
-@pytest.fixture(scope="module", params=["PP-OCRv4", "PP-OCRv6"])
+@pytest.fixture(scope="module", params=["default", "PP-OCRv4", "PP-OCRv6"])
 def servers(request, hub_home, tmp_path_factory):
-    """The shipped OpenVINO config and the Paddle oneDNN config on one model generation, all four modules each."""
+    """The shipped OpenVINO config and the Paddle oneDNN config, as shipped (the default pair) or pinned to one model
+    generation, all four modules each."""
     version = request.param
-    init_args = {name: {"ocr_version": version} for name in MODULES}
+    init_args = {} if version == "default" else {name: pinned_generation(version) for name in MODULES}
     started = []
     try:
         for base in ("cpu_openvino.json", "cpu_mkldnn.json"):
@@ -43,13 +45,15 @@ def test_openvino_reads_the_photos_as_paddle_does(servers, data_dir):
         for a, b in zip(mine, other):
             assert abs(a["confidence"] - b["confidence"]) < 1e-3 and a["text_region"] == b["text_region"]
     french = [line["text"] for line in ours[0]]
-    arts = "LES ARTS DÉCORATIFS" if version == "PP-OCRv6" else "LES ARTS DECORATIFS"
+    arts = "LES ARTS DECORATIFS" if version == "PP-OCRv4" else "LES ARTS DÉCORATIFS"
     assert "Palais du LOUVRE" in french and arts in french, french
-    # Each stage's model came from the file OpenVINO reads: PP-OCRv4's Paddle programs, PP-OCRv6's ONNX files.
+    # Each stage's model came from the file OpenVINO reads: PP-OCRv4's Paddle programs, PP-OCRv6's ONNX files; the
+    # default pair is PP-OCRv4's detector and PP-OCRv6's recogniser, with the shared classifier.
     loaded = re.findall(r"loading model (\S+) \(.*backend='openvino'", openvino.log())
     assert len(loaded) == 3, openvino.log()
-    suffix = ".onnx" if version == "PP-OCRv6" else ".pdmodel"
-    assert sum(path.endswith(suffix) for path in loaded) == (2 if version == "PP-OCRv6" else 3), loaded
+    onnx_files = {"PP-OCRv4": 0, "default": 1, "PP-OCRv6": 2}[version]
+    assert sum(path.endswith(".onnx") for path in loaded) == onnx_files, loaded
+    assert sum(path.endswith(".pdmodel") for path in loaded) == 3 - onnx_files, loaded
 
 
 def test_openvino_reads_a_thin_banner_and_a_turned_page(servers, english):

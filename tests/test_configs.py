@@ -32,12 +32,12 @@ def exported_models(tmp_path_factory):
     """A paddle 3 export (inference.json) of the detector, and the recogniser renamed to model.pdmodel."""
     root = tmp_path_factory.mktemp("exported")
     det = str(root / "det_pir")
-    subprocess.run([sys.executable, "-m", "testkit.pir_export", resolve_model_dir("det", None, "PP-OCRv4", None), det],
+    subprocess.run([sys.executable, "-m", "testkit.pir_export", resolve_model_dir("PP-OCRv4_mobile_det"), det],
                    check=True, capture_output=True, timeout=300)
     assert sorted(os.listdir(det)) == ["inference.json", "inference.pdiparams"]
     rec = str(root / "rec_legacy")
     os.makedirs(rec)
-    bundled = resolve_model_dir("rec", None, "PP-OCRv4", None)
+    bundled = resolve_model_dir("PP-OCRv4_mobile_rec")
     for ext in ("pdmodel", "pdiparams"):
         shutil.copy(os.path.join(bundled, "inference." + ext), os.path.join(rec, "model." + ext))
     return det, rec
@@ -46,7 +46,8 @@ def exported_models(tmp_path_factory):
 def test_own_exported_models_in_both_formats(hub_home, exported_models, english, tmp_path):
     det, rec = exported_models
     # paddle 3.3.1's oneDNN kernels cannot run this PIR program (see the next test), so this is the plain CPU path.
-    init_args = {"ocr_system": {"det_model_dir": det, "rec_model_dir": rec}}
+    # Exports of PP-OCRv4 without an inference.yml: ocr_version names whose character list they read with.
+    init_args = {"ocr_system": {"det_model_dir": det, "rec_model_dir": rec, "ocr_version": "PP-OCRv4"}}
     with HubServer.with_config(shipped_config("cpu.json", init_args), hub_home, str(tmp_path)) as server:
         image, placed = english
         assert read_image(server, image) == [squash(p.text) for p in placed]
@@ -91,6 +92,12 @@ def test_unknown_option_is_named_at_start_up(hub_home, tmp_path):
     assert "unknown option(s) det_modle_dir; known options are:" in output
 
 
+def test_an_unknown_model_name_is_refused_at_start_up_with_the_known_ones(hub_home, tmp_path):
+    output = start_failure(hub_home, tmp_path, {"ocr_system": {"text_recognition_model_name": "PP-OCRv5_server_rec"}})
+    assert ("text_recognition_model_name must be one of PP-OCRv4_mobile_rec, PP-OCRv6_small_rec, not "
+            "'PP-OCRv5_server_rec'") in output
+
+
 def test_missing_model_folder_is_named_at_start_up(hub_home, tmp_path):
     missing = str(tmp_path / "no_such_model")
     output = start_failure(hub_home, tmp_path, {"ocr_rec": {"rec_model_dir": missing}})
@@ -128,5 +135,6 @@ def test_a_model_failing_on_a_request_is_an_error_not_an_empty_answer(hub_home, 
 def test_a_character_list_that_does_not_fit_the_recogniser_is_named_at_start_up(hub_home, tmp_path):
     keys = tmp_path / "keys.txt"
     keys.write_text("a\nb\nc\n", encoding="utf-8")
-    output = start_failure(hub_home, tmp_path, {"ocr_rec": {"rec_char_dict_path": str(keys)}})
+    init_args = {"ocr_rec": {"rec_char_dict_path": str(keys), "ocr_version": "PP-OCRv4"}}
+    output = start_failure(hub_home, tmp_path, init_args)
     assert "outputs 6625 classes, but its character list gives 5 (the CTC blank, the characters, the space" in output

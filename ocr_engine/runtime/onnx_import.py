@@ -3,8 +3,9 @@ converted with X2Paddle, and cached by the ONNX file's SHA-256 and the rewrites'
 
 The PP-OCRv6 models come as ONNX files inside the rapidocr wheel. Nothing is downloaded: conversion runs on the
 file the wheel installed, the first time a process needs it, under a file lock so that gunicorn workers starting
-together convert it once. A recogniser's character list, kept in the ONNX metadata, is written into the cache
-once (``onnx_character_file``), without conversion, for either backend.
+together convert it once, or ahead of time into a prepared folder (``prepare``, what the container image does).
+A recogniser's character list, kept in the ONNX metadata, is written into the cache once
+(``onnx_character_file``), without conversion, for either backend.
 """
 
 import fcntl
@@ -16,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from typing import Optional
+from typing import List, Optional
 
 from .onnx_rewrite import REWRITE_VERSION, rewrite_for_onednn
 
@@ -26,10 +27,27 @@ log = logging.getLogger(__name__)
 _DONE = "converted.ok"
 
 
+# A folder of models converted ahead of time (``python -m ocr_engine.runtime.prepare``): the container image
+# converts at build time and sets this, so that it serves from a read-only folder and converts nothing at start.
+PREPARED_MODELS_ENV = "OCR_PREPARED_MODELS"
+
+
 def default_cache_dir() -> str:
     """Where converted models are kept when ``model_cache_dir`` is not set: the user's cache folder."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "paddleocr-hubserving", "models")
+
+
+def writable_cache_dir(cache_dir: Optional[str] = None) -> str:
+    """``cache_dir`` (None: ``default_cache_dir()``) as an absolute path; where new conversions are written."""
+    return os.path.abspath(os.path.expanduser(cache_dir or default_cache_dir()))
+
+
+def search_dirs(cache_dir: Optional[str] = None) -> List[str]:
+    """Where a finished conversion is looked for, first found first: the prepared folder (``OCR_PREPARED_MODELS``)
+    when set, then the cache folder."""
+    prepared = os.environ.get(PREPARED_MODELS_ENV)
+    return ([os.path.abspath(prepared)] if prepared else []) + [writable_cache_dir(cache_dir)]
 
 
 def file_sha256(path: str) -> str:
@@ -47,15 +65,22 @@ def _sha256(path: str, size: int, mtime_ns: int) -> str:
     return digest.hexdigest()
 
 
-def paddle_model_dir(onnx_path: str, cache_dir: Optional[str] = None) -> str:
-    """Return a folder holding ``model.json`` + ``model.pdiparams`` converted from ``onnx_path``, converting it
-    first if no earlier run has."""
-    cache_dir = os.path.abspath(os.path.expanduser(cache_dir or default_cache_dir()))
-    os.makedirs(cache_dir, exist_ok=True)
+def converted_name(onnx_path: str) -> str:
+    """The folder name of ``onnx_path``'s conversion: its stem, its content hash and the rewrites' version."""
     stem = os.path.splitext(os.path.basename(onnx_path))[0]
-    target = os.path.join(cache_dir, "%s-%s-r%d" % (stem, file_sha256(onnx_path)[:16], REWRITE_VERSION))
-    if os.path.isfile(os.path.join(target, _DONE)):
-        return target
+    return "%s-%s-r%d" % (stem, file_sha256(onnx_path)[:16], REWRITE_VERSION)
+
+
+def paddle_model_dir(onnx_path: str, cache_dir: Optional[str] = None) -> str:
+    """Return a folder holding ``model.json`` + ``model.pdiparams`` converted from ``onnx_path``: a finished one
+    found in ``search_dirs``, else one converted now into the cache folder. Nothing is written when one is found."""
+    name = converted_name(onnx_path)
+    for folder in search_dirs(cache_dir):
+        if os.path.isfile(os.path.join(folder, name, _DONE)):
+            return os.path.join(folder, name)
+    cache_dir = writable_cache_dir(cache_dir)
+    os.makedirs(cache_dir, exist_ok=True)
+    target = os.path.join(cache_dir, name)
     with open(target + ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not os.path.isfile(os.path.join(target, _DONE)):  # another process may have finished meanwhile
@@ -93,22 +118,22 @@ def _convert(onnx_path: str, target: str) -> None:
 
 
 def onnx_character_file(onnx_path: str, cache_dir: Optional[str] = None) -> str:
-    """The recogniser's character list carried in ``onnx_path``'s metadata, as a file in ``cache_dir`` (None: the
-    user's cache folder), written once per ONNX file; needs no conversion, so both backends read it."""
+    """The recogniser's character list carried in ``onnx_path``'s metadata, as a file: one found in
+    ``search_dirs``, else written once into the cache folder. Needs no conversion, so both backends read it."""
     import onnx
 
     from .export_config import character_file
 
-    cache_dir = os.path.abspath(os.path.expanduser(cache_dir or default_cache_dir()))
     stem = os.path.splitext(os.path.basename(onnx_path))[0]
     # Named by the ONNX file's hash, so that a later start finds it without loading the model again.
     name = "%s-%s-keys.txt" % (stem, file_sha256(onnx_path)[:16])
-    if os.path.isfile(os.path.join(cache_dir, name)):
-        return os.path.join(cache_dir, name)
+    for folder in search_dirs(cache_dir):
+        if os.path.isfile(os.path.join(folder, name)):
+            return os.path.join(folder, name)
     keys = _character_list(onnx.load(onnx_path))
     if keys is None:
         raise ValueError("%s carries no character list (metadata key 'character'): set rec_char_dict_path" % onnx_path)
-    return character_file(keys, cache_dir, name)
+    return character_file(keys, writable_cache_dir(cache_dir), name)
 
 
 def _character_list(model) -> Optional[list]:

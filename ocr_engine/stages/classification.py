@@ -29,7 +29,7 @@ class ClassifierOptions:
     def from_params(cls, params: Mapping[str, Any]) -> "ClassifierOptions":
         """Read the classification options of a merged params dict."""
         return cls(
-            model=ModelChoice.from_params(params, params["cls_model_dir"]),
+            model=ModelChoice.from_params(params, "cls"),
             image_shape=parse_shape(params["cls_image_shape"]),
             batch_num=max(1, int(params["cls_batch_num"])),
             thresh=float(params["cls_thresh"]),
@@ -48,7 +48,7 @@ class TextClassifier:
         self.long_line_windows = options.long_line_windows
         shape = (3, self.height, self.width)
         self.model = StageModel(
-            options.model.path("cls"),
+            options.model.path(),
             runtime,
             InputShapes(min=(1,) + shape, opt=(self.batch_size,) + shape, max=(self.batch_size,) + shape),
         )

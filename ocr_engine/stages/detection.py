@@ -43,7 +43,7 @@ class DetectorOptions:
         if params["det_limit_type"] not in ("max", "min", "resize_long"):
             raise ValueError("det_limit_type must be max, min or resize_long, not %r" % params["det_limit_type"])
         return cls(
-            model=ModelChoice.from_params(params, params["det_model_dir"]),
+            model=ModelChoice.from_params(params, "det"),
             limit_side_len=int(params["det_limit_side_len"]),
             limit_type=params["det_limit_type"],
             db_thresh=float(params["det_db_thresh"]),
@@ -63,13 +63,13 @@ class TextDetector:
         self.limit_side_len = options.limit_side_len
         self.limit_type = options.limit_type
         self.thin_ratio = options.thin_image_ratio
-        self.normalisation = detector_normalisation(options.model.model_dir, options.model.ocr_version)
+        self.normalisation = detector_normalisation(options.model.model_dir, options.model.name)
         # The largest input the resize can produce, when the limit bounds it; it is also the warm-up input.
         side = max(detection_size(self.limit_side_len, self.limit_side_len, self.limit_side_len, "max"))
         largest = (1, 3, side, side) if self.limit_type in ("max", "resize_long") else (1, 3, 736, 736)
         widest = max(1536, side)
         self.model = StageModel(
-            options.model.path("det"),
+            options.model.path(),
             runtime,
             InputShapes(min=(1, 3, 32, 32), opt=(1, 3, 736, 736), max=(1, 3, widest, widest), warm_up=largest),
         )

@@ -29,7 +29,7 @@ class RecognizerOptions:
     def from_params(cls, params: Mapping[str, Any]) -> "RecognizerOptions":
         """Read the recognition options of a merged params dict."""
         return cls(
-            model=ModelChoice.from_params(params, params["rec_model_dir"]),
+            model=ModelChoice.from_params(params, "rec"),
             char_dict_path=params["rec_char_dict_path"],
             image_shape=parse_shape(params["rec_image_shape"]),
             batch_num=max(1, int(params["rec_batch_num"])),
@@ -47,7 +47,7 @@ class TextRecognizer:
         self.max_width = max(self.width, options.max_width)
         self.max_columns = self.batch_size * self.max_width
         self.model = StageModel(
-            options.model.path("rec"),
+            options.model.path(),
             runtime,
             InputShapes(
                 min=(1, 3, self.height, 32),
@@ -58,7 +58,7 @@ class TextRecognizer:
             ),
         )
         self.decode = CTCLabelDecode(
-            character_dict_path=resolve_char_dict(options.char_dict_path, options.model.ocr_version,
+            character_dict_path=resolve_char_dict(options.char_dict_path, options.model.name,
                                                   options.model.model_cache_dir, options.model.model_dir),
             use_space_char=options.use_space_char,
         )

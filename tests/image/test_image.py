@@ -7,6 +7,7 @@ Not part of `make test`: a build takes minutes and needs podman, buildah and deb
 """
 
 import os
+import re
 import subprocess
 import time
 import urllib.request
@@ -91,13 +92,49 @@ def test_healthy_only_once_the_models_answer(container):
     assert "/app/deploy/healthcheck.py" in health
 
 
-def test_reads_a_real_photo(container):
-    _, port, _, _ = container
-    url = "http://127.0.0.1:%d/predict/ocr_system" % port
-    answer = post_json(url, {"images": [encode_file(os.path.join(DATA, "french.jpg"))]})
+def read_french(port: int) -> list:
+    answer = post_json("http://127.0.0.1:%d/predict/ocr_system" % port,
+                       {"images": [encode_file(os.path.join(DATA, "french.jpg"))]})
     assert answer["status"] == "000", answer
-    texts = [line["text"] for line in answer["results"][0]]
-    assert "Palais du LOUVRE" in texts and "du PALAIS-ROYAL" in texts, texts
+    return [line["text"] for line in answer["results"][0]]
+
+
+def assert_served_prepared_models(log: str) -> None:
+    """The default recogniser (PP-OCRv6's) was loaded from the models converted at build time, and nothing was
+    converted at start."""
+    assert "converting " not in log, log
+    loaded = re.findall(r"loading model (\S+)", log)
+    assert any(path.startswith("/opt/ocr-models/PP-OCRv6_rec_small-") for path in loaded), log
+
+
+def test_reads_a_real_photo_with_the_default_models(container):
+    name, port, _, _ = container
+    texts = read_french(port)
+    # Accents kept: the default recogniser is PP-OCRv6's.
+    assert "Palais du LOUVRE" in texts and "du PALAIS-ROYAL" in texts and "LES ARTS DÉCORATIFS" in texts, texts
+    assert_served_prepared_models(container_log(name))
+
+
+def test_starts_without_a_writable_cache_folder(image):
+    """The models converted at build time are read as they are: with the cache folder absent and impossible to
+    make (the user cannot write to /), the container starts, converts nothing and reads as usual."""
+    name, port = "ocr-image-nocache-%d" % os.getpid(), free_port()
+    podman("rm", "-f", "-t0", name, check=False)
+    podman("run", "-d", "--init", "--name", name, "-p", "127.0.0.1:%d:8866" % port,
+           "-e", "XDG_CACHE_HOME=/no-cache-here/cache", image)
+    try:
+        started = time.monotonic()
+        while podman("healthcheck", "run", name, check=False, timeout=60).returncode != 0:
+            state = podman("inspect", name, "--format", "{{.State.Status}}").stdout.strip()
+            assert state == "running", "the container stopped:\n" + container_log(name)
+            assert time.monotonic() - started < 300, "not healthy after 300 s:\n" + container_log(name)
+            time.sleep(1)
+        report("without a cache folder: healthy %.1f s after run" % (time.monotonic() - started))
+        assert "LES ARTS DÉCORATIFS" in read_french(port)
+        assert_served_prepared_models(container_log(name))
+        assert podman("exec", name, "test", "-e", "/no-cache-here", check=False).returncode != 0
+    finally:
+        podman("rm", "-f", "-t0", name, check=False)
 
 
 def test_reads_a_pdf_page_by_page(container):

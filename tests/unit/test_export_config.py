@@ -45,9 +45,9 @@ def write(folder, text):
 def test_detector_normalisation_comes_from_the_export(tmp_path):
     folder = write(tmp_path, DET)
     assert read_export_config(folder).mean == (0.5, 0.5, 0.5)
-    assert detector_normalisation(folder, "PP-OCRv4") == ((0.5, 0.5, 0.5), (0.25, 0.25, 0.25))
-    assert detector_normalisation(None, "PP-OCRv4") == (IMAGENET_MEAN, IMAGENET_STD)
-    assert detector_normalisation(str(tmp_path / "no_yml"), "PP-OCRv6") == ((0.5,) * 3, (0.5,) * 3)
+    assert detector_normalisation(folder, "PP-OCRv4_mobile_det") == ((0.5, 0.5, 0.5), (0.25, 0.25, 0.25))
+    assert detector_normalisation(None, "PP-OCRv4_mobile_det") == (IMAGENET_MEAN, IMAGENET_STD)
+    assert detector_normalisation(str(tmp_path / "no_yml"), "PP-OCRv6_small_det") == ((0.5,) * 3, (0.5,) * 3)
 
 
 def test_the_character_list_comes_from_the_export(tmp_path):

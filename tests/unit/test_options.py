@@ -58,7 +58,7 @@ def test_views_carry_the_merged_values_typed():
     assert cls.image_shape == (3, 48, 160) and cls.label_list == ("0", "180")
     rec = RecognizerOptions.from_params(params)
     assert rec.image_shape == (3, 48, 320) and rec.max_width == 2304
-    assert rec.model.model_dir is None and rec.model.ocr_version == "PP-OCRv4"
+    assert rec.model.model_dir is None and rec.model.name == "PP-OCRv6_small_rec"
     assert PipelineOptions.from_params(params).vertical_image_ratio is None
 
 
