@@ -46,6 +46,8 @@ setup(
         "pypdfium2>=4.30",
         # psutil 6 has net_connections: the status server checks the single-process server listens
         "psutil>=6.0",
+        # the HTTP front (ocr_engine/serving/front.py): reads each request whole before a model thread sees it
+        "waitress==3.0.2",
     ],
     extras_require={
         # paddle is an extra so that the GPU build can replace the CPU one (both install the `paddle` package)

@@ -114,6 +114,17 @@ DEFAULTS: Dict[str, Any] = {
     # 1.0 and "source": "pdf_text" on each box. A page without text, or mostly covered by images (a scan, even one
     # with an earlier OCR's text on it), is read as usual.
     "pdf_text_layer": False,
+    # --- the HTTP front (ocr_engine.serving.front); one per serving process, so the same in every module that sets it
+    # buffered: an event loop reads each request whole before a model thread sees it, so slow and stalled clients
+    # cost a connection, not the service. paddlehub: PaddleHub's own servers (Flask's development server, gunicorn's
+    # sync workers), which one stalled client per process blocks; kept to measure against (README, Slow clients).
+    "http_front": "buffered",
+    # Seconds a client may take over its request's headers, or stay silent inside its body, before it is answered
+    # 408 and disconnected; an idle keep-alive connection is closed after as long.
+    "client_timeout": 30,
+    # The largest request body, refused with 413 from its Content-Length before it is read (a chunked body as it
+    # arrives): just above what max_images_per_request x max_image_bytes take in base64, 16 x 20 MiB x 4/3 = 447.4 MB.
+    "max_request_bytes": 448_000_000,
     # --- operating it (ocr_engine.serving.status): a port for /ready, /live and Prometheus /metrics, served by the
     # serving process (gunicorn's master), never a worker. None: no status server, no metrics. Set it in any module's
     # init_args, the same in each that sets it.

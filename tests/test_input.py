@@ -70,12 +70,14 @@ def test_server_files_are_never_read_and_urls_never_fetched(server, tmp_path):
     assert answer["status"] == "101" and "SECRET" not in json.dumps(answer) and str(tmp_path) not in answer["msg"]
 
 
-def test_what_paddlehub_answers_before_the_module(server, english):
-    """Documented in the README: these never reach a module, PaddleHub (Flask) answers them itself."""
+def test_what_is_answered_before_the_module(server, english):
+    """Documented in the README: these never reach a module. The HTTP front answers bodies that are not a JSON
+    object in the service's JSON (Flask answered HTML pages), PaddleHub an unknown module."""
     url = server.url + "/predict/ocr_system"
-    assert requests.post(url, data="not json", headers={"Content-Type": "application/json"}).status_code == 400
-    assert requests.post(url, data="[1, 2]", headers={"Content-Type": "application/json"}).status_code == 500
-    assert requests.post(url, data={"images": "x"}).status_code == 415
+    for body, content_type, code in (("not json", "application/json", 400), ("[1, 2]", "application/json", 400),
+                                     ("images=x", "application/x-www-form-urlencoded", 415)):
+        answer = requests.post(url, data=body, headers={"Content-Type": content_type})
+        assert answer.status_code == code and answer.json()["status"] == "101", answer.text
     assert requests.post(server.url + "/predict/ocr_nothing", json={"images": []}).json()["status"] == "111"
     image, placed = english
     assert read_texts(server.predict("ocr_system", [encode(image)])) == [[squash(p.text) for p in placed]]

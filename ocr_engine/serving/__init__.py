@@ -6,6 +6,8 @@ imports PaddleHub (``hub_module``).
 - ``process`` holds process-wide settings and gunicorn's (timeouts, warm workers); ``shared`` the folder a server's
   processes share; ``status`` the status server (/ready, /live, /metrics) and ``metrics`` what it counts and the
   per-request log line.
+- ``front`` is the HTTP front every `hub serving start` serves through (requests read whole, 408 and 413 in the
+  service's JSON), ``gunicorn_worker`` the gunicorn worker that runs it.
 - ``demo``: the web demo at PaddleHub's /gradio/<module>.
 """
 

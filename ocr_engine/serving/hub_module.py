@@ -21,9 +21,10 @@ from ..runtime.timing import collect_timings, timed
 from .demo import DEMO_MODULES, DemoLauncher, install_routes
 from .documents import DocumentOptions, regroup, to_read
 from .errors import InputError
+from .front import FrontOptions
 from .images import check_arrays, read_image_files
 from .metrics import RequestRecord, count_lines, record
-from .process import allow_requests_of, configure_process, warm_workers
+from .process import allow_requests_of, configure_process, serve_through_front, warm_workers
 from .request import InputLimits, check_count, parse_request
 from .status import StatusOptions, start_status_server
 
@@ -53,6 +54,7 @@ class OCRHubModule:
         self.limits = InputLimits.from_params(params)
         allow_requests_of(self.limits.request_timeout)
         warm_workers()
+        serve_through_front(FrontOptions.from_params(params))
         status = StatusOptions.from_params(params)
         if status.metrics_port is not None:
             start_status_server(status.metrics_port)

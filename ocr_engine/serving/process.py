@@ -3,14 +3,15 @@ a program that imports the engine keeps its own logging and its own Pillow limit
 
 import logging
 import os
+import sys
 import threading
 import time
-from typing import Any
+from typing import Any, Optional
 
 from PIL import Image
 
 from ..runtime import warm_up_all
-from . import status
+from . import front, status
 from .demo import install_routes
 from .shared import server_folder
 
@@ -91,6 +92,42 @@ def warm_worker(worker: Any = None) -> None:
     status.worker_warm()
     if worker is not None:
         install_routes(worker.wsgi)  # PaddleHub's Flask app in this worker: the web demo from any worker
+
+
+def serve_through_front(options: front.FrontOptions) -> None:
+    """Have ``hub serving start`` serve through the buffering front (``front``) unless ``http_front`` is
+    paddlehub: gunicorn's worker class default becomes ``gunicorn_worker.FrontWorker``, the setting PaddleHub leaves
+    to its default as it does the timeouts above, and PaddleHub's one-process ``run`` serves with the front in
+    place of Flask's development server. Only in the process of ``hub serving start``: a program that builds a
+    module keeps its own servers."""
+    front.use_options(options)
+    if options.http_front != "buffered" or not _is_serving_start() or _front_installed.is_set():
+        return
+    gunicorn_config = _gunicorn_config()
+    if gunicorn_config is not None:
+        gunicorn_config.WorkerClass.default = "ocr_engine.serving.gunicorn_worker.FrontWorker"
+    from paddlehub.serving import app_compat
+
+    app_compat.run = _run_one_process
+    _front_installed.set()
+
+
+_front_installed = threading.Event()
+
+
+def _is_serving_start() -> bool:
+    return os.path.basename(sys.argv[0]) == "hub" and sys.argv[1:3] == ["serving", "start"]
+
+
+def _run_one_process(configs: Optional[dict] = None, port: int = 8866) -> None:
+    """PaddleHub's one-process ``app_compat.run``, serving its app through the front."""
+    from paddlehub.serving import app_compat
+
+    if configs is None:
+        raise ValueError("hub serving start found no module configuration to serve")
+    app_compat.config_with_file(configs)
+    app = app_compat.create_app(init_flag=True)
+    front.serve(front.JSONBodies(app), "0.0.0.0", port)
 
 
 def _gunicorn_config():

@@ -115,6 +115,25 @@ def test_reads_a_real_photo_with_the_default_models(container):
     assert_served_prepared_models(container_log(name))
 
 
+def test_stalled_clients_do_not_hold_the_image(container):
+    """The image's default server, as the Kubernetes pod and `docker run` get it, behind its own front: 64 clients
+    that stop half-way through a request cost connections, not the service."""
+    from testkit.misbehaving import stalled_connections
+
+    _, port, _, _ = container
+
+    def read_took() -> float:
+        started = time.monotonic()
+        assert "Palais du LOUVRE" in read_french(port)
+        return time.monotonic() - started
+
+    usual = min(read_took() for _ in range(2))
+    with stalled_connections(port, 64):
+        took = read_took()
+    report("a normal request: %.2f s alone, %.2f s with 64 stalled connections" % (usual, took))
+    assert took < usual + 2, (took, usual)
+
+
 def test_starts_without_a_writable_cache_folder(image):
     """The models converted at build time are read as they are: with the cache folder absent and impossible to
     make (the user cannot write to /), the container starts, converts nothing and reads as usual."""

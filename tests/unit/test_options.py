@@ -8,12 +8,13 @@ from ocr_engine import DEFAULTS, PipelineOptions, PredictorOptions, merge_params
 from ocr_engine.options import parse_shape
 from ocr_engine.serving import InputLimits
 from ocr_engine.serving.documents import DocumentOptions
+from ocr_engine.serving.front import FrontOptions
 from ocr_engine.serving.status import StatusOptions
 from ocr_engine.stages import ClassifierOptions, DetectorOptions, RecognizerOptions
 from testkit.server import MODULES
 
 VIEWS = [PredictorOptions, DetectorOptions, ClassifierOptions, RecognizerOptions, PipelineOptions, InputLimits,
-         StatusOptions, DocumentOptions]
+         StatusOptions, DocumentOptions, FrontOptions]
 
 
 class Recording(dict):
@@ -38,7 +39,7 @@ def test_layers_apply_in_order_over_the_defaults():
 def test_unknown_options_are_named_with_the_known_ones():
     with pytest.raises(ValueError) as err:
         merge_params({}, {"det_modle_dir": "/m", "colour": 1})
-    known = "known options are: backend, cls_batch_num, "
+    known = "known options are: backend, client_timeout, cls_batch_num, "
     assert str(err.value).startswith("unknown option(s) colour, det_modle_dir; " + known)
 
 

@@ -1,0 +1,352 @@
+"""The HTTP front of every way ``hub serving start`` serves: waitress, an event-driven WSGI server, in place of
+Flask's development server (one process) and of gunicorn's sync workers (``use_multiprocess``).
+
+Both of those read a request on the thread that runs the models, with no read timeout: one client that stops
+half-way through its request held the one-process server, and one per worker held gunicorn, for as long as it
+stayed connected. Here one event loop reads every connection; a request reaches the application (PaddleHub's
+Flask app, and through it a module) only once it has fully arrived, on a thread of its own. So a slow or stalled
+client costs a connection, never a model thread, and:
+
+- headers not all in within ``client_timeout`` of their first byte, or a body silent for ``client_timeout``, are
+  answered 408 and the connection closed;
+- a body over ``max_request_bytes`` is answered 413 from its Content-Length, before it is read (a chunked body as
+  it is counted);
+- every such answer is the service's JSON (``status`` "101", one sentence in ``msg``), with a log line.
+
+The front is reached through PaddleHub's own start-up (``install``): gunicorn's worker class default, as
+``process`` reaches gunicorn's timeouts, and PaddleHub's one-process ``run``.
+"""
+
+import io
+import json
+import logging
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, List, Mapping, Optional, Tuple
+
+from waitress import wasyncore
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.server import TcpWSGIServer
+from waitress.task import ErrorTask
+from waitress.utilities import Error
+
+log = logging.getLogger(__name__)
+
+# Connections one process keeps open; slow and stalled ones included. Each costs a file descriptor and a buffer.
+CONNECTION_LIMIT = 512
+
+
+FRONTS = ("buffered", "paddlehub")
+
+
+@dataclass(frozen=True)
+class FrontOptions:
+    """Which front serves (``http_front``) and what it allows a client (``client_timeout``,
+    ``max_request_bytes``); one set per process."""
+
+    http_front: str
+    client_timeout: int
+    max_request_bytes: int
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> "FrontOptions":
+        """Read the front's options of a merged params dict: a known front, and two positive integers."""
+        if params["http_front"] not in FRONTS:
+            raise ValueError("http_front must be %s, not %r" % (" or ".join(FRONTS), params["http_front"]))
+        values = {}
+        for name in ("client_timeout", "max_request_bytes"):
+            value = params[name]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError("%s must be a positive integer, got %r" % (name, value))
+            values[name] = value
+        return cls(params["http_front"], **values)
+
+
+_process_options: Optional[FrontOptions] = None
+
+
+def use_options(options: FrontOptions) -> None:
+    """Set the process's front options: every module of a process must give the same (they set one server)."""
+    global _process_options
+    if _process_options is not None and _process_options != options:
+        raise ValueError(
+            "http_front, client_timeout and max_request_bytes belong to the whole server: set them the same in "
+            "every module's init_args (one module has %s, another %s)" % (_process_options, options))
+    _process_options = options
+
+
+def refusal(code: int, sentence: str) -> Tuple[str, List[Tuple[str, str]], bytes]:
+    """An HTTP status line, headers and body refusing a request in the service's JSON, ``sentence`` as ``msg``."""
+    body = json.dumps({"status": "101", "msg": sentence, "results": ""}).encode("utf-8")
+    reasons = {400: "Bad Request", 408: "Request Timeout", 413: "Content Too Large",
+               431: "Request Header Fields Too Large", 501: "Not Implemented"}
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))), ("Connection", "close")]
+    return "%d %s" % (code, reasons.get(code, "Error")), headers, body
+
+
+def parser_sentence(error: Error, options: FrontOptions, content_length: int) -> str:
+    """The sentence for what waitress's request parser refused (``error.code``)."""
+    if error.code == 413:
+        if content_length:
+            return ("the request body is %d bytes, over the limit of %d bytes (max_request_bytes): send fewer or "
+                    "smaller images per request" % (content_length, options.max_request_bytes))
+        return ("the request body passed the limit of %d bytes (max_request_bytes) as it arrived: send fewer or "
+                "smaller images per request" % options.max_request_bytes)
+    if error.code == 431:
+        return "the request's headers are too large: send the images in the JSON body, not in headers"
+    if error.code == 501:
+        return "the request's Transfer-Encoding is not supported: send the body whole or chunked"
+    return "the request is not valid HTTP: %s" % str(error.body).strip()
+
+
+def timeout_sentence(headers_done: bool, options: FrontOptions) -> str:
+    """The sentence for a request that did not arrive within ``client_timeout``."""
+    late = ("its body stopped for %d s before it was complete" if headers_done
+            else "its headers were not all in %d s after they began") % options.client_timeout
+    return "the request did not arrive in time: %s (client_timeout); send the whole request without pausing" % late
+
+
+class _RefusalTask(ErrorTask):
+    """waitress's error answer, as the service's JSON sentence."""
+
+    def execute(self) -> None:
+        channel = self.channel
+        sentence = parser_sentence(self.request.error, channel.server.options, self.request.content_length)
+        log.info("refused %s: %s", _client(channel), sentence)
+        status, headers, body = refusal(self.request.error.code, sentence)
+        self.status = status
+        self.response_headers.extend(headers[:-1])
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class _Channel(HTTPChannel):
+    """One client connection; knows when its request in progress began."""
+
+    error_task_class = _RefusalTask
+    request_began = 0.0
+    refusal_pending = False  # a refused request waits to be answered in the event loop (``_Server.add_task``)
+
+    def received(self, data: bytes) -> bool:
+        if self.request is None and data:
+            self.request_began = time.time()
+        result = super().received(data)
+        self.answer_refusal()
+        return result
+
+    def answer_refusal(self) -> None:
+        """Answer a refused request now, on the event loop's thread (never while ``requests_lock`` is held)."""
+        if self.refusal_pending:
+            self.refusal_pending = False
+            self.service()
+
+    def refuse_now(self, code: int, sentence: str) -> None:
+        """Answer ``code`` with ``sentence`` from the event loop, drop the request in progress, and close once the
+        answer is sent."""
+        status, headers, body = refusal(code, sentence)
+        head = "HTTP/1.1 %s\r\n%s\r\n\r\n" % (status, "\r\n".join("%s: %s" % h for h in headers))
+        payload = head.encode("latin-1") + body
+        with self.outbuf_lock:
+            self.outbufs[-1].append(payload)
+            self.current_outbuf_count += len(payload)
+            self.total_outbufs_len += len(payload)
+        if self.request is not None:
+            self.request.close()
+            self.request = None
+        self.close_when_flushed = True
+
+
+class _Server(TcpWSGIServer):
+    """waitress's server with the service's refusals and a time limit on requests in progress."""
+
+    channel_class = _Channel
+    options: FrontOptions
+
+    def add_task(self, channel: Any) -> None:
+        # A refusal costs no model thread: the event loop answers it (the channel, once it has released the lock
+        # it calls this under, or maintenance within a second), even while a request runs.
+        if channel.requests and channel.requests[0].error is not None:
+            channel.refusal_pending = True
+        else:
+            super().add_task(channel)
+
+    def maintenance(self, now: float) -> None:
+        limit = self.options.client_timeout
+        for channel in list(self.active_channels.values()):
+            channel.answer_refusal()
+            request = channel.request
+            if request is None or channel.requests or channel.close_when_flushed or channel.will_close:
+                continue
+            headers_late = not request.headers_finished and now - channel.request_began > limit
+            body_silent = request.headers_finished and now - channel.last_activity > limit
+            if headers_late or body_silent:
+                sentence = timeout_sentence(request.headers_finished, self.options)
+                log.info("refused %s: %s", _client(channel), sentence)
+                channel.refuse_now(408, sentence)
+        super().maintenance(now)
+
+
+def _client(channel: Any) -> str:
+    address = channel.addr
+    return "%s:%s" % tuple(address[:2]) if isinstance(address, tuple) else str(address)
+
+
+def _adjustments(options: FrontOptions, **listen: Any) -> Adjustments:
+    return Adjustments(
+        connection_limit=CONNECTION_LIMIT,
+        max_request_body_size=options.max_request_bytes,
+        # An idle keep-alive connection is closed after as long as a stalled request is allowed.
+        channel_timeout=options.client_timeout,
+        cleanup_interval=1,  # how often maintenance looks for requests past their time
+        ident="paddleocr-hubserving",
+        **listen,
+    )
+
+
+class Front:
+    """The front of one process: a thread whose event loop reads every connection, and a queue of the requests that
+    have wholly arrived, run one at a time by the thread that calls ``serve_requests``: the main thread, which
+    loaded and warmed the models. oneDNN keeps its compiled kernels per thread, and requests run on a thread of
+    their own were 0.83x as fast and held 200 MB more (tools/slow_clients.py)."""
+
+    def __init__(self, app: Callable, options: FrontOptions, sockets: Iterable[Any] = (),
+                 host: str = "0.0.0.0", port: Optional[int] = None):
+        self.map: dict = {}
+        self.requests: "queue.Queue[Any]" = queue.Queue()
+        self.servers: List[_Server] = []
+        bound = list(sockets)
+        if bound:  # gunicorn's listening sockets, shared by its workers
+            adj = _adjustments(options)
+            for sock in bound:
+                self.servers.append(_Server(app, self.map, _sock=sock, dispatcher=self, adj=adj, bind_socket=False,
+                                            sockinfo=(sock.family, sock.type, None, None)))
+        else:
+            self.servers.append(_Server(app, self.map, dispatcher=self, adj=_adjustments(options, host=host,
+                                                                                         port=port)))
+        for server in self.servers:
+            server.options = options
+        self._closing = threading.Event()
+        self._loop = threading.Thread(target=self._read_connections, name="http-front", daemon=True)
+
+    # waitress's task dispatcher: the servers hand it each channel whose request has arrived
+    def set_thread_count(self, count: int) -> None:
+        pass
+
+    def add_task(self, channel: Any) -> None:
+        self.requests.put(channel)
+
+    def shutdown(self, cancel_pending: bool = True, timeout: int = 5) -> bool:
+        return True
+
+    def start(self) -> None:
+        """Start reading connections (in a thread of its own)."""
+        self._loop.start()
+
+    def serve_requests(self, keep_going: Callable[[], bool], idle: Callable[[], None] = lambda: None) -> None:
+        """Run each request that has arrived, in turn, on the calling thread, while ``keep_going()``; ``idle`` is
+        called between requests and at least once a second."""
+        while keep_going():
+            try:
+                channel = self.requests.get(timeout=1.0)
+            except queue.Empty:
+                idle()
+                continue
+            try:
+                channel.service()
+            except Exception:  # waitress answers a failing app itself; this is the front's own failure
+                log.exception("the front failed to serve a request")
+            idle()
+
+    def stop_accepting(self) -> None:
+        """Take no new connection (the listening sockets close within a second); requests already read go on."""
+        self._closing.set()
+
+    def busy(self) -> bool:
+        """Whether a request waits or runs, or an answer is still being sent; idle connections are closed."""
+        busy = not self.requests.empty()
+        for channel in list(self.map.values()):
+            if not isinstance(channel, HTTPChannel):
+                continue
+            if channel.requests or channel.total_outbufs_len:
+                busy = True
+            else:
+                channel.will_close = True
+        return busy
+
+    def _read_connections(self) -> None:
+        while not self._closing.is_set():
+            wasyncore.loop(timeout=1.0, map=self.map, count=1)
+        for server in self.servers:
+            server.accepting = False
+            server.del_channel()
+            server.socket.close()
+        while True:  # answers still going out; the process ends this thread
+            wasyncore.loop(timeout=0.5, map=self.map, count=1)
+
+
+def body_problem(body: bytes) -> Optional[str]:
+    """Why ``body`` cannot be a request to a module (None when it is a JSON object), in a sentence."""
+    try:
+        parsed = json.loads(body)
+    except UnicodeDecodeError:
+        return "the request body is not valid JSON: it is not UTF-8 text"
+    except ValueError as err:
+        where = " (it breaks at byte %d)" % err.pos if isinstance(err, json.JSONDecodeError) else ""
+        return "the request body is not valid JSON%s: send {\"images\": [\"<base64>\", ...]}" % where
+    if not isinstance(parsed, dict):
+        kind = {list: "a list", str: "a string", type(None): "null", bool: "a boolean"}.get(type(parsed), "a number")
+        return "the request body must be a JSON object such as {\"images\": [\"<base64>\", ...]}, not %s" % kind
+    return None
+
+
+class JSONBodies:
+    """WSGI middleware: a POST to ``/predict/<module>`` whose body is not a JSON object is refused here, in the
+    service's JSON, where Flask and PaddleHub would answer an HTML page; the rest passes to ``app`` unchanged."""
+
+    def __init__(self, app: Callable):
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "POST" or not environ.get("PATH_INFO", "").startswith("/predict/"):
+            return self.app(environ, start_response)
+        if environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower() != "application/json":
+            return _answer(start_response, 415, "the request body must be JSON, sent with Content-Type: "
+                                                "application/json")
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        problem = body_problem(body)
+        if problem:
+            return _answer(start_response, 400, problem)
+        environ["wsgi.input"] = io.BytesIO(body)
+        return self.app(environ, start_response)
+
+
+def _answer(start_response: Callable, code: int, sentence: str) -> List[bytes]:
+    status, headers, body = refusal(code, sentence)
+    log.info("refused: %s", sentence)
+    start_response(status, headers[:-1])
+    return [body]
+
+
+def serve(app: Any, host: str, port: int) -> None:
+    """Serve ``app`` on ``host``:``port`` with the process's options until the process is stopped: the
+    one-process server. Requests run on the calling thread."""
+    options = current_options()
+    front = Front(app, options, host=host, port=port)
+    front.start()
+    log.info("serving on %s:%d (pid %d): client_timeout %d s, max_request_bytes %d", host, port, os.getpid(),
+             options.client_timeout, options.max_request_bytes)
+    front.serve_requests(lambda: True)
+
+
+def current_options() -> FrontOptions:
+    """The options the process's modules set (``use_options``), else the defaults."""
+    if _process_options is not None:
+        return _process_options
+    from ..options import merge_params
+
+    return FrontOptions.from_params(merge_params())

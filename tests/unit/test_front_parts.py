@@ -1,0 +1,90 @@
+"""The HTTP front's pure parts: its options, its sentences, the JSON envelope and the body check, without a server
+(tests/test_front.py serves)."""
+
+import io
+import json
+import math
+
+import pytest
+
+from ocr_engine import DEFAULTS, merge_params
+from ocr_engine.serving import front
+from ocr_engine.serving.front import FrontOptions, JSONBodies, body_problem, refusal, timeout_sentence
+
+
+def test_the_body_limit_is_just_above_what_the_image_limits_allow():
+    images, size = DEFAULTS["max_images_per_request"], DEFAULTS["max_image_bytes"]
+    base64_bytes = images * 4 * math.ceil(size / 3)
+    assert base64_bytes < DEFAULTS["max_request_bytes"] < base64_bytes * 1.01
+
+
+@pytest.mark.parametrize("option, value, sentence", [
+    ("client_timeout", 0, "client_timeout must be a positive integer, got 0"),
+    ("client_timeout", True, "client_timeout must be a positive integer, got True"),
+    ("max_request_bytes", "1000", "max_request_bytes must be a positive integer, got '1000'"),
+    ("http_front", "nginx", "http_front must be buffered or paddlehub, not 'nginx'"),
+])
+def test_options_are_checked(option, value, sentence):
+    with pytest.raises(ValueError, match="^%s$" % sentence):
+        FrontOptions.from_params(merge_params({option: value}))
+
+
+def test_every_module_of_a_process_must_give_the_same_options(monkeypatch):
+    monkeypatch.setattr(front, "_process_options", None)
+    front.use_options(FrontOptions("buffered", 30, 1000))
+    front.use_options(FrontOptions("buffered", 30, 1000))
+    with pytest.raises(ValueError, match="belong to the whole server: set them the same in every module's"):
+        front.use_options(FrontOptions("buffered", 5, 1000))
+    assert front.current_options() == FrontOptions("buffered", 30, 1000)
+
+
+def test_a_refusal_is_the_services_json_with_its_status():
+    status, headers, body = refusal(413, "too big")
+    assert status == "413 Content Too Large"
+    assert json.loads(body) == {"status": "101", "msg": "too big", "results": ""}
+    assert ("Content-Length", str(len(body))) in headers and ("Content-Type", "application/json") in headers
+
+
+def test_timeouts_say_which_part_stalled():
+    options = FrontOptions("buffered", 30, 1000)
+    assert "its headers were not all in 30 s after they began (client_timeout)" in timeout_sentence(False, options)
+    assert "its body stopped for 30 s before it was complete (client_timeout)" in timeout_sentence(True, options)
+
+
+@pytest.mark.parametrize("body, problem", [
+    (b'{"images": []}', None),
+    (b"[1, 2]", "the request body must be a JSON object such as {\"images\": [\"<base64>\", ...]}, not a list"),
+    (b"null", "the request body must be a JSON object such as {\"images\": [\"<base64>\", ...]}, not null"),
+    (b"12", "the request body must be a JSON object such as {\"images\": [\"<base64>\", ...]}, not a number"),
+    (b'{"images": [', "the request body is not valid JSON (it breaks at byte 12): send {\"images\": [\"<base64>\", "
+                      "...]}"),
+    (b"{\"images\": [\"\x80\"]}", "the request body is not valid JSON: it is not UTF-8 text"),
+])
+def test_body_problems_in_a_sentence(body, problem):
+    assert body_problem(body) == problem
+
+
+def call(app, path: str, body: bytes, content_type: str = "application/json"):
+    seen = {}
+
+    def start_response(status, headers):
+        seen["status"] = status
+
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": path, "CONTENT_TYPE": content_type,
+               "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)}
+    answer = b"".join(app(environ, start_response))
+    return seen["status"], answer
+
+
+def test_json_bodies_passes_good_requests_on_with_their_body_and_refuses_the_rest():
+    def app(environ, start_response):
+        start_response("200 OK", [])
+        return [environ["wsgi.input"].read()]
+
+    guarded = JSONBodies(app)
+    assert call(guarded, "/predict/ocr_system", b'{"images": []}') == ("200 OK", b'{"images": []}')
+    assert call(guarded, "/gradio/ocr_system", b"anything", "text/plain") == ("200 OK", b"anything")
+    status, body = call(guarded, "/predict/ocr_system", b'{"images": []}', "text/plain")
+    assert status.startswith("415") and json.loads(body)["msg"].startswith("the request body must be JSON, sent")
+    status, body = call(guarded, "/predict/ocr_system", b"[]")
+    assert status.startswith("400") and json.loads(body)["status"] == "101"
