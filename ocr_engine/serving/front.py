@@ -203,6 +203,7 @@ def _adjustments(options: FrontOptions, **listen: Any) -> Adjustments:
         # An idle keep-alive connection is closed after as long as a stalled request is allowed.
         channel_timeout=options.client_timeout,
         cleanup_interval=1,  # how often maintenance looks for requests past their time
+        recv_bytes=256 * 1024,  # read large bodies in fewer, larger reads (waitress's own is 8 KB)
         ident="paddleocr-hubserving",
         **listen,
     )
