@@ -3,9 +3,9 @@ Flask's development server (one process) and of gunicorn's sync workers (``use_m
 
 Both of those read a request on the thread that runs the models, with no read timeout: one client that stops
 half-way through its request held the one-process server, and one per worker held gunicorn, for as long as it
-stayed connected. Here one event loop reads every connection; a request reaches the application (PaddleHub's
-Flask app, and through it a module) only once it has fully arrived, on a thread of its own. So a slow or stalled
-client costs a connection, never a model thread, and:
+stayed connected. Here an event loop, on a thread of its own, reads every connection; a request reaches the
+application (PaddleHub's Flask app, and through it a module) only once it has fully arrived, and runs on the
+main thread (``Front``). So a slow or stalled client costs a connection, never the thread that runs the models, and:
 
 - headers not all in within ``client_timeout`` of their first byte, or a body silent for ``client_timeout``, are
   answered 408 and the connection closed;
@@ -13,8 +13,8 @@ client costs a connection, never a model thread, and:
   it is counted);
 - every such answer is the service's JSON (``status`` "101", one sentence in ``msg``), with a log line.
 
-The front is reached through PaddleHub's own start-up (``install``): gunicorn's worker class default, as
-``process`` reaches gunicorn's timeouts, and PaddleHub's one-process ``run``.
+The front is reached through PaddleHub's own start-up (``process.serve_through_front``): gunicorn's worker class
+default, as ``process`` reaches gunicorn's timeouts, and PaddleHub's one-process ``run``.
 """
 
 import io
