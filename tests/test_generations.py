@@ -160,8 +160,7 @@ def test_an_official_export_needs_no_hand_written_settings(hub_home, v6_cache, d
     # right shows the export's own list is used.
     init_args = {"ocr_system": {"det_model_dir": det, "rec_model_dir": rec, "model_cache_dir": str(tmp_path / "c"),
                                 "ocr_version": "PP-OCRv4"}}
-    config = shipped_config("cpu_mkldnn.json", init_args)
-    config["modules_info"] = {"ocr_system": config["modules_info"]["ocr_system"]}
+    config = ocr_system_alone(shipped_config("cpu_mkldnn.json", init_args))
     with HubServer.with_config(config, hub_home, str(tmp_path)) as server:
         texts = read(server, encode_file(os.path.join(data_dir, "french.jpg")))
     assert "LES ARTS DÉCORATIFS" in texts and "Musée du LOUVRE" in texts, texts

@@ -25,7 +25,7 @@ from benchmark import REFERENCE_DIR, read_texts, start_server
 from make_corpus import SUBSETS, make_corpus
 
 from ocr_engine.runtime import GENERATIONS, MODELS
-from ocr_engine.runtime.models import pinned_generation
+from ocr_engine.runtime.models import bundled_model, pinned_generation
 from testkit.scoring import Counts, characters, order_score, words
 from testkit.server import REPO, install_modules
 
@@ -62,10 +62,11 @@ def contender_args(name: str) -> dict:
         return {}
     if name in GENERATIONS:
         return pinned_generation(name)
+    if "+" not in name:
+        raise ValueError("unknown contender %s" % name)
     det, _, rec = name.partition("+")
-    if MODELS.get(det) and MODELS[det].stage == "det" and MODELS.get(rec) and MODELS[rec].stage == "rec":
-        return {"text_detection_model_name": det, "text_recognition_model_name": rec}
-    raise ValueError("unknown contender %s" % name)
+    return {"text_detection_model_name": bundled_model(det, "det").name,
+            "text_recognition_model_name": bundled_model(rec, "rec").name}
 
 
 def table(results: Dict[str, Dict[str, List[str]]], labels: Dict[str, dict]) -> List[str]:

@@ -65,19 +65,32 @@ def _sha256(path: str, size: int, mtime_ns: int) -> str:
     return digest.hexdigest()
 
 
+def _hashed_stem(onnx_path: str) -> str:
+    """``onnx_path``'s stem and the start of its content hash: what its cached files are named by."""
+    return "%s-%s" % (os.path.splitext(os.path.basename(onnx_path))[0], file_sha256(onnx_path)[:16])
+
+
 def converted_name(onnx_path: str) -> str:
-    """The folder name of ``onnx_path``'s conversion: its stem, its content hash and the rewrites' version."""
-    stem = os.path.splitext(os.path.basename(onnx_path))[0]
-    return "%s-%s-r%d" % (stem, file_sha256(onnx_path)[:16], REWRITE_VERSION)
+    """The folder name of ``onnx_path``'s conversion: its hashed stem and the rewrites' version."""
+    return "%s-r%d" % (_hashed_stem(onnx_path), REWRITE_VERSION)
+
+
+def _found(name: str, cache_dir: Optional[str], marker: str = "") -> Optional[str]:
+    """``name`` in the first of ``search_dirs`` that holds it (with ``marker`` inside it, for a folder), or None."""
+    for folder in search_dirs(cache_dir):
+        path = os.path.join(folder, name)
+        if os.path.isfile(os.path.join(path, marker) if marker else path):
+            return path
+    return None
 
 
 def paddle_model_dir(onnx_path: str, cache_dir: Optional[str] = None) -> str:
     """Return a folder holding ``model.json`` + ``model.pdiparams`` converted from ``onnx_path``: a finished one
     found in ``search_dirs``, else one converted now into the cache folder. Nothing is written when one is found."""
     name = converted_name(onnx_path)
-    for folder in search_dirs(cache_dir):
-        if os.path.isfile(os.path.join(folder, name, _DONE)):
-            return os.path.join(folder, name)
+    found = _found(name, cache_dir, _DONE)
+    if found:
+        return found
     cache_dir = writable_cache_dir(cache_dir)
     os.makedirs(cache_dir, exist_ok=True)
     target = os.path.join(cache_dir, name)
@@ -124,12 +137,11 @@ def onnx_character_file(onnx_path: str, cache_dir: Optional[str] = None) -> str:
 
     from .export_config import character_file
 
-    stem = os.path.splitext(os.path.basename(onnx_path))[0]
     # Named by the ONNX file's hash, so that a later start finds it without loading the model again.
-    name = "%s-%s-keys.txt" % (stem, file_sha256(onnx_path)[:16])
-    for folder in search_dirs(cache_dir):
-        if os.path.isfile(os.path.join(folder, name)):
-            return os.path.join(folder, name)
+    name = _hashed_stem(onnx_path) + "-keys.txt"
+    found = _found(name, cache_dir)
+    if found:
+        return found
     keys = _character_list(onnx.load(onnx_path))
     if keys is None:
         raise ValueError("%s carries no character list (metadata key 'character'): set rec_char_dict_path" % onnx_path)
