@@ -8,7 +8,10 @@ CONFIG ?= configs/cpu_mkldnn.json
 # Every folder of hubserving/ with a module.py is a hub module.
 MODULES := $(patsubst hubserving/%/module.py,%,$(wildcard hubserving/*/module.py))
 
-.PHONY: install serve test image-test lint fonts nginx chromium clean
+# The official PaddleOCR MCP server, in a venv of its own (tests/test_mcp.py): it needs paddleocr 3.x.
+MCP_VENV ?= .venv-mcp
+
+.PHONY: install serve test image-test lint fonts nginx chromium mcp-client clean
 
 install: $(VENV)/.installed fonts nginx chromium
 
@@ -44,23 +47,32 @@ nginx:
 chromium:
 	$(call best-effort-apt,[ -x /usr/bin/chromium ],chromium,the browser tests are)
 
+# paddleocr-mcp 0.8.5 and the mcp client that drives it, pinned in testkit/mcp-requirements.txt (about 700 MB).
+mcp-client: $(MCP_VENV)/.installed
+
+$(MCP_VENV)/.installed: testkit/mcp-requirements.txt
+	$(PYTHON) -m venv $(MCP_VENV)
+	$(MCP_VENV)/bin/pip install -q --upgrade pip
+	$(MCP_VENV)/bin/pip install -q -r testkit/mcp-requirements.txt
+	touch $@
+
 serve: install
 	HUB_HOME=$(HUB_HOME) $(BIN)/hub install $(addprefix hubserving/,$(addsuffix /,$(MODULES)))
 	PATH=$(CURDIR)/$(BIN):$$PATH HUB_HOME=$(HUB_HOME) $(BIN)/hub serving start -c $(CONFIG)
 
 # Lint and the fast unit tests first, so that a mistake they catch costs seconds, not a server start.
-test: install
+test: install mcp-client
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q tests/unit
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -v tests --ignore=tests/unit --ignore=tests/image
 
 # Build the CPU image on a local bookworm base and serve from it (tests/image). Needs podman, buildah, debootstrap
 # and runc (Debian packages) and root; prints the image size, build time and time to healthy.
-image-test: install
+image-test: install mcp-client
 	$(BIN)/python -m pytest -v -s tests/image
 
 lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) $(HUB_HOME) .pytest_cache *.egg-info
+	rm -rf $(VENV) $(MCP_VENV) $(HUB_HOME) .pytest_cache *.egg-info

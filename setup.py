@@ -48,6 +48,8 @@ setup(
         "psutil>=6.0",
         # the HTTP front (ocr_engine/serving/front.py): reads each request whole before a model thread sees it
         "waitress==3.0.2",
+        # the PaddleX API's wire contract (ocr_engine/serving/paddlex/contract.py), validated as PaddleX does
+        "pydantic>=2",
     ],
     extras_require={
         # paddle is an extra so that the GPU build can replace the CPU one (both install the `paddle` package)

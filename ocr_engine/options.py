@@ -125,6 +125,9 @@ DEFAULTS: Dict[str, Any] = {
     # The largest request body, refused with 413 from its Content-Length before it is read (a chunked body as it
     # arrives): just above what max_images_per_request x max_image_bytes take in base64, 16 x 20 MiB x 4/3 = 447.4 MB.
     "max_request_bytes": 448_000_000,
+    # --- the PaddleX serving API (POST /ocr, ocr_engine.serving.paddlex): whether an answer holds the drawn result
+    # and the input as base64 JPEGs (ocrImage, inputImage) when the request leaves visualize null; PaddleX's default.
+    "visualize": True,
     # --- operating it (ocr_engine.serving.status): a port for /ready, /live and Prometheus /metrics, served by the
     # serving process (gunicorn's master), never a worker. None: no status server, no metrics. Set it in any module's
     # init_args, the same in each that sets it.

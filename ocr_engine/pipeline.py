@@ -1,6 +1,6 @@
 """The whole pipeline: localise, crop, rectify, recognise, assemble."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, List, Mapping, Optional, Sequence
 
 import cv2
@@ -8,16 +8,49 @@ import numpy as np
 
 from .runtime import PredictorOptions
 from .stages import TextClassifier, TextDetector, TextRecognizer
-from .stages.geometry import crop_quad, is_column, reading_order
+from .stages.detection import DetectionSettings
+from .stages.geometry import crop_quad, is_column, reading_order, span_quad
+
+
+@dataclass
+class Word:
+    """One word of a line, and its quad in image pixels (``ReadSettings.word_boxes``)."""
+
+    text: str
+    region: np.ndarray
 
 
 @dataclass
 class TextLine:
-    """One line read from an image: its text, the recogniser's confidence, and its quad in image pixels."""
+    """One line read from an image: its text, the recogniser's confidence, and its quad in image pixels; its
+    words only when asked for (``ReadSettings.word_boxes``)."""
 
     text: str
     confidence: float
     region: np.ndarray
+    words: Optional[List[Word]] = None
+
+
+@dataclass
+class Reading:
+    """All that was found in one image: every region detected, in reading order, whether the angle classifier
+    turned it (all False when it did not run), and the lines kept (confidence >= drop_score) in answer order."""
+
+    regions: List[np.ndarray]
+    turned: List[bool]
+    lines: List[TextLine]
+    classified: bool = False
+
+
+@dataclass(frozen=True)
+class ReadSettings:
+    """What one call may change (None: as the system was built): the detector's settings, the score below which
+    lines are dropped, whether the angle classifier runs (only where it was built), and word boxes."""
+
+    detection: Optional[DetectionSettings] = None
+    drop_score: Optional[float] = None
+    use_classifier: Optional[bool] = None
+    word_boxes: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,48 +102,62 @@ class OCRSystem:
         return cls(detector, TextRecognizer.from_params(params, runtime), classifier, options)
 
     def __call__(self, images: Sequence[np.ndarray]) -> List[List[TextLine]]:
-        """Read each image. An image much taller than wide that ``reads_vertically`` is read again turned a quarter
-        clockwise (and, through the angle classifier, anticlockwise): a column of stacked Chinese characters reads
-        best as it stands, an English line written along the column only turned. The turned reading replaces the
-        first when it holds more confidently read text (``text_weight``). A tall page of horizontal lines, a
-        receipt, is read once, as it stands."""
-        results = self.read(images)
+        """Read each image: per image, its lines (``readings`` gives all the rest)."""
+        return [reading.lines for reading in self.readings(images)]
+
+    def readings(self, images: Sequence[np.ndarray], settings: ReadSettings = ReadSettings()) -> List[Reading]:
+        """Read each image with ``settings`` for this call alone: per image, a ``Reading``.
+
+        An image much taller than wide that ``reads_vertically`` is read again turned a quarter clockwise (and,
+        through the angle classifier, anticlockwise): a column of stacked Chinese characters reads best as it
+        stands, an English line written along the column only turned. The turned reading replaces the first when it
+        holds more confidently read text (``text_weight``). A tall page of horizontal lines, a receipt, is read
+        once, as it stands."""
+        results = self.read(images, settings)
         tall = [
-            i for i, (image, lines) in enumerate(zip(images, results))
+            i for i, (image, reading) in enumerate(zip(images, results))
             if self.vertical_ratio and image.shape[0] >= self.vertical_ratio * image.shape[1]
-            and reads_vertically(lines)
+            and reads_vertically(reading.lines)
         ]
-        turned = self.read([cv2.rotate(images[i], cv2.ROTATE_90_CLOCKWISE) for i in tall]) if tall else []
+        turned = self.read([cv2.rotate(images[i], cv2.ROTATE_90_CLOCKWISE) for i in tall], settings) if tall else []
         for i, reading in zip(tall, turned):
-            if text_weight(reading) > text_weight(results[i]):
-                height = images[i].shape[0]
-                results[i] = [
-                    TextLine(line.text, line.confidence, unrotate_quarter(line.region, height)) for line in reading
-                ]
+            if text_weight(reading.lines) > text_weight(results[i].lines):
+                results[i] = unrotate_reading(reading, images[i].shape[0])
         return results
 
-    def read(self, images: Sequence[np.ndarray]) -> List[List[TextLine]]:
+    def read(self, images: Sequence[np.ndarray], settings: ReadSettings = ReadSettings()) -> List[Reading]:
         """Run every stage. The lines of all images are classified together, in shared batches; each image's lines
         are recognised in batches of their own, because the recogniser's text depends on a batch's padding and
         so on its other lines: an image reads the same whatever else is in the request."""
-        regions = [reading_order(self.detector(image)) for image in images]
+        classifier = self.classifier if settings.use_classifier is not False else None
+        drop_score = self.drop_score if settings.drop_score is None else settings.drop_score
+        regions = [reading_order(self.detector(image, settings.detection)) for image in images]
         crops = [crop_quad(image, quad) for image, quads in zip(images, regions) for quad in quads]
         turned = [False] * len(crops)
-        if self.classifier is not None and crops:
-            crops, turned = self.classifier.rectify(crops)
+        if classifier is not None and crops:
+            crops, turned = classifier.rectify(crops)
         results, start = [], 0
         for quads in regions:
-            readings = self.recognizer(crops[start : start + len(quads)]) if quads else []
+            these = crops[start : start + len(quads)]
+            flipped = turned[start : start + len(quads)]
+            if not quads:
+                readings = []
+            elif settings.word_boxes:
+                readings = self.recognizer.with_words(these)
+            else:
+                readings = [(text, score, None) for text, score in self.recognizer(these)]
             lines = [
-                TextLine(text=text, confidence=confidence, region=quad)
-                for quad, (text, confidence) in zip(quads, readings)
-                if confidence >= self.drop_score
+                TextLine(text=text, confidence=confidence, region=quad,
+                         words=None if spans is None else [
+                             Word(span.text, span_quad(quad, span.start, span.end, flip)) for span in spans])
+                for quad, flip, (text, confidence, spans) in zip(quads, flipped, readings)
+                if confidence >= drop_score
             ]
-            if self.turned_page_order and 2 * sum(turned[start : start + len(quads)]) > len(quads):
+            if self.turned_page_order and 2 * sum(flipped) > len(quads):
                 # Most lines were upside down, so the page is: its reading order is the image's, backwards.
                 lines.reverse()
             start += len(quads)
-            results.append(lines)
+            results.append(Reading(list(quads), list(flipped), lines, classifier is not None))
         return results
 
 
@@ -118,6 +165,16 @@ def text_weight(lines: Sequence[TextLine]) -> float:
     """How much text a reading holds: the sum over lines of confidence x characters, discounted by 5% a line so
     that of two readings of the same characters the one that keeps lines whole, rather than in pieces, wins."""
     return sum(line.confidence * len("".join(line.text.split())) for line in lines) * 0.95 ** len(lines)
+
+
+def unrotate_reading(reading: Reading, height: int) -> Reading:
+    """A reading of an image turned a quarter clockwise, in the pixels of the image of ``height`` rows it came
+    from."""
+    lines = [replace(line, region=unrotate_quarter(line.region, height),
+                     words=None if line.words is None else [
+                         Word(word.text, unrotate_quarter(word.region, height)) for word in line.words])
+             for line in reading.lines]
+    return replace(reading, regions=[unrotate_quarter(quad, height) for quad in reading.regions], lines=lines)
 
 
 def unrotate_quarter(quad: np.ndarray, height: int) -> np.ndarray:

@@ -86,6 +86,16 @@ def post_json(url: str, body: Any, timeout: float = 300) -> dict:
         raise ServerError("%s answered HTTP %d: %s" % (url, err.code, err.read()[:300]), err.code) from None
 
 
+def post_for_status(url: str, body: Any, timeout: float = 300) -> Tuple[int, dict]:
+    """POST ``body`` as JSON: (HTTP status, JSON answer), whatever the status."""
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
 def get_text(url: str, timeout: float = 5) -> Tuple[Optional[int], str]:
     """GET ``url``: (HTTP status, body), or (None, why) when nothing answered."""
     try:
@@ -171,6 +181,10 @@ class HubServer:
     def predict(self, module: str, images: List[Any], timeout: float = 300, **extra: Any) -> dict:
         """POST ``{"images": images, **extra}`` to /predict/``module`` and return the JSON answer."""
         return post_json("%s/predict/%s" % (self.url, module), dict(extra, images=images), timeout)
+
+    def paddlex_ocr(self, body: Any, timeout: float = 300) -> Tuple[int, dict]:
+        """POST ``body`` to PaddleX's /ocr: (HTTP status, JSON answer)."""
+        return post_for_status(self.url + "/ocr", body, timeout)
 
     def rss(self) -> float:
         """Resident bytes of the server and every process in its session (gunicorn workers included)."""

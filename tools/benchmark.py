@@ -12,6 +12,7 @@ image by image. Over HTTP, both are `hub install`ed into a temporary HUB_HOME an
 import argparse
 import collections
 import concurrent.futures
+import hashlib
 import json
 import os
 import tempfile
@@ -161,9 +162,12 @@ def read_texts(server: HubServer, module: str, data: bytes) -> List[str]:
     return [line["text"] for line in answer["results"][0]]
 
 
-def http_round(server: HubServer, module: str, tally: Tally, images: Dict[str, bytes], concurrency: int) -> None:
-    """Each of ``concurrency`` clients sends every image once; RSS is sampled while they run."""
+def http_round(server: HubServer, module: str, tally: Tally, images: Dict[str, bytes], concurrency: int,
+               read: Optional[Callable[[bytes], List[str]]] = None) -> None:
+    """Each of ``concurrency`` clients sends every image once (to /predict/``module``, or through ``read``); RSS is
+    sampled while they run."""
     peak, done = [0.0], threading.Event()
+    read = read or (lambda data: read_texts(server, module, data))
 
     def sample():
         while not done.is_set():
@@ -173,7 +177,7 @@ def http_round(server: HubServer, module: str, tally: Tally, images: Dict[str, b
     def client(_):
         for name, data in images.items():
             start = time.perf_counter()
-            tally.texts[name] = read_texts(server, module, data)
+            tally.texts[name] = read(data)
             tally.latencies.append(time.perf_counter() - start)
 
     sampler = threading.Thread(target=sample)
@@ -232,6 +236,60 @@ def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bo
         for server in servers.values():
             server.stop()
     return list(tallies.values())
+
+
+def run_paddlex(images: Dict[str, bytes], rounds: int, concurrency: int, args) -> List[Tally]:
+    """PaddleX 3.7.2's basic serving against ours, both on the bundled PP-OCRv4 models, both through POST /ocr with
+    the same body (tools/paddlex_reference.py); rounds alternate. Then the differential check: each image's
+    prunedResult from both, field by field (names, types, nesting), and their texts."""
+    from paddlex_reference import PaddleXServer, compare_answers, reference_body
+
+    from ocr_engine.runtime.models import pinned_generation
+    from testkit.server import post_for_status
+
+    workdir = tempfile.mkdtemp(prefix="ocr_benchmark_paddlex_")
+    hub_home = os.path.join(workdir, "hub_home")
+    install_modules(hub_home, [os.path.join(REPO, "hubserving", "ocr_system")])
+    threads = args.threads or os.cpu_count() or 1
+    ours_args = dict(pinned_generation("PP-OCRv4"), **json.loads(args.init_args))
+    ours_args.update(enable_mkldnn=args.mkldnn, cpu_threads=threads, preload=args.workers == 0)
+    answers: Dict[str, Dict[str, dict]] = {"paddlex": {}, "ours": {}}
+    with_words: Dict[str, Dict[str, dict]] = {"paddlex": {}, "ours": {}}
+
+    def reader(name: str, url: str, limit: Optional[int], kept: Dict[str, Dict[str, dict]] = answers,
+               **extra) -> Callable[[bytes], List[str]]:
+        def read(data: bytes) -> List[str]:
+            status, answer = post_for_status(url + "/ocr", reference_body(b64(data), limit, **extra), timeout=600)
+            if status != 200:
+                raise RuntimeError("%s answered %d: %s" % (name, status, answer.get("errorMsg")))
+            kept[name][hashlib.sha1(data).hexdigest()] = answer
+            return answer["result"]["ocrResults"][0]["prunedResult"]["rec_texts"]
+
+        return read
+
+    with PaddleXServer(workdir, threads) as paddlex, \
+            start_server("ocr_system", ours_args, args.workers, hub_home, workdir, "ours") as ours:
+        contenders = {
+            "paddlex": (paddlex, reader("paddlex", paddlex.url, args.paddlex_limit),
+                        "PaddleX 3.7.2 /ocr, PP-OCRv4, oneDNN off (its workaround), %s, %d threads" % (
+                            "textDetLimitSideLen %d max" % args.paddlex_limit if args.paddlex_limit
+                            else "its detection defaults", threads)),
+            "ours": (ours, reader("ours", ours.url, None), "ours /ocr, %s, %s x %d threads" % (
+                ours_args["ocr_version"], _processes(args.workers), threads)),
+        }
+        tallies = {name: Tally("%s, %d client(s)" % (title, concurrency)) for name, (_, _, title) in contenders.items()}
+        for _ in range(rounds):
+            for name, (server, read, _) in contenders.items():
+                http_round(server, "", tallies[name], images, concurrency, read)
+        for name, (server, _, _) in contenders.items():  # once more with word boxes, for the check alone
+            read = reader(name, server.url, args.paddlex_limit if name == "paddlex" else None, with_words,
+                          returnWordBox=True)
+            for data in images.values():
+                read(data)
+    names = {hashlib.sha1(data).hexdigest(): name for name, data in images.items()}
+    print(compare_answers(answers["paddlex"], answers["ours"], names))
+    print("with returnWordBox: " + compare_answers(with_words["paddlex"], with_words["ours"], names))
+    return [tallies["paddlex"], tallies["ours"]]
 
 
 def baseline_args(baseline: str) -> dict:
@@ -385,6 +443,12 @@ def main() -> None:
                         help="what ours is measured against over HTTP: upstream (PaddleOCR's pipeline, the default), "
                              "ours on a model generation, e.g. PP-OCRv4, or ours with other init_args, e.g. "
                              "'{\"backend\": \"paddle\"}'")
+    parser.add_argument("--reference", choices=["hubserving", "paddlex"], default="hubserving",
+                        help="paddlex: PaddleX 3.7.2's basic serving (PaddleOCR 3.x) against ours through /ocr, on "
+                             "PP-OCRv4, with a differential check of both answers (builds .venv-paddlex once)")
+    parser.add_argument("--paddlex-limit", type=int, default=0,
+                        help="--reference paddlex: ask PaddleX for textDetLimitSideLen N with limit type max, as ours "
+                             "resizes (default: PaddleX's own detection defaults)")
     parser.add_argument("--reference-threads", type=int, default=0,
                         help="the reference's cpu_threads (default: PaddleOCR's own default, 10)")
     args = parser.parse_args()
@@ -405,7 +469,9 @@ def main() -> None:
     if args.mode in ("inprocess", "both"):
         init_args = json.loads(args.init_args)
         pairs.append(run_inprocess(images, args.rounds, args.mkldnn, args.reference_threads, init_args))
-    if args.mode in ("http", "both"):
+    if args.mode in ("http", "both") and args.reference == "paddlex":
+        pairs.append(run_paddlex(images, args.rounds, args.concurrency, args))
+    elif args.mode in ("http", "both"):
         pairs.append(run_http(images, args.rounds, args.concurrency, args.mkldnn, args))
     print()
     print_table([t for pair in pairs for t in pair])

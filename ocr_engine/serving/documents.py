@@ -7,7 +7,7 @@ Every problem is an InputError naming the input ("image 2 of 3") and, where it i
 import math
 import threading
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Optional
+from typing import Any, List, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -45,6 +45,7 @@ class Page:
     image: Optional[np.ndarray]
     boxes: Optional[List[dict]]
     scale: float
+    size: Tuple[int, int] = (0, 0)  # (width, height) of the rendered page, in the pixels of its boxes
 
 
 class PdfInput:
@@ -93,12 +94,12 @@ class PdfInput:
         if options.pdf_text_layer and not mostly_image(page, width * height):
             boxes = text_layer_boxes(page, height, scale)
             if boxes:
-                return Page(None, boxes, scale)
+                return Page(None, boxes, scale, (round(width * scale), round(height * scale)))
         try:
             rgb = np.asarray(page.render(scale=scale).to_pil().convert("RGB"))
         except Exception:
             raise InputError("%s: page %d of the PDF cannot be rendered" % (self.label, number)) from None
-        return Page(np.ascontiguousarray(rgb[:, :, ::-1]), None, scale)
+        return Page(np.ascontiguousarray(rgb[:, :, ::-1]), None, scale, (rgb.shape[1], rgb.shape[0]))
 
     def close(self) -> None:
         with _pdfium:

@@ -34,6 +34,8 @@ from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask
 from waitress.utilities import Error
 
+from .paddlex import contract as paddlex_contract
+
 log = logging.getLogger(__name__)
 
 # Connections one process keeps open; slow and stalled ones included. Each costs a file descriptor and a buffer.
@@ -79,9 +81,14 @@ def use_options(options: FrontOptions) -> None:
     _process_options = options
 
 
-def refusal(code: int, sentence: str) -> Tuple[str, List[Tuple[str, str]], bytes]:
-    """An HTTP status line, headers and body refusing a request in the service's JSON, ``sentence`` as ``msg``."""
-    body = json.dumps({"status": "101", "msg": sentence, "results": ""}).encode("utf-8")
+def refusal(code: int, sentence: str, path: str = "") -> Tuple[str, List[Tuple[str, str]], bytes]:
+    """An HTTP status line, headers and body refusing a request in the service's JSON, ``sentence`` as ``msg``;
+    for PaddleX's API (``path`` /ocr or /health) in its envelope, ``sentence`` as ``errorMsg``."""
+    if path in paddlex_contract.PATHS:
+        answer = paddlex_contract.failure(None, code, sentence)
+    else:
+        answer = {"status": "101", "msg": sentence, "results": ""}
+    body = json.dumps(answer).encode("utf-8")
     reasons = {400: "Bad Request", 408: "Request Timeout", 413: "Content Too Large",
                431: "Request Header Fields Too Large", 501: "Not Implemented"}
     headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))), ("Connection", "close")]
@@ -117,7 +124,7 @@ class _RefusalTask(ErrorTask):
         channel = self.channel
         sentence = parser_sentence(self.request.error, channel.server.options, self.request.content_length)
         log.info("refused %s: %s", _client(channel), sentence)
-        status, headers, body = refusal(self.request.error.code, sentence)
+        status, headers, body = refusal(self.request.error.code, sentence, _path(self.request))
         self.status = status
         self.response_headers.extend(headers[:-1])
         self.set_close_on_finish()
@@ -148,7 +155,7 @@ class _Channel(HTTPChannel):
     def refuse_now(self, code: int, sentence: str) -> None:
         """Answer ``code`` with ``sentence`` from the event loop, drop the request in progress, and close once the
         answer is sent."""
-        status, headers, body = refusal(code, sentence)
+        status, headers, body = refusal(code, sentence, _path(self.request))
         head = "HTTP/1.1 %s\r\n%s\r\n\r\n" % (status, "\r\n".join("%s: %s" % h for h in headers))
         payload = head.encode("latin-1") + body
         with self.outbuf_lock:
@@ -189,6 +196,11 @@ class _Server(TcpWSGIServer):
                 log.info("refused %s: %s", _client(channel), sentence)
                 channel.refuse_now(408, sentence)
         super().maintenance(now)
+
+
+def _path(request: Any) -> str:
+    """The path of a request whose first line has arrived, else ""."""
+    return (getattr(request, "path", "") or "") if request is not None else ""
 
 
 def _client(channel: Any) -> str:

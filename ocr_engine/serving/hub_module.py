@@ -20,15 +20,20 @@ from ..runtime.deadline import DeadlinePassed, deadline
 from ..runtime.timing import collect_timings, timed
 from .demo import DEMO_MODULES, DemoLauncher, install_routes
 from .documents import DocumentOptions, regroup, to_read
-from .errors import InputError
+from .errors import EngineFailed, InputError, RequestTooLong
 from .front import FrontOptions
 from .images import check_arrays, read_image_files
 from .metrics import RequestRecord, count_lines, record
+from .paddlex import APIOptions
 from .process import allow_requests_of, configure_process, serve_through_front, warm_workers
 from .request import InputLimits, check_count, parse_request
 from .status import StatusOptions, start_status_server
 
 log = logging.getLogger(__name__)
+
+# The hub modules this process serves, by name, each added when it starts: the PaddleX API (``paddlex``) answers
+# through ocr_system's.
+SERVED_MODULES: Dict[str, "OCRHubModule"] = {}
 
 
 class OCRHubModule:
@@ -54,7 +59,7 @@ class OCRHubModule:
         self.limits = InputLimits.from_params(params)
         allow_requests_of(self.limits.request_timeout)
         warm_workers()
-        serve_through_front(FrontOptions.from_params(params))
+        serve_through_front(FrontOptions.from_params(params), SERVED_MODULES)
         status = StatusOptions.from_params(params)
         if status.metrics_port is not None:
             start_status_server(status.metrics_port)
@@ -62,9 +67,11 @@ class OCRHubModule:
         self.documents = DocumentOptions.from_params(params) if self.reads_documents else None
         if self.documents and not self.answers_text:
             self.documents = dataclasses.replace(self.documents, pdf_text_layer=False)
+        self.visualize = APIOptions.from_params(params).visualize
         self.build(params, self.runtime)
         if self.name:
             DEMO_MODULES.add(self.name)
+            SERVED_MODULES[self.name] = self
 
     def build(self, params: Dict[str, Any], runtime: PredictorOptions) -> None:
         """Build the module's stage from the merged options; every stage runs as ``runtime`` says."""
@@ -99,7 +106,7 @@ class OCRHubModule:
             with deadline(self.limits.request_timeout):
                 yield
         except DeadlinePassed as passed:
-            raise InputError(
+            raise RequestTooLong(
                 "the request was stopped after %g s, the most one request may take (request_timeout), before its "
                 "%d image(s) were read: send fewer or smaller images per request, or raise request_timeout in "
                 "config.json's init_args" % (passed.seconds, count)
@@ -125,24 +132,33 @@ class OCRHubModule:
         entry = RequestRecord(self.name)
         sent = arguments.get("images")
         entry.images = len(sent) if isinstance(sent, list) else 0
+        with self.answering(entry):
+            with timed("decode"):
+                inputs = parse_request(arguments, self.limits, self.runtime.use_gpu, self.documents, self.name)
+            images = to_read(inputs)
+            entry.pixels = sum(image.shape[0] * image.shape[1] for image in images)
+            answer = self.answer(images)
+            if self.documents:  # ocr_rec and ocr_cls answer one list for all images, not one per image
+                answer = regroup(inputs, answer)
+            entry.lines = count_lines(answer)
+        return answer
+
+    @contextlib.contextmanager
+    def answering(self, entry: RequestRecord) -> Iterator[None]:
+        """Around one HTTP request (of ``entry.images`` images): its stage timings, its deadline, and its outcome
+        in ``entry``, logged and counted at the end (``metrics.record``). InputError passes through; any other
+        error is logged in full here and raised again as EngineFailed, which holds no internals."""
         started = time.perf_counter()
         try:
             with collect_timings() as entry.stages, self.in_time(entry.images):
-                with timed("decode"):
-                    inputs = parse_request(arguments, self.limits, self.runtime.use_gpu, self.documents, self.name)
-                images = to_read(inputs)
-                entry.pixels = sum(image.shape[0] * image.shape[1] for image in images)
-                answer = self.answer(images)
-                if self.documents:  # ocr_rec and ocr_cls answer one list for all images, not one per image
-                    answer = regroup(inputs, answer)
-            entry.outcome, entry.lines = "ok", count_lines(answer)
-            return answer
+                yield
+            entry.outcome = "ok"
         except InputError as refused:
             entry.outcome, entry.reason = "refused", str(refused)
             raise
         except Exception:
             log.exception("prediction failed")
-            raise RuntimeError("the server failed to process the images; the cause is in the server log") from None
+            raise EngineFailed("the server failed to process the images; the cause is in the server log") from None
         finally:
             entry.seconds = time.perf_counter() - started
             record(entry)

@@ -6,13 +6,14 @@ import os
 import sys
 import threading
 import time
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from PIL import Image
 
 from ..runtime import warm_up_all
 from . import front, status
 from .demo import install_routes
+from .paddlex import PaddleXRoutes
 from .shared import server_folder
 
 _configured = threading.Event()
@@ -94,22 +95,37 @@ def warm_worker(worker: Any = None) -> None:
         install_routes(worker.wsgi)  # PaddleHub's Flask app in this worker: the web demo from any worker
 
 
-def serve_through_front(options: front.FrontOptions) -> None:
-    """Have ``hub serving start`` serve through the buffering front (``front``) unless ``http_front`` is
-    paddlehub: gunicorn's worker class default becomes ``gunicorn_worker.FrontWorker``, the setting PaddleHub leaves
-    to its default as it does the timeouts above, and PaddleHub's one-process ``run`` serves with the front in
-    place of Flask's development server. Only in the process of ``hub serving start``: a program that builds a
-    module keeps its own servers."""
+def serve_through_front(options: front.FrontOptions, modules: Mapping[str, Any]) -> None:
+    """Have ``hub serving start`` answer PaddleX's API (``paddlex``: ``/ocr``, ``/health``) beside PaddleHub's
+    routes, and serve through the buffering front (``front``) unless ``http_front`` is paddlehub.
+
+    PaddleHub builds its Flask app with ``app_compat.create_app``, for one process and for gunicorn alike, after
+    the modules: wrapping it reaches every app it makes. gunicorn's worker class default becomes
+    ``gunicorn_worker.FrontWorker``, the setting PaddleHub leaves to its default as it does the timeouts above, and
+    PaddleHub's one-process ``run`` serves with the front in place of Flask's development server. Only in the
+    process of ``hub serving start``: a program that builds a module keeps its own servers. ``modules`` are the
+    process's served modules by name, which the API answers through."""
     front.use_options(options)
-    if options.http_front != "buffered" or not _is_serving_start() or _front_installed.is_set():
+    if not _is_serving_start() or _front_installed.is_set():
         return
-    gunicorn_config = _gunicorn_config()
-    if gunicorn_config is not None:
-        gunicorn_config.WorkerClass.default = "ocr_engine.serving.gunicorn_worker.FrontWorker"
     from paddlehub.serving import app_compat
 
-    app_compat.run = _run_one_process
+    app_compat.create_app = _with_api_routes(app_compat.create_app, modules)
+    if options.http_front == "buffered":
+        gunicorn_config = _gunicorn_config()
+        if gunicorn_config is not None:
+            gunicorn_config.WorkerClass.default = "ocr_engine.serving.gunicorn_worker.FrontWorker"
+        app_compat.run = _run_one_process
     _front_installed.set()
+
+
+def _with_api_routes(create_app: Any, modules: Mapping[str, Any]) -> Any:
+    def create_app_with_api(*args: Any, **kwargs: Any) -> Any:
+        app = create_app(*args, **kwargs)
+        app.wsgi_app = PaddleXRoutes(app.wsgi_app, modules)
+        return app
+
+    return create_app_with_api
 
 
 _front_installed = threading.Event()

@@ -2,7 +2,7 @@
 
 import math
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -20,6 +20,22 @@ _MIN_SIDE_PIXELS = 3
 _ONE_LINE_SIDE = 64
 # Images smaller than this are padded (not stretched) before detection, as PaddleOCR does.
 _MIN_DET_SIDE = 32
+# Distinct post-processing settings kept built at once (a DBPostProcess each), for per-call settings.
+_POSTPROCESS_KEPT = 8
+LIMIT_TYPES = ("max", "min", "resize_long")
+
+
+@dataclass(frozen=True)
+class DetectionSettings:
+    """What a single call may change: the resize limit (``limit_side_len``, ``limit_type``, and with
+    ``max_side_limit`` a cap on either side of the resized input, None for none) and DB's thresholds."""
+
+    limit_side_len: int
+    limit_type: str  # max | min | resize_long
+    thresh: float
+    box_thresh: float
+    unclip_ratio: float
+    max_side_limit: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -40,7 +56,7 @@ class DetectorOptions:
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "DetectorOptions":
         """Read the detection options of a merged params dict."""
-        if params["det_limit_type"] not in ("max", "min", "resize_long"):
+        if params["det_limit_type"] not in LIMIT_TYPES:
             raise ValueError("det_limit_type must be max, min or resize_long, not %r" % params["det_limit_type"])
         return cls(
             model=ModelChoice.from_params(params, "det"),
@@ -62,6 +78,10 @@ class TextDetector:
     def __init__(self, options: DetectorOptions, runtime: PredictorOptions):
         self.limit_side_len = options.limit_side_len
         self.limit_type = options.limit_type
+        self.settings = DetectionSettings(options.limit_side_len, options.limit_type, options.db_thresh,
+                                          options.db_box_thresh, options.db_unclip_ratio)
+        self.use_dilation, self.score_mode, self.max_candidates = (
+            options.use_dilation, options.db_score_mode, options.max_candidates)
         self.thin_ratio = options.thin_image_ratio
         self.normalisation = detector_normalisation(options.model.model_dir, options.model.name)
         # The largest input the resize can produce, when the limit bounds it; it is also the warm-up input.
@@ -73,14 +93,7 @@ class TextDetector:
             runtime,
             InputShapes(min=(1, 3, 32, 32), opt=(1, 3, 736, 736), max=(1, 3, widest, widest), warm_up=largest),
         )
-        self.postprocess = DBPostProcess(
-            thresh=options.db_thresh,
-            box_thresh=options.db_box_thresh,
-            max_candidates=options.max_candidates,
-            unclip_ratio=options.db_unclip_ratio,
-            use_dilation=options.use_dilation,
-            score_mode=options.db_score_mode,
-        )
+        self._postprocess: Dict[Tuple[float, float, float], DBPostProcess] = {}
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any], runtime: PredictorOptions) -> "TextDetector":
@@ -88,19 +101,22 @@ class TextDetector:
         return cls(DetectorOptions.from_params(params), runtime)
 
     @timed_stage("detect")
-    def __call__(self, image: np.ndarray) -> List[np.ndarray]:
-        """Return the text regions of ``image`` in its own pixel coordinates, in no particular order."""
+    def __call__(self, image: np.ndarray, settings: Optional[DetectionSettings] = None) -> List[np.ndarray]:
+        """Return the text regions of ``image`` in its own pixel coordinates, in no particular order; ``settings``
+        change the resize and thresholds for this call alone (None: the detector's own, ``self.settings``)."""
+        settings = settings or self.settings
         height, width = image.shape[:2]
         thin = self.thin_ratio is not None and max(height, width) >= self.thin_ratio * min(height, width)
         one_line = self.thin_ratio is not None and min(height, width) <= _ONE_LINE_SIDE
         padded, margin = add_margin(image) if one_line else (_pad_small(image), 0)
         if thin:
-            size = thin_detection_size(padded.shape[0], padded.shape[1], self.limit_side_len)
+            size = thin_detection_size(padded.shape[0], padded.shape[1], settings.limit_side_len)
         else:
-            size = detection_size(padded.shape[0], padded.shape[1], self.limit_side_len, self.limit_type)
+            size = detection_size(padded.shape[0], padded.shape[1], settings.limit_side_len, settings.limit_type,
+                                  settings.max_side_limit)
         prob_map = self.model.run(detection_batch(padded, size, *self.normalisation))
         shape = [padded.shape[0], padded.shape[1], size[0] / padded.shape[0], size[1] / padded.shape[1]]
-        candidates = self.postprocess({"maps": prob_map}, [shape])[0]["points"]
+        candidates = self.postprocess(settings)({"maps": prob_map}, [shape])[0]["points"]
         quads = []
         for points in candidates:
             quad = order_clockwise(np.asarray(points, dtype=np.float32) - margin)
@@ -110,6 +126,18 @@ class TextDetector:
             if min(quad_size(quad)) > _MIN_SIDE_PIXELS:
                 quads.append(quad)
         return quads
+
+
+    def postprocess(self, settings: DetectionSettings) -> DBPostProcess:
+        """DB's post-processing with ``settings``' thresholds, built once per distinct set (a few kept)."""
+        key = (settings.thresh, settings.box_thresh, settings.unclip_ratio)
+        if key not in self._postprocess:
+            if len(self._postprocess) >= _POSTPROCESS_KEPT:
+                self._postprocess.pop(next(iter(self._postprocess)))
+            self._postprocess[key] = DBPostProcess(
+                thresh=settings.thresh, box_thresh=settings.box_thresh, max_candidates=self.max_candidates,
+                unclip_ratio=settings.unclip_ratio, use_dilation=self.use_dilation, score_mode=self.score_mode)
+        return self._postprocess[key]
 
 
 def add_margin(image: np.ndarray) -> Tuple[np.ndarray, int]:

@@ -95,3 +95,17 @@ def crop_quad(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
         # Vertical text columns: the recogniser reads left to right, so lay the column on its side.
         crop = np.rot90(crop)
     return crop
+
+
+def span_quad(quad: np.ndarray, start: float, end: float, turned: bool = False) -> np.ndarray:
+    """The part of a region's quad that lies from ``start`` to ``end`` along its crop (fractions of the crop's
+    width, as the recogniser read it): along the region's length, or down a column (``crop_quad`` laid it on its
+    side), and backwards for a crop the angle classifier ``turned``. A clockwise quad in image pixels."""
+    if turned:
+        start, end = 1.0 - end, 1.0 - start
+    q = quad.astype(np.float32)
+    if is_column(quad):  # the crop's x ran from the region's top to its bottom
+        return np.stack([q[0] + (q[3] - q[0]) * start, q[1] + (q[2] - q[1]) * start,
+                         q[1] + (q[2] - q[1]) * end, q[0] + (q[3] - q[0]) * end])
+    return np.stack([q[0] + (q[1] - q[0]) * start, q[0] + (q[1] - q[0]) * end,
+                     q[3] + (q[2] - q[3]) * end, q[3] + (q[2] - q[3]) * start])

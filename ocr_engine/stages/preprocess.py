@@ -1,7 +1,7 @@
 """Turning images into the float32 NCHW batches the models take."""
 
 import math
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -10,8 +10,10 @@ import numpy as np
 _DET_STRIDE = 32
 
 
-def detection_size(height: int, width: int, limit_side_len: int, limit_type: str) -> Tuple[int, int]:
-    """Return the (height, width) the detector sees: scaled by the limit, then rounded to multiples of 32."""
+def detection_size(height: int, width: int, limit_side_len: int, limit_type: str,
+                   max_side_limit: Optional[int] = None) -> Tuple[int, int]:
+    """Return the (height, width) the detector sees: scaled by the limit, no side over ``max_side_limit`` when
+    given, then rounded to multiples of 32."""
     if limit_type == "max":
         ratio = min(1.0, limit_side_len / max(height, width))
     elif limit_type == "min":
@@ -20,6 +22,8 @@ def detection_size(height: int, width: int, limit_side_len: int, limit_type: str
         ratio = limit_side_len / max(height, width)
     else:
         raise ValueError("det_limit_type must be max, min or resize_long, not %r" % limit_type)
+    if max_side_limit is not None and max(height, width) * ratio > max_side_limit:
+        ratio = max_side_limit / max(height, width)
     resized_h = max(int(round(int(height * ratio) / _DET_STRIDE) * _DET_STRIDE), _DET_STRIDE)
     resized_w = max(int(round(int(width * ratio) / _DET_STRIDE) * _DET_STRIDE), _DET_STRIDE)
     return resized_h, resized_w

@@ -1,5 +1,8 @@
-"""Stage 4, recognise: read the text of each line crop with a CTC recogniser."""
+"""Stage 4, recognise: read the text of each line crop with a CTC recogniser, and where in the crop each word lies
+(``word_spans``)."""
 
+import math
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
@@ -38,6 +41,16 @@ class RecognizerOptions:
         )
 
 
+@dataclass(frozen=True)
+class WordSpan:
+    """A word of a line read and where it lies along the line's crop: ``start`` and ``end`` are fractions of the
+    crop's width (0 = its left edge, 1 = its right)."""
+
+    text: str
+    start: float
+    end: float
+
+
 class TextRecognizer:
     """Read text lines: BGR crops in, one (text, confidence) per crop out."""
 
@@ -71,17 +84,31 @@ class TextRecognizer:
         """A recogniser with the recognition options of a merged params dict, run as ``runtime`` says."""
         return cls(RecognizerOptions.from_params(params), runtime)
 
-    @timed_stage("recognise")
     def __call__(self, crops: Sequence[np.ndarray]) -> List[Tuple[str, float]]:
         """Recognise each crop; the answer lists crops in the order given."""
+        return [(text, score) for text, score, _ in self.read(crops, False)]
+
+    def with_words(self, crops: Sequence[np.ndarray]) -> List[Tuple[str, float, List[WordSpan]]]:
+        """Recognise each crop as ``__call__`` does (the same texts), and give each its words with where they lie
+        (``word_spans``)."""
+        return self.read(crops, True)
+
+    @timed_stage("recognise")
+    def read(self, crops: Sequence[np.ndarray], words: bool) -> List[Tuple[str, float, List[WordSpan]]]:
+        """(text, confidence, words) per crop, in the order given; ``words`` empty unless asked for."""
         ratios = [crop.shape[1] / float(crop.shape[0]) for crop in crops]
-        results: List[Tuple[str, float]] = [("", 0.0)] * len(crops)
+        results: List[Tuple[str, float, List[WordSpan]]] = [("", 0.0, [])] * len(crops)
         for batch in plan_batches(ratios, self.height, self.batch_size, self.width, self.max_columns):
             inputs = line_batch([crops[i] for i in batch.lines], self.height, batch.width)
             probs = self.model.run(inputs)
             self.check_classes(probs.shape[-1])
-            for i, (text, score) in zip(batch.lines, self.decode(probs)):
-                results[i] = (text, float(score))
+            for row, (i, (text, score)) in enumerate(zip(batch.lines, self.decode(probs))):
+                spans = []
+                if words:
+                    # The part of the input this crop fills (line_batch's width for it); the rest is padding.
+                    filled = min(batch.width, math.ceil(self.height * ratios[i])) / batch.width
+                    spans = word_spans(probs[row].argmax(axis=1), text, filled)
+                results[i] = (text, float(score), spans)
         return results
 
     def check_classes(self, classes: int) -> None:
@@ -93,3 +120,51 @@ class TextRecognizer:
                 "characters, the space with use_space_char): set rec_char_dict_path to this model's list"
                 % (self.model.files.program, classes, len(self.decode.character))
             )
+
+
+def word_spans(columns: np.ndarray, text: str, filled: float) -> List[WordSpan]:
+    """The words of ``text``, decoded from the CTC column labels ``columns`` (one per output column, 0 the blank)
+    of a crop that fills ``filled`` of the input's width, each with its span along the crop.
+
+    A word is a run of letters, digits and marks (accents included, which PaddleX's grouping drops), joined across
+    "-" and across "." between digits; each CJK character is a word of its own, as PaddleX gives them. A word spans
+    from its first character's column to the end of its last; a CJK character, which CTC marks in one column,
+    spans the line's average character pitch around its column.
+    """
+    kept = [i for i in range(len(columns)) if columns[i] != 0 and (i == 0 or columns[i] != columns[i - 1])]
+    if len(kept) != len(text) or not len(columns):
+        return []  # a character list that maps one label to several characters: no positions to give
+    cell = 1.0 / (len(columns) * filled)  # one column, as a fraction of the crop's width
+    pitch = _cjk_pitch([kept[i] for i, ch in enumerate(text) if _is_cjk(ch)]) * cell or 1.0 / max(1, len(text))
+    spans: List[WordSpan] = []
+    word: List[int] = []  # indices into text
+    for i, ch in enumerate(text + " "):
+        joins = word and _kind(text[word[-1]]) == "word" and (
+            ch == "-" or (ch == "." and i + 1 < len(text) and text[i + 1].isdigit() and text[word[-1]].isdigit()))
+        if i < len(text) and (_kind(ch) == "word" or joins):
+            word.append(i)
+            continue
+        if word:
+            spans.append(WordSpan(text[word[0]: word[-1] + 1], kept[word[0]] * cell,
+                                  min(1.0, (kept[word[-1]] + 1) * cell)))
+            word = []
+        if i < len(text) and _is_cjk(ch):
+            centre = (kept[i] + 0.5) * cell
+            spans.append(WordSpan(ch, max(0.0, centre - pitch / 2), min(1.0, centre + pitch / 2)))
+    return spans
+
+
+def _kind(ch: str) -> str:
+    if _is_cjk(ch):
+        return "cjk"
+    return "word" if ch.isalnum() or unicodedata.category(ch).startswith("M") else "splitter"
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af"
+
+
+def _cjk_pitch(columns: List[int]) -> float:
+    """The mean column distance between neighbouring CJK characters of a line (0 with fewer than two)."""
+    gaps = [b - a for a, b in zip(columns, columns[1:])]
+    return sum(gaps) / len(gaps) if gaps else 0.0

@@ -9,12 +9,13 @@ from ocr_engine.options import parse_shape
 from ocr_engine.serving import InputLimits
 from ocr_engine.serving.documents import DocumentOptions
 from ocr_engine.serving.front import FrontOptions
+from ocr_engine.serving.paddlex import APIOptions
 from ocr_engine.serving.status import StatusOptions
 from ocr_engine.stages import ClassifierOptions, DetectorOptions, RecognizerOptions
 from testkit.server import MODULES
 
 VIEWS = [PredictorOptions, DetectorOptions, ClassifierOptions, RecognizerOptions, PipelineOptions, InputLimits,
-         StatusOptions, DocumentOptions, FrontOptions]
+         StatusOptions, DocumentOptions, FrontOptions, APIOptions]
 
 
 class Recording(dict):

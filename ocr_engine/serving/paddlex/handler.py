@@ -1,0 +1,306 @@
+"""``POST /ocr`` and ``GET /health``, PaddleX's OCR serving API, on the port of ``/predict/<module>``: answered by
+the ocr_system module this process already serves (``hub_module.SERVED_MODULES``), so no model is loaded twice.
+
+Every answer, refusals included, is PaddleX's envelope (``contract``), with PaddleX's statuses: 422 for what the
+client can fix (the contract's validation, then this service's own sentences: limits, bad images, broken PDFs,
+options it does not offer), 503 for a request stopped at ``request_timeout``, 500 when the engine fails.
+"""
+
+import functools
+import json
+import logging
+from dataclasses import dataclass
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+
+import cv2
+import numpy as np
+from pydantic import ValidationError
+
+from ...pipeline import Reading, ReadSettings, TextLine
+from ...runtime.timing import timed
+from ...stages.detection import LIMIT_TYPES, DetectionSettings
+from ..documents import Page, PdfInput
+from ..errors import EngineFailed, InputError, RequestTooLong
+from ..images import decode_image_bytes, describe_size, sniff_format
+from ..metrics import RequestRecord, record
+from ..request import check_pages, decode_base64, is_pdf
+from .contract import (
+    HEALTH_PATH,
+    IMAGE_FILE,
+    OCR_PATH,
+    PATHS,
+    PDF_FILE,
+    ImageInfo,
+    ModelSettings,
+    OCRAnswer,
+    OCRRequest,
+    OCRResult,
+    PageInfo,
+    PDFInfo,
+    PrunedResult,
+    TextDetParams,
+    failure,
+    healthy,
+    invalid_json_message,
+    log_id_of,
+    new_log_id,
+    success,
+    validation_message,
+)
+
+log = logging.getLogger(__name__)
+
+# The module whose engine answers /ocr.
+ANSWERING_MODULE = "ocr_system"
+# No side of the detector's input is larger than this in an /ocr request (PaddleX's max_side_limit), so a request's
+# textDetLimitSideLen or limit type "min" cannot make one image cost gigabytes.
+MAX_SIDE_LIMIT = 4000
+# ocrImage and inputImage are shrunk to fit this box (width, height), as PaddleX shrinks them.
+VISUAL_SIZE = (2000, 2000)
+_REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 422: "Unprocessable Entity",
+            500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+@dataclass(frozen=True)
+class APIOptions:
+    """The PaddleX API's option (``visualize``: whether answers hold the images when a request leaves it null)."""
+
+    visualize: bool
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, object]) -> "APIOptions":
+        """Read the option from a merged params dict: ``visualize`` true or false."""
+        if not isinstance(params["visualize"], bool):
+            raise ValueError("visualize must be true or false, got %r" % (params["visualize"],))
+        return cls(params["visualize"])
+
+
+class PaddleXRoutes:
+    """WSGI middleware: ``/ocr`` and ``/health`` answered here, everything else passed to ``app``. ``modules`` is
+    the process's served modules by name (it fills as they start)."""
+
+    def __init__(self, app: Callable, modules: Mapping[str, object]):
+        self.app = app
+        self.modules = modules
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
+        if path not in PATHS:
+            return self.app(environ, start_response)
+        if path == HEALTH_PATH:
+            if method in ("GET", "HEAD"):
+                return _send(start_response, 200, healthy())
+            return _send(start_response, 405, failure(None, 405, "/health answers GET only"))
+        if method != "POST":
+            return _send(start_response, 405, failure(None, 405, 'POST /ocr with a JSON body: {"file": "<base64>", '
+                                                                  '"fileType": 1 for an image or 0 for a PDF}'))
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        status, answer = answer_ocr(environ["wsgi.input"].read(length) if length else b"", self.modules)
+        return _send(start_response, status, answer)
+
+
+def answer_ocr(body: bytes, modules: Mapping[str, object]) -> Tuple[int, dict]:
+    """The HTTP status and JSON answer for one ``POST /ocr`` body: every outcome is handled here, in one place,
+    and every request is logged and counted (``metrics``), refusals of its shape included."""
+    try:
+        parsed = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as err:
+        where = " (it breaks at byte %d)" % err.pos if isinstance(err, json.JSONDecodeError) else ""
+        return _refused(None, 422, invalid_json_message("the request body is not valid JSON%s" % where))
+    log_id = log_id_of(parsed)
+    try:
+        request = OCRRequest.model_validate(parsed)
+    except ValidationError as err:
+        return _refused(log_id, 422, validation_message(err))
+    log_id = request.logId or new_log_id()
+    module = modules.get(ANSWERING_MODULE)
+    if module is None:
+        return _refused(log_id, 404, "POST /ocr is answered by the ocr_system module, which this server does not "
+                                     "serve: add ocr_system to config.json's modules_info")
+    try:
+        return 200, success(log_id, read_request(module, request))
+    except RequestTooLong as stopped:
+        return 503, failure(log_id, 503, str(stopped))
+    except InputError as refused:
+        return 422, failure(log_id, 422, str(refused))
+    except EngineFailed as failed:  # already logged in full by the module
+        return 500, failure(log_id, 500, str(failed).replace("the images", "the file"))
+    except Exception:
+        log.exception("POST /ocr failed")
+        return 500, failure(log_id, 500, "the server failed to process the file; the cause is in the server log")
+
+
+def _refused(log_id: Optional[str], status: int, message: str) -> Tuple[int, dict]:
+    """A request refused before it reached a module, logged and counted as refused."""
+    record(RequestRecord(OCR_PATH, outcome="refused", reason=message))
+    return status, failure(log_id, status, message)
+
+
+def read_request(module, request: OCRRequest) -> OCRAnswer:
+    """Read a checked request's file with the ocr_system ``module``: one result per image or PDF page. Counted,
+    timed and held to request_timeout as a ``/predict`` request is (``OCRHubModule.answering``)."""
+    entry = RequestRecord(OCR_PATH)
+    entry.images = 1
+    with module.answering(entry):
+        settings = read_settings(request, module.pipeline)
+        with timed("decode"):
+            pages, info = decode_file(request, module)
+        images = [page.image for page in pages if page.image is not None]
+        entry.images, entry.pixels = len(pages), sum(image.shape[0] * image.shape[1] for image in images)
+        readings = iter(module.pipeline.readings(images, settings))
+        visualize = module.visualize if request.visualize is None else request.visualize
+        results = []
+        for page in pages:
+            reading = next(readings) if page.image is not None else text_layer_reading(page)
+            result = OCRResult(prunedResult=pruned_result(reading, settings, page.size))
+            if visualize and page.image is not None:
+                result.ocrImage, result.inputImage = drawn(page.image, reading.lines), jpeg_base64(page.image)
+            results.append(result)
+        entry.lines = sum(len(result.prunedResult.rec_texts) for result in results)
+    return OCRAnswer(ocrResults=results, dataInfo=info)
+
+
+def read_settings(request: OCRRequest, pipeline) -> ReadSettings:
+    """The request's reading settings, over the server's own (``pipeline``'s); a value out of range, or an option
+    this server does not offer, is refused in a sentence."""
+    for name in ("useDocOrientationClassify", "useDocUnwarping"):
+        if getattr(request, name):
+            raise InputError(
+                "%s: this server has no document %s model, so it accepts only false or null; it reads upside-down "
+                "lines with its angle classifier (useTextlineOrientation) and reads tall images turned a quarter"
+                % (name, "orientation" if name == "useDocOrientationClassify" else "unwarping"))
+    if request.useTextlineOrientation and pipeline.classifier is None:
+        raise InputError("useTextlineOrientation: the angle classifier is off on this server (use_angle_cls false "
+                         "in config.json's init_args), so it accepts only false or null")
+    own = pipeline.detector.settings
+    detection = DetectionSettings(
+        limit_side_len=_pick(request.textDetLimitSideLen, own.limit_side_len),
+        limit_type=_pick(request.textDetLimitType, own.limit_type),
+        thresh=_pick(request.textDetThresh, own.thresh),
+        box_thresh=_pick(request.textDetBoxThresh, own.box_thresh),
+        unclip_ratio=_pick(request.textDetUnclipRatio, own.unclip_ratio),
+        max_side_limit=MAX_SIDE_LIMIT,
+    )
+    drop_score = _pick(request.textRecScoreThresh, pipeline.drop_score)
+    if detection.limit_side_len < 1:
+        raise InputError("textDetLimitSideLen must be a positive number of pixels, got %d" % detection.limit_side_len)
+    if detection.limit_type not in LIMIT_TYPES:
+        raise InputError("textDetLimitType must be %s, not %r" % (", ".join(LIMIT_TYPES), detection.limit_type))
+    for name, value in (("textDetThresh", detection.thresh), ("textDetBoxThresh", detection.box_thresh),
+                        ("textRecScoreThresh", drop_score)):
+        if not 0.0 <= value <= 1.0:
+            raise InputError("%s must be from 0 to 1, got %g" % (name, value))
+    if not detection.unclip_ratio > 0:
+        raise InputError("textDetUnclipRatio must be greater than 0, got %g" % detection.unclip_ratio)
+    return ReadSettings(detection, drop_score, request.useTextlineOrientation, bool(request.returnWordBox))
+
+
+def _pick(sent, own):
+    return own if sent is None else sent
+
+
+def decode_file(request: OCRRequest, module) -> Tuple[List[Page], object]:
+    """The request's ``file`` as pages to read (one for an image) and its ``dataInfo``, within the module's limits.
+    A PDF is told by its content; a ``fileType`` that says otherwise is refused, naming both."""
+    limits = module.limits
+    raw = decode_base64(request.file, "file", limits.max_image_bytes)
+    found_pdf = is_pdf(raw)
+    if request.fileType == IMAGE_FILE and found_pdf:
+        raise InputError("file: is a PDF document, but fileType is 1 (an image): send fileType 0, or null to let "
+                         "the server tell")
+    if request.fileType == PDF_FILE and not found_pdf:
+        raise InputError("file: fileType is 0 (a PDF document), but the file is %s (%s): send fileType 1 for an "
+                         "image, or null" % (sniff_format(raw) or "not a PDF", describe_size(len(raw))))
+    if not found_pdf:
+        image = decode_image_bytes(raw, "file", limits.max_image_pixels)
+        height, width = image.shape[:2]
+        return [Page(image, None, 1.0, (width, height))], ImageInfo(width=width, height=height)
+    pdf = PdfInput(raw, "file")
+    try:
+        check_pages(1, {"file": pdf.pages}, limits)
+        pages = pdf.render(module.documents, limits.max_image_pixels)
+    finally:
+        pdf.close()
+    info = PDFInfo(numPages=len(pages), pages=[PageInfo(width=page.size[0], height=page.size[1]) for page in pages])
+    return pages, info
+
+
+def text_layer_reading(page: Page) -> Reading:
+    """A page answered from its text layer (``pdf_text_layer``), as a reading: its lines, confidence 1."""
+    lines = [TextLine(box["text"], 1.0, np.asarray(box["text_region"], dtype=np.float32), []) for box in page.boxes]
+    return Reading([line.region for line in lines], [False] * len(lines), lines)
+
+
+def pruned_result(reading: Reading, settings: ReadSettings, size: Tuple[int, int]) -> PrunedResult:
+    """One reading in PaddleX's ``prunedResult`` shape; boxes clipped to the ``size`` (width, height) page."""
+    detection = settings.detection
+    words = settings.word_boxes
+    return PrunedResult(
+        model_settings=ModelSettings(use_doc_preprocessor=False, use_textline_orientation=reading.classified),
+        dt_polys=[_quad(region) for region in reading.regions],
+        text_det_params=TextDetParams(
+            limit_side_len=detection.limit_side_len, limit_type=detection.limit_type, thresh=detection.thresh,
+            max_side_limit=detection.max_side_limit, box_thresh=detection.box_thresh,
+            unclip_ratio=detection.unclip_ratio),
+        textline_orientation_angles=[int(turned) if reading.classified else -1 for turned in reading.turned],
+        text_rec_score_thresh=settings.drop_score,
+        return_word_box=words,
+        rec_texts=[line.text for line in reading.lines],
+        rec_scores=[line.confidence for line in reading.lines],
+        rec_polys=[_quad(line.region) for line in reading.lines],
+        rec_boxes=[bounding_box(line.region, size) for line in reading.lines],
+        text_word=[[word.text for word in line.words or []] for line in reading.lines] if words else None,
+        text_word_boxes=[[bounding_box(word.region, size) for word in line.words or []]
+                         for line in reading.lines] if words else None,
+    )
+
+
+def _quad(region: np.ndarray) -> List[List[int]]:
+    return np.rint(region).astype(np.int32).tolist()
+
+
+def bounding_box(region: np.ndarray, size: Tuple[int, int]) -> List[int]:
+    """[xmin, ymin, xmax, ymax] of a quad, in whole pixels inside a page of ``size`` (width, height)."""
+    xs, ys = np.clip(region[:, 0], 0, size[0]), np.clip(region[:, 1], 0, size[1])
+    return [int(np.floor(xs.min())), int(np.floor(ys.min())), int(np.ceil(xs.max())), int(np.ceil(ys.max()))]
+
+
+def drawn(image: np.ndarray, lines: List[TextLine]) -> str:
+    """``ocrImage``: the image with its lines outlined and their text beside it (``ocr_view``), base64 JPEG."""
+    from PIL import Image
+
+    from ocr_view.drawing import draw_result
+
+    picture = Image.fromarray(np.ascontiguousarray(image[:, :, ::-1]))
+    canvas = draw_result(picture, [{"text": line.text, "text_region": _quad(line.region)} for line in lines],
+                         _font()) or picture
+    return jpeg_base64(np.asarray(canvas.convert("RGB"))[:, :, ::-1])
+
+
+@functools.lru_cache(maxsize=1)
+def _font() -> Optional[str]:
+    from ocr_view.drawing import find_font
+
+    return find_font()[0]
+
+
+def jpeg_base64(image: np.ndarray) -> str:
+    """A BGR image, shrunk to fit VISUAL_SIZE, as base64 JPEG."""
+    import base64
+
+    height, width = image.shape[:2]
+    factor = min(1.0, VISUAL_SIZE[0] / width, VISUAL_SIZE[1] / height)
+    if factor < 1.0:
+        image = cv2.resize(image, (max(1, int(width * factor)), max(1, int(height * factor))),
+                           interpolation=cv2.INTER_AREA)
+    ok, encoded = cv2.imencode(".jpg", image)
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return base64.b64encode(encoded.tobytes()).decode("ascii")
+
+
+def _send(start_response: Callable, status: int, answer: Dict) -> List[bytes]:
+    body = json.dumps(answer, ensure_ascii=False).encode("utf-8")
+    start_response("%d %s" % (status, _REASONS.get(status, "Error")),
+                   [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
