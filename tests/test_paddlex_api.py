@@ -65,6 +65,7 @@ def test_an_image_gets_every_field_of_the_contract(server, english):
     image, placed = english
     result = ok(server.paddlex_ocr({"file": encode(image), "fileType": 1, "visualize": False, "logId": "req-7",
                                     "someFieldPaddleXIgnores": 3}))
+    assert "fields this server does not know were ignored: someFieldPaddleXIgnores" in server.log()
     assert result["dataInfo"] == {"width": image.shape[1], "height": image.shape[0], "type": "image"}
     assert len(result["ocrResults"]) == 1 and set(result["ocrResults"][0]) == {"prunedResult"}
     pruned = result["ocrResults"][0]["prunedResult"]

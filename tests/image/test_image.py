@@ -2,7 +2,8 @@
 
 Builds the root Dockerfile (CPU) on a local bookworm base (deploy/image/make-base, made once and cached), runs it
 with deploy/image/podman-local, and checks from outside: healthy only once it reads, a real photo read right, a
-`paths` request refused, the server not root. Prints the image size, build time and time from run to healthy.
+`paths` request refused, PaddleX's /ocr answered with its drawing, the server not root. Prints the image size, build
+time and time from run to healthy.
 Not part of `make test`: a build takes minutes and needs podman, buildah and debootstrap (.ci/run installs them).
 """
 
@@ -166,6 +167,18 @@ def test_reads_a_pdf_page_by_page(container):
     assert answer["status"] == "000", answer
     pages = {box["page"]: box["text"] for box in answer["results"][0] if box["text"] in ("Palais du LOUVRE", "愚园路")}
     assert pages == {1: "Palais du LOUVRE", 2: "愚园路"}, answer["results"][0]
+
+
+def test_paddleocr_3_clients_get_the_paddlex_api(container):
+    from testkit.server import post_for_status
+
+    _, port, _, _ = container
+    assert get_text("http://127.0.0.1:%d/health" % port)[0] == 200
+    status, answer = post_for_status("http://127.0.0.1:%d/ocr" % port,
+                                     {"file": encode_file(os.path.join(DATA, "french.jpg")), "fileType": 1})
+    assert status == 200 and answer["errorCode"] == 0, answer
+    result = answer["result"]["ocrResults"][0]
+    assert "LES ARTS DÉCORATIFS" in result["prunedResult"]["rec_texts"] and result["ocrImage"], answer
 
 
 def test_paths_are_refused_and_the_server_goes_on(container):

@@ -113,6 +113,9 @@ def answer_ocr(body: bytes, modules: Mapping[str, object]) -> Tuple[int, dict]:
     except ValidationError as err:
         return _refused(log_id, 422, validation_message(err))
     log_id = request.logId or new_log_id()
+    unknown = sorted(set(parsed) - set(OCRRequest.model_fields))
+    if unknown:  # PaddleX ignores them, and clients written for a later PaddleX may send some: said, not refused
+        log.info("POST /ocr %s: fields this server does not know were ignored: %s", log_id, ", ".join(unknown))
     module = modules.get(ANSWERING_MODULE)
     if module is None:
         return _refused(log_id, 404, "POST /ocr is answered by the ocr_system module, which this server does not "
