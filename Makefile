@@ -1,24 +1,32 @@
-# `make serve`: install, then serve all four modules on the bundled models.  `make test`: install, then test.
+# `make serve`: install what serving needs, then serve all four modules on the bundled models.
+# `make test`: install that and the test tools, then test.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # Modules are installed here, not into ~/.paddlehub (PaddleHub honours HUB_HOME).
 HUB_HOME ?= $(CURDIR)/.hub_home
 CONFIG ?= configs/cpu_mkldnn.json
-# Every folder of hubserving/ with a module.py is a hub module.
-MODULES := $(patsubst hubserving/%/module.py,%,$(wildcard hubserving/*/module.py))
+MODULES := $(shell $(PYTHON) -c 'import hubserving; print(*hubserving.module_names())')
 
 # The official PaddleOCR MCP server, in a venv of its own (tests/test_mcp.py): it needs paddleocr 3.x.
 MCP_VENV ?= .venv-mcp
 
-.PHONY: install serve test image-test lint fonts nginx chromium mcp-client clean
+.PHONY: install test-tools serve test image-test lint fonts nginx chromium mcp-client clean
 
-install: $(VENV)/.installed fonts nginx chromium
+# What serving needs: the package with paddle, and a CJK font to draw Chinese (/ocr's ocrImage, the client).
+install: $(VENV)/.installed fonts
 
-# Re-runs only when the package's requirements change; the source is installed editable.
+# What the tests need besides: the test extra, nginx, chromium and the MCP server's own venv.
+test-tools: $(VENV)/.installed-test nginx chromium mcp-client
+
+# Each re-runs only when the package's requirements change; the source is installed editable.
 $(VENV)/.installed: setup.py constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[cpu]'
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install -q -c constraints.txt -e '.[cpu,test]'
 	touch $@
 
@@ -61,17 +69,17 @@ serve: install
 	PATH=$(CURDIR)/$(BIN):$$PATH HUB_HOME=$(HUB_HOME) $(BIN)/hub serving start -c $(CONFIG)
 
 # Lint and the fast unit tests first, so that a mistake they catch costs seconds, not a server start.
-test: install mcp-client
+test: install test-tools
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q tests/unit
+	$(BIN)/python -m pytest -q --confcutdir=tests/unit tests/unit
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -v tests --ignore=tests/unit --ignore=tests/image
 
 # Build the CPU image on a local bookworm base and serve from it (tests/image). Needs podman, buildah, debootstrap
 # and runc (Debian packages) and root; prints the image size, build time and time to healthy.
-image-test: install mcp-client
+image-test: install test-tools
 	$(BIN)/python -m pytest -v -s tests/image
 
-lint: install
+lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
 clean:

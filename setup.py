@@ -6,19 +6,23 @@ Install with the constraints file, which holds the pins PaddleHub 2.4 needs besi
 """
 
 import os
+import re
+import sys
 
 from setuptools import find_packages, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# Every folder of hubserving/ with a module.py is a hub module.
-MODULES = sorted(
-    name for name in os.listdir(os.path.join(HERE, "hubserving"))
-    if os.path.isfile(os.path.join(HERE, "hubserving", name, "module.py"))
-)
+sys.path.insert(0, HERE)
+from hubserving import module_names  # noqa: E402  (standard library only)
+
+MODULES = module_names()
+# ocr_engine/__init__.py holds the version; read, not imported, since its dependencies are not installed yet.
+with open(os.path.join(HERE, "ocr_engine", "__init__.py"), encoding="utf-8") as handle:
+    VERSION = re.search(r'^__version__ = "([^"]+)"', handle.read(), re.M).group(1)
 
 setup(
     name="paddleocr-hubserving",
-    version="1.0.0",
+    version=VERSION,
     description="PaddleOCR served through PaddleHub Serving on one shared PaddleInference engine",
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",

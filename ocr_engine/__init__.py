@@ -17,20 +17,25 @@ In-process use, without PaddleHub::
     lines = ocr([bgr_image])[0]          # [TextLine(text, confidence, region), ...]
 """
 
-from .options import DEFAULTS, merge_params
-from .pipeline import OCRSystem, PipelineOptions, TextLine
-from .runtime import PredictorOptions
-from .stages import TextClassifier, TextDetector, TextRecognizer
+import importlib
+from typing import Any
 
-__all__ = [
-    "DEFAULTS",
-    "OCRSystem",
-    "PipelineOptions",
-    "PredictorOptions",
-    "TextClassifier",
-    "TextDetector",
-    "TextLine",
-    "TextRecognizer",
-    "merge_params",
-]
+# The package's version, the one place it is written: setup.py and testkit read it; the hub modules' @moduleinfo
+# (which PaddleHub parses from source, so a literal) and every config file are checked against it by a unit test.
 __version__ = "1.0.0"
+
+# What ``from ocr_engine import ...`` gives, imported on first use: importing ``ocr_engine.options`` or
+# ``ocr_engine.formats`` (the client, setup.py) then costs no paddle import.
+_EXPORTS = {
+    "DEFAULTS": "options", "merge_params": "options",
+    "OCRSystem": "pipeline", "PipelineOptions": "pipeline", "TextLine": "pipeline",
+    "PredictorOptions": "runtime",
+    "TextClassifier": "stages", "TextDetector": "stages", "TextRecognizer": "stages",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module("." + _EXPORTS[name], __name__), name)
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

@@ -20,7 +20,7 @@ DEFAULTS: Dict[str, Any] = {
     # PP-OCRv4_mobile_rec or PP-OCRv6_small_rec; each carries its own input normalisation and character list.
     # The default pair, PP-OCRv4's detector with PP-OCRv6's recogniser, was chosen by measurement: the same word F1
     # as PP-OCRv6 at both stages (0.941 against 0.943 over the corpus and photos), Chinese character F1 as good or
-    # better on every subset, and faster (README, Models).
+    # better on every subset, and faster (docs/models.md).
     "text_detection_model_name": "PP-OCRv4_mobile_det",
     "text_recognition_model_name": None,
     # Where models that come as ONNX files (PP-OCRv6) are kept once converted; None: ~/.cache/paddleocr-hubserving/
@@ -33,7 +33,7 @@ DEFAULTS: Dict[str, Any] = {
     "rec_char_dict_path": None,
     # --- how predictors run (ocr_engine.runtime.inference.PredictorOptions)
     # paddle: Paddle Inference (CPU with oneDNN, GPU, TensorRT). openvino: OpenVINO on the CPU, 1.25-1.42x the
-    # throughput there (README, Runtimes); it reads .pdmodel and ONNX models, not PIR (.json) programs.
+    # throughput there (docs/models.md, Runtimes); it reads .pdmodel and ONNX models, not PIR (.json) programs.
     "backend": "paddle",
     "use_gpu": False,
     "gpu_id": None,  # None: the first GPU that CUDA_VISIBLE_DEVICES makes visible
@@ -48,7 +48,7 @@ DEFAULTS: Dict[str, Any] = {
     "mkldnn_cache_capacity": 2,
     # backend openvino: entries of kernels kept for input shapes already seen (OpenVINO's CPU_RUNTIME_CACHE_CAPACITY).
     # Its own default, 5000, took a process past 2.3 GB over 175 different images; 200 stays under Paddle's memory
-    # and keeps most of the speed (README, Runtimes).
+    # and keeps most of the speed (docs/models.md, Runtimes).
     "openvino_cache_capacity": 200,
     "cpu_threads": os.cpu_count() or 1,
     # Fold PP-LCNetV3's scalar affine layers into the convolutions next to them (ocr_engine.runtime.folding): the
@@ -108,7 +108,7 @@ DEFAULTS: Dict[str, Any] = {
     # Pages are rendered at this resolution (smaller only where a page would pass max_image_pixels); boxes are in
     # pixels of the page at this resolution. 200: the one of 72, 100, 144, 200 at which PP-OCRv4 kept 98-100% of
     # the words on every test document (A4 and Letter at 8-12 pt, a receipt, a slide); at 144 it glued words
-    # together on some (README, PDF documents).
+    # together on some (docs/api.md, PDF documents).
     "pdf_dpi": 200,
     # Answer a page that holds text (a born-digital PDF) from that text instead of reading its image: confidence
     # 1.0 and "source": "pdf_text" on each box. A page without text, or mostly covered by images (a scan, even one
@@ -117,7 +117,7 @@ DEFAULTS: Dict[str, Any] = {
     # --- the HTTP front (ocr_engine.serving.front); one per serving process, so the same in every module that sets it
     # buffered: an event loop reads each request whole before a model thread sees it, so slow and stalled clients
     # cost a connection, not the service. paddlehub: PaddleHub's own servers (Flask's development server, gunicorn's
-    # sync workers), which one stalled client per process blocks; kept to measure against (README, Slow clients).
+    # sync workers), which one stalled client per process blocks; kept to measure against (docs/api.md).
     "http_front": "buffered",
     # Seconds a client may take over its request's headers, or stay silent inside its body, before it is answered
     # 408 and disconnected; an idle keep-alive connection is closed after as long.

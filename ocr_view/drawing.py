@@ -5,7 +5,25 @@ import math
 import os
 import random
 import subprocess
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
+
+from ocr_engine.formats import is_pdf
+
+
+def fontconfig(query: Sequence[str]) -> Optional[str]:
+    """The first font file a fontconfig command (``fc-list``, ``fc-match``) names, or None: the one place fonts
+    are looked up, for the drawing and the tests alike."""
+    try:
+        found = subprocess.run(list(query), capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    first = found.splitlines()[0].rstrip(":").strip() if found else ""
+    return first if first and os.path.isfile(first) else None
+
+
+def cjk_font() -> Optional[str]:
+    """A font that draws Chinese, or None when the machine has none (`make fonts` installs one as root)."""
+    return fontconfig(["fc-list", ":lang=zh", "file"])
 
 
 def find_font(explicit: Optional[str] = None) -> Tuple[Optional[str], bool]:
@@ -13,15 +31,9 @@ def find_font(explicit: Optional[str] = None) -> Tuple[Optional[str], bool]:
     font, else (None, False) for PIL's built-in font."""
     if explicit:
         return explicit, True
-    for query, draws_cjk in ((["fc-list", ":lang=zh", "file"], True), (["fc-match", "-f", "%{file}", "sans"], False)):
-        try:
-            found = subprocess.run(query, capture_output=True, text=True, timeout=10).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            continue
-        first = found.splitlines()[0].rstrip(":").strip() if found else ""
-        if first and os.path.isfile(first):
-            return first, draws_cjk
-    return None, False
+    if cjk_font():
+        return cjk_font(), True
+    return fontconfig(["fc-match", "-f", "%{file}", "sans"]), False
 
 
 def load_font(font_path: Optional[str], size: int):
@@ -74,12 +86,6 @@ def draw_result(image, lines: List[dict], font_path: Optional[str]):
     canvas.paste(boxes, (0, 0))
     canvas.paste(panel, (image.width, 0))
     return canvas
-
-
-def is_pdf(data: bytes) -> bool:
-    """Whether a file's bytes are a PDF document: its header, anywhere in the first 1024 bytes, as readers allow.
-    The server (ocr_engine.serving.documents) tells PDFs from images with this too."""
-    return b"%PDF-" in data[:1024]
 
 
 def pdf_pages(data: bytes, dpi: int) -> list:

@@ -6,13 +6,15 @@ from typing import List, Optional, Sequence
 
 from PIL import Image
 
+from ocr_engine.options import DEFAULTS
+
 # Handwritten, so that the page tree is exactly what a test needs.
 _ONE_PAGE = (b"%%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
              b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
              b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [%s] >> endobj\ntrailer << /Root 1 0 R >>\n%%%%EOF\n")
 
 
-def photos_pdf(paths: Sequence[str], dpi: int = 200) -> bytes:
+def photos_pdf(paths: Sequence[str], dpi: int = DEFAULTS["pdf_dpi"]) -> bytes:
     """A PDF with each photo as one page, sized so that rendering at ``dpi`` (the server's default ``pdf_dpi``)
     gives back the photo's own pixels."""
     pages = [Image.open(path).convert("RGB") for path in paths]

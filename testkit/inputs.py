@@ -17,11 +17,10 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from ocr_engine.formats import IMAGE_EXTENSIONS
+
 # What an error message must never show a client: stack traces, exception class names, server paths, libraries.
 INTERNALS = re.compile(r"Traceback|File \"|line \d+|\w+Error\b|Exception|/\w+/|site-packages|\bPIL\b|cv2|paddle", re.I)
-
-
-PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
 
 
 def photo_paths(folder: Optional[str] = None) -> List[str]:
@@ -32,7 +31,7 @@ def photo_paths(folder: Optional[str] = None) -> List[str]:
 
         shared = os.path.join(os.path.dirname(REPO), "shared", "ocr-images")
         folder = shared if os.path.isdir(shared) else os.path.join(REPO, "tests", "data")
-    names = sorted(name for name in os.listdir(folder) if name.lower().endswith(PHOTO_EXTENSIONS))
+    names = sorted(name for name in os.listdir(folder) if name.lower().endswith(IMAGE_EXTENSIONS))
     return [os.path.join(folder, name) for name in names]
 
 

@@ -1,11 +1,12 @@
 """Images with known text, rendered here so that tests can assert on exactly what the service reads."""
 
-import subprocess
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from ocr_view.drawing import cjk_font, fontconfig  # noqa: F401 (cjk_font: the tests import it from here)
 
 ENGLISH_LINES = ["INVOICE 2024-117", "Total due: 385.20 EUR", "Thank you for your order"]
 CHINESE_LINES = ["欢迎光临", "上海市愚园路"]
@@ -17,26 +18,15 @@ class RenderedLine:
     box: Tuple[int, int, int, int]  # left, top, right, bottom of the drawn glyphs
 
 
-def _fc(args: Sequence[str]) -> Optional[str]:
-    try:
-        out = subprocess.run(list(args), capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.splitlines()[0].rstrip(":").strip() if out else None
-
-
 def latin_font(style: str = "Book") -> str:
     """A sans-serif TrueType font for Latin text (DejaVu Sans ships with fontconfig on Debian); ``style`` e.g.
     "Oblique" (fontconfig falls back to the nearest style the machine has)."""
-    path = _fc(["fc-match", "-f", "%{file}", "DejaVu Sans:style=%s" % style])
+    path = fontconfig(["fc-match", "-f", "%{file}", "DejaVu Sans:style=%s" % style])
     if not path:
         raise RuntimeError("no TrueType font found: install fonts-dejavu-core")
     return path
 
 
-def cjk_font() -> Optional[str]:
-    """A font that draws Chinese, or None when the machine has none (`make fonts` installs one as root)."""
-    return _fc(["fc-list", ":lang=zh", "file"])
 
 
 def render_lines(

@@ -14,11 +14,13 @@ import urllib.error
 import urllib.request
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from hubserving import module_names
+from ocr_engine import __version__
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
 HUBSERVING = os.path.join(REPO, "hubserving")
-# Every folder of hubserving/ with a module.py is a hub module.
-MODULES = sorted(name for name in os.listdir(HUBSERVING) if os.path.isfile(os.path.join(HUBSERVING, name, "module.py")))
+MODULES = module_names()
 START_TIMEOUT = 300
 
 
@@ -58,14 +60,14 @@ def shipped_config(name: str, init_args: Optional[Dict[str, dict]] = None) -> di
     with open(os.path.join(REPO, "configs", name)) as handle:
         config = json.load(handle)
     for module, extra in (init_args or {}).items():
-        config["modules_info"].setdefault(module, {"init_args": {"version": "1.0.0"}, "predict_args": {}})
+        config["modules_info"].setdefault(module, {"init_args": {"version": __version__}, "predict_args": {}})
         config["modules_info"][module]["init_args"].update(extra)
     return config
 
 
 def single_module_config(module: str, init_args: dict, workers: int = 0) -> dict:
     """A config serving ``module`` alone: one process when ``workers`` is 0, else that many gunicorn workers."""
-    return {"modules_info": {module: {"init_args": dict(init_args, version="1.0.0"), "predict_args": {}}},
+    return {"modules_info": {module: {"init_args": dict(init_args, version=__version__), "predict_args": {}}},
             "use_multiprocess": workers > 0, "workers": max(1, workers)}
 
 

@@ -7,8 +7,9 @@ import pytest
 
 from ocr_engine import merge_params
 from ocr_engine.runtime.models import pinned_generation, stage_model_name
+from testkit.answers import assert_ok, read_texts  # noqa: F401 (the tests import them from here too)
 from testkit.inputs import encode
-from testkit.rendering import ENGLISH_LINES, latin_font, render_lines, squash
+from testkit.rendering import ENGLISH_LINES, latin_font, render_lines
 from testkit.server import MODULES, REPO, HubServer, install_modules, shipped_config
 
 
@@ -55,18 +56,6 @@ def multiprocess_server(hub_home, tmp_path_factory):
     workdir = str(tmp_path_factory.mktemp("serve_mp"))
     with HubServer.with_config(shipped_config("cpu_multiprocess.json"), hub_home, workdir) as srv:
         yield srv
-
-
-def assert_ok(answer: dict) -> list:
-    """The results of a successful answer; fails showing the answer otherwise."""
-    assert answer["status"] == "000", answer
-    assert answer["msg"] == ""
-    return answer["results"]
-
-
-def read_texts(answer: dict) -> list:
-    """Per image of a successful answer, its lines' texts without spaces (see ``squash``)."""
-    return [[squash(line["text"]) for line in lines] for lines in assert_ok(answer)]
 
 
 def read_image(server, image, module: str = "ocr_system") -> list:

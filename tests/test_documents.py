@@ -7,6 +7,7 @@ import os
 import pytest
 from conftest import assert_ok
 
+from testkit.answers import assert_refused
 from testkit.documents import bad_pdfs, blank_pages_pdf, photos_pdf, text_pdf
 from testkit.inputs import b64, encode_file
 from testkit.rendering import cjk_font, squash
@@ -55,17 +56,15 @@ def test_ocr_det_gives_each_pages_boxes(server, photos):
 @pytest.mark.parametrize("module", ["ocr_rec", "ocr_cls"])
 def test_line_modules_point_to_ocr_system(server, photos, module):
     answer = server.predict(module, [b64(photos_pdf(photos[:1]))])
-    assert answer["status"] == "101" and answer["msg"] == (
-        "image 1 of 1: is a PDF document; %s reads images of single lines, send documents to ocr_system (or "
-        "ocr_det for the boxes alone)" % module)
+    assert_refused(answer, "image 1 of 1: is a PDF document; %s reads images of single lines, send documents to "
+                           "ocr_system (or ocr_det for the boxes alone)" % module)
 
 
 @pytest.mark.parametrize("case", range(4), ids=["truncated", "encrypted", "no pages", "zero-size page"])
 def test_a_broken_pdf_gets_its_sentence_and_the_next_request_is_answered(server, photos, case):
     name, raw, end = bad_pdfs(photos_pdf(photos[:1]))[case]
     answer = server.predict("ocr_system", [encode_file(photos[1]), b64(raw)])
-    assert answer["status"] == "101" and answer["results"] == "", answer
-    assert answer["msg"].startswith("image 2 of 2: " + end), (name, answer["msg"])
+    assert assert_refused(answer).startswith("image 2 of 2: " + end), (name, answer["msg"])
     assert "Traceback" not in answer["msg"] and "Pdfium" not in answer["msg"]
     assert "Palais du LOUVRE" in texts(assert_ok(server.predict("ocr_system", [b64(photos_pdf(photos[:1]))]))[0])
 
@@ -86,7 +85,7 @@ def test_every_page_counts_toward_the_image_limit(server, photos):
 def born_digital() -> bytes:
     font = cjk_font()
     if font is None:
-        pytest.skip("no CJK font to embed (README, Fonts)")
+        pytest.skip("no CJK font to embed (docs/api.md, Fonts)")
     english = text_pdf([ENGLISH_PAGE], size=11)
     chinese = text_pdf([CHINESE_PAGE], font_path=font, size=12)
     import io

@@ -13,6 +13,7 @@ import time
 import pytest
 from conftest import assert_ok, read_texts
 
+from testkit.answers import assert_refused
 from testkit.inputs import encode, encode_file
 from testkit.rendering import latin_font, render_lines
 from testkit.server import REPO, HubServer, free_port, get_text, run_until_exit, shipped_config, write_config
@@ -94,7 +95,7 @@ def test_metrics_count_every_request_exactly_summed_over_workers(operated, data_
         answers = list(pool.map(lambda images: server.predict("ocr_system", images), requests))
     lines = sum(len(image) for answer in answers for image in assert_ok(answer))
     refused = server.predict("ocr_system", ["not base64 at all!"])
-    assert refused["status"] == "101" and "image 1 of 1: is not valid base64" in refused["msg"]
+    assert "image 1 of 1: is not valid base64" in assert_refused(refused)
     boxes = assert_ok(server.predict("ocr_det", [encode(english[0])]))
     after = scrape(metrics_port)
 

@@ -17,7 +17,7 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 EXAMPLES = os.path.join(REPO, "ocr_engine", "serving", "demo", "examples")
-# Where the README's screenshot comes from: WEB_DEMO_SCREENSHOT=docs/web-demo.png make test (or pytest this file).
+# Where docs/api.md's screenshot comes from: WEB_DEMO_SCREENSHOT=docs/web-demo.png make test (or pytest this file).
 SCREENSHOT = os.environ.get("WEB_DEMO_SCREENSHOT")
 
 try:
@@ -200,7 +200,7 @@ def test_a_gradio_that_cannot_load_is_a_sentence_not_a_hung_server(hub_home, tmp
 
 
 def save_screenshot(page, path):
-    """A small PNG of the page for the README: 1280 px wide, 256 colours."""
+    """A small PNG of the page for docs/api.md: 1280 px wide, 256 colours."""
     from PIL import Image
 
     raw = os.path.join(os.path.dirname(path) or ".", ".web-demo-full.png")

@@ -23,12 +23,11 @@ from typing import Callable, Dict, List, Optional, Sequence
 import cv2
 import numpy as np
 
-from testkit.inputs import b64
+from testkit.inputs import b64, photo_paths
 from testkit.rendering import CHINESE_LINES, ENGLISH_LINES, cjk_font, latin_font, render_lines
 from testkit.server import REPO, HubServer, install_modules, single_module_config
 
 REFERENCE_DIR = os.path.join(REPO, "tools", "reference")
-EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
 
 Reader = Callable[[np.ndarray], List[str]]  # one image in, the texts read out
 
@@ -37,11 +36,11 @@ Reader = Callable[[np.ndarray], List[str]]  # one image in, the texts read out
 
 
 def load_images(folder: str) -> Dict[str, bytes]:
-    """The encoded bytes of every image directly in ``folder``, by file name."""
+    """The encoded bytes of every photo directly in ``folder`` (testkit's lister), by file name."""
     images = {}
-    for name in sorted(n for n in os.listdir(folder) if n.lower().endswith(EXTENSIONS)):
-        with open(os.path.join(folder, name), "rb") as handle:
-            images[name] = handle.read()
+    for path in photo_paths(folder):
+        with open(path, "rb") as handle:
+            images[os.path.basename(path)] = handle.read()
     return images
 
 

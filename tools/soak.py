@@ -24,6 +24,7 @@ import time
 from typing import Dict, List, NamedTuple, Optional
 
 from ocr_engine.options import DEFAULTS
+from testkit.answers import is_refused
 from testkit.inputs import ODD_LAYOUTS, b64, bad_requests, encode_file, photo_paths, png
 from testkit.rendering import ENGLISH_LINES, latin_font, render_lines, squash
 from testkit.server import REPO, HubServer, ServerError, install_modules, post_json
@@ -63,8 +64,8 @@ def build_cases(photos: List[str]) -> List[Case]:
 def first_answer_problem(case: Case, answer: dict) -> Optional[str]:
     """Why the answer to a request sent alone is wrong, or None."""
     if case.kind == "bad":
-        return None if answer["status"] == "101" else "a bad request was not refused"
-    if case.kind == "heavy" and answer["status"] == "101" and answer["msg"].startswith("the request was stopped"):
+        return None if is_refused(answer) else "a bad request was not refused"
+    if case.kind == "heavy" and is_refused(answer) and answer["msg"].startswith("the request was stopped"):
         return None
     if answer["status"] != "000":
         return "refused: %s" % answer["msg"]

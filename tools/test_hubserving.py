@@ -4,8 +4,9 @@
     python tools/test_hubserving.py --server_url URL --image_dir PATH [--visualize] [--output results.json]
 
 Prints each image's time and result; --visualize draws boxes and texts into --vis_dir; --output writes every
-result as one JSON file. Exits 1 if any image failed. Needs only the standard library; --visualize needs Pillow
-and this package's ocr_view (the drawing the web demo shows).
+result as one JSON file. Exits 1 if any image failed. Needs the standard library and this package's light modules
+(ocr_engine.formats, ocr_engine.options: no paddle); --visualize needs Pillow and ocr_view (the web demo's
+drawing).
 """
 
 import argparse
@@ -17,7 +18,8 @@ import time
 import urllib.request
 from typing import List, Optional
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".gif", ".webp", ".pdf")
+from ocr_engine.formats import DOCUMENT_EXTENSIONS, IMAGE_EXTENSIONS
+from ocr_engine.options import DEFAULTS
 
 
 def list_images(path: str) -> List[str]:
@@ -25,7 +27,8 @@ def list_images(path: str) -> List[str]:
     if os.path.isfile(path):
         return [path]
     if os.path.isdir(path):
-        names = sorted(name for name in os.listdir(path) if name.lower().endswith(IMAGE_EXTENSIONS))
+        sent = IMAGE_EXTENSIONS + DOCUMENT_EXTENSIONS
+        names = sorted(name for name in os.listdir(path) if name.lower().endswith(sent))
         return [os.path.join(path, name) for name in names]
     raise SystemExit("no such file or folder: %s" % path)
 
@@ -53,7 +56,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--output", help="write every result to this JSON file")
     parser.add_argument("--font_path", help="font for drawn text; default: a CJK font found by fontconfig")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per request (default %(default)s)")
-    parser.add_argument("--pdf_dpi", type=int, default=200,
+    parser.add_argument("--pdf_dpi", type=int, default=DEFAULTS["pdf_dpi"],
                         help="the server's pdf_dpi, to draw PDF pages where their boxes are (default %(default)s)")
     args = parser.parse_args(argv)
     url, path = args.server_url or args.url, args.image_dir or args.path
@@ -99,7 +102,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                     print("    note: %s" % err)
                     continue
             if not font_draws_cjk and any(has_cjk(line.get("text", "")) for line in lines):
-                print("    note: no CJK font found, Chinese text is drawn as boxes (README: Fonts, or --font_path)")
+                print("    note: no CJK font found, Chinese is drawn as boxes (docs/api.md, Fonts; or --font_path)")
             os.makedirs(args.vis_dir, exist_ok=True)
             stem = os.path.splitext(os.path.basename(image_path))[0]
             for title, picture in drawn:

@@ -17,7 +17,7 @@ from .params import read_params
     author_email="",
     type="cv/text_angle_cls",
 )
-class OCRCls(OCRHubModule):
+class OCRClsModule(OCRHubModule):
     read_params = staticmethod(read_params)
 
     def build(self, params, runtime):

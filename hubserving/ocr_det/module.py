@@ -17,7 +17,7 @@ from .params import read_params
     author_email="",
     type="cv/text_recognition",
 )
-class OCRDet(OCRHubModule):
+class OCRDetModule(OCRHubModule):
     read_params = staticmethod(read_params)
     reads_documents = True  # a PDF is read page by page
 

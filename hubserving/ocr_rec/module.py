@@ -17,7 +17,7 @@ from .params import read_params
     author_email="",
     type="cv/text_recognition",
 )
-class OCRRec(OCRHubModule):
+class OCRRecModule(OCRHubModule):
     read_params = staticmethod(read_params)
 
     def build(self, params, runtime):

@@ -3,7 +3,7 @@ each image gets a list of {"text", "confidence", "text_region"} in reading order
 
 from paddlehub.module.module import moduleinfo
 
-from ocr_engine import OCRSystem as Pipeline
+from ocr_engine import OCRSystem
 from ocr_engine.serving import OCRHubModule, region_json
 
 from .params import read_params
@@ -17,13 +17,13 @@ from .params import read_params
     author_email="",
     type="cv/text_recognition",
 )
-class OCRSystem(OCRHubModule):
+class OCRSystemModule(OCRHubModule):
     read_params = staticmethod(read_params)
     reads_documents = True  # a PDF is read page by page
     answers_text = True
 
     def build(self, params, runtime):
-        self.pipeline = Pipeline.from_params(params, runtime)
+        self.pipeline = OCRSystem.from_params(params, runtime)
 
     def answer(self, images):
         return [

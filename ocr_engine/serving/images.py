@@ -8,27 +8,16 @@ start-up (``process.configure_process``), since ``max_image_pixels`` does the sa
 
 import io
 import os
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Sequence
 
 import numpy as np
 from PIL import Image, ImageOps
 
+from ..formats import sniff_format
 from .errors import InputError
 
 # Only these decoders are ever run on client bytes; Pillow's others (EPS runs Ghostscript, for one) are never tried.
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM")
-
-_MAGIC = [
-    (b"\x89PNG\r\n\x1a\n", "PNG"),
-    (b"\xff\xd8\xff", "JPEG"),
-    (b"GIF8", "GIF"),
-    (b"BM", "BMP"),
-    (b"II*\x00", "TIFF"),
-    (b"MM\x00*", "TIFF"),
-    (b"%PDF", "a PDF document"),
-    (b"<svg", "an SVG drawing"),
-    (b"<?xml", "an XML document"),
-]
 
 
 def decode_image_bytes(raw: bytes, label: str, max_pixels: int) -> np.ndarray:
@@ -94,20 +83,6 @@ def composite_alpha(rgba: np.ndarray) -> np.ndarray:
     background = 255.0 if mean < 128 else 0.0
     out = rgb * alpha + background * (1.0 - alpha)
     return np.ascontiguousarray(np.clip(out + 0.5, 0, 255).astype(np.uint8)[:, :, ::-1])
-
-
-def sniff_format(raw: bytes) -> Optional[str]:
-    """Name the format the first bytes announce, or None; WebP and HEIC/AVIF carry their name at offset 4 or 8."""
-    head = raw[:16].lstrip()
-    for magic, name in _MAGIC:
-        if head.startswith(magic):
-            return name
-    if raw[:4] == b"RIFF" and raw[8:12] == b"WEBP":
-        return "WEBP"
-    if raw[4:8] == b"ftyp":
-        brand = raw[8:12].decode("ascii", "replace").strip()
-        return "a HEIC/AVIF image (brand %s)" % brand
-    return None
 
 
 def check_pixels(label: str, width: int, height: int, max_pixels: int) -> None:

@@ -13,8 +13,7 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 
 import numpy as np
 
-from ocr_view.drawing import is_pdf
-
+from ..formats import is_pdf
 from .documents import DocumentOptions, Page, PdfInput
 from .errors import InputError
 from .images import decode_image_bytes, describe_size

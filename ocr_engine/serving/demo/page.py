@@ -13,6 +13,8 @@ from typing import Callable, List, Optional, Tuple
 
 from ocr_view.drawing import draw_answer, find_font
 
+from ...options import DEFAULTS
+
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "examples")
 
 # Per module: what the page says it does, and the table's columns.
@@ -77,7 +79,7 @@ def read(module: str, ask: Callable[[bytes], dict], font: Optional[str], pdf_dpi
     lines = image_lines(answer)
     visible = shown(lines, min_confidence)
     # The server read this file already, so it is an image or a PDF within the limits.
-    drawn = [(picture, title) for title, picture in draw_answer(raw, visible, font, pdf_dpi or 200)]
+    drawn = [(picture, title) for title, picture in draw_answer(raw, visible, font, pdf_dpi or DEFAULTS["pdf_dpi"])]
     return summary(module, visible, len(lines) - len(visible)), drawn, table(module, visible), answer_json
 
 

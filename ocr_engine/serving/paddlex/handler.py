@@ -16,14 +16,15 @@ import cv2
 import numpy as np
 from pydantic import ValidationError
 
+from ...formats import is_pdf, sniff_format
 from ...pipeline import Reading, ReadSettings, TextLine
 from ...runtime.timing import timed
 from ...stages.detection import LIMIT_TYPES, DetectionSettings
 from ..documents import Page, PdfInput
 from ..errors import EngineFailed, InputError, RequestTooLong
-from ..images import decode_image_bytes, describe_size, sniff_format
+from ..images import decode_image_bytes, describe_size
 from ..metrics import RequestRecord, record
-from ..request import check_pages, decode_base64, is_pdf
+from ..request import check_pages, decode_base64
 from .contract import (
     HEALTH_PATH,
     IMAGE_FILE,
