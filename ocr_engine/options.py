@@ -31,7 +31,7 @@ DEFAULTS: Dict[str, Any] = {
     "rec_model_dir": None,
     "cls_model_dir": None,
     "rec_char_dict_path": None,
-    # --- how predictors run (ocr_engine.runtime.inference.PredictorOptions)
+    # --- how predictors run (ocr_engine.runtime.predictor.PredictorOptions, checked by its backend)
     # paddle: Paddle Inference (CPU with oneDNN, GPU, TensorRT). openvino: OpenVINO on the CPU, 1.25-1.42x the
     # throughput there (docs/models.md, Runtimes); it reads .pdmodel and ONNX models, not PIR (.json) programs.
     "backend": "paddle",

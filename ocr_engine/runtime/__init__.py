@@ -1,7 +1,9 @@
-"""The runtime: where model files are (``models``), how a program is simplified before loading (``folding``), and
-the one place that builds paddle.inference predictors and shares them across a process (``inference``)."""
+"""The runtime: the backends behind one written interface (``predictor``: ``Backend``, ``Predictor``;
+``backends/``: Paddle Inference and OpenVINO, one file each), where model files are and how they are converted
+(``models``, ``onnx_import``, ``onnx_rewrite``, ``folding``), and the registry that shares predictors across a
+process (``inference``)."""
 
-from .inference import InputShapes, ModelRunError, PredictorOptions, StageModel, warm_up_all
+from .inference import ModelRunError, StageModel, warm_up_all
 from .models import (
                      ANGLE_CLASSIFIER,
                      GENERATIONS,
@@ -11,6 +13,7 @@ from .models import (
                      resolve_char_dict,
                      resolve_model_dir,
 )
+from .predictor import InputShapes, PredictorOptions
 
 __all__ = [
     "ANGLE_CLASSIFIER",

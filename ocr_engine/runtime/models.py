@@ -13,6 +13,9 @@ import os
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple
 
+from .backends import backend
+from .predictor import ModelFiles
+
 Triple = Tuple[float, float, float]
 IMAGENET_MEAN: Triple = (0.485, 0.456, 0.406)
 IMAGENET_STD: Triple = (0.229, 0.224, 0.225)
@@ -70,33 +73,12 @@ GENERATIONS: Dict[str, Dict[str, str]] = {
 }
 STAGE_MODEL_OPTIONS = {"det": "text_detection_model_name", "rec": "text_recognition_model_name"}
 
-# The programs each backend reads, first found first. Paddle 3 exports write a PIR program as inference.json;
-# older exports write a protobuf .pdmodel. OpenVINO reads .pdmodel and ONNX files, not PIR programs.
-BACKENDS = ("paddle", "openvino")
-_PROGRAM_FILES = {
-    "paddle": ("inference.json", "inference.pdmodel", "model.json", "model.pdmodel"),
-    "openvino": ("inference.pdmodel", "model.pdmodel", "inference.onnx", "model.onnx"),
-}
 
 
 class ModelNotFoundError(FileNotFoundError):
     """A configured model folder or file does not exist or lacks the files paddle.inference needs."""
 
 
-@dataclass(frozen=True)
-class ModelFiles:
-    """The files a backend loads: the program (``.json``, ``.pdmodel`` or ``.onnx``) and its weights (None for an
-    ONNX file, which holds them)."""
-
-    program: str
-    params: Optional[str]
-
-
-def check_backend(name: str) -> str:
-    """``name`` when it is a known backend (the ``backend`` option); ValueError names the known ones."""
-    if name not in BACKENDS:
-        raise ValueError("backend must be %s, not %r" % (" or ".join(BACKENDS), name))
-    return name
 
 
 def generation(name: str) -> Dict[str, str]:
@@ -173,11 +155,11 @@ class ModelChoice:
         ocr_version, model name or backend."""
         model_dir = params["%s_model_dir" % stage]
         return cls(stage_model_name(params, stage), params["model_cache_dir"], model_dir,
-                   check_backend(params["backend"]))
+                   backend(params["backend"]).name)
 
     def path(self) -> str:
         """The model to load: a model folder, or an ONNX file that the backend reads as it is."""
-        if self.backend == "openvino" and not self.model_dir:
+        if backend(self.backend).reads_onnx and not self.model_dir:
             bundled = bundled_path(MODELS[self.name].files)
             if bundled.endswith(".onnx"):
                 return bundled
@@ -223,19 +205,17 @@ def resolve_char_dict(path: Optional[str], name: str, cache_dir: Optional[str] =
     return path
 
 
-def find_model_files(path: str, backend: str = "paddle") -> ModelFiles:
-    """Find what ``backend`` loads at ``path``: an ONNX file (OpenVINO), or the program and weights in an exported
-    inference model folder.
-
-    Paddle accepts paddle 3's ``inference.json`` and the legacy ``inference.pdmodel`` / ``model.pdmodel``, each
-    beside a ``.pdiparams`` of the same stem; OpenVINO the ``.pdmodel`` programs and ``inference.onnx`` /
-    ``model.onnx``. Raises ModelNotFoundError saying what was looked for.
+def find_model_files(path: str, backend_name: str = "paddle") -> ModelFiles:
+    """Find what the backend loads at ``path``: an ONNX file (a backend that reads ONNX), or the program and
+    weights in an exported inference model folder, the first of the backend's ``program_files`` there (a
+    ``.pdiparams`` of the same stem beside a program). Raises ModelNotFoundError saying what was looked for.
     """
-    if backend == "openvino" and path.endswith(".onnx") and os.path.isfile(path):
+    chosen = backend(backend_name)
+    if chosen.reads_onnx and path.endswith(".onnx") and os.path.isfile(path):
         return ModelFiles(program=path, params=None)
     if not os.path.isdir(path):
         raise ModelNotFoundError("model folder %s does not exist" % path)
-    names = _PROGRAM_FILES[backend]
+    names = chosen.program_files
     for name in names:
         program = os.path.join(path, name)
         if not os.path.isfile(program):
@@ -246,12 +226,9 @@ def find_model_files(path: str, backend: str = "paddle") -> ModelFiles:
         if not os.path.isfile(params):
             raise ModelNotFoundError("model folder %s has %s but not %s" % (path, name, os.path.basename(params)))
         return ModelFiles(program=program, params=params)
-    pir = [name for name in _PROGRAM_FILES["paddle"] if name.endswith(".json")]
-    if backend == "openvino" and any(os.path.isfile(os.path.join(path, name)) for name in pir):
-        raise ModelNotFoundError(
-            "model folder %s holds a PIR program (.json), which backend openvino cannot read: export the model to "
-            "ONNX (paddle2onnx) as inference.onnx in that folder, or use backend paddle" % path
-        )
+    why = chosen.unreadable(path)
+    if why:
+        raise ModelNotFoundError(why)
     raise ModelNotFoundError(
         "model folder %s holds none of %s (export the model with PaddleOCR's tools/export_model.py)"
         % (path, ", ".join(names))

@@ -59,8 +59,14 @@ class TextRecognizer:
         self.batch_size = options.batch_num
         self.max_width = max(self.width, options.max_width)
         self.max_columns = self.batch_size * self.max_width
+        self.decode = CTCLabelDecode(
+            character_dict_path=resolve_char_dict(options.char_dict_path, options.model.name,
+                                                  options.model.model_cache_dir, options.model.model_dir),
+            use_space_char=options.use_space_char,
+        )
+        self.model_path = options.model.path()
         self.model = StageModel(
-            options.model.path(),
+            self.model_path,
             runtime,
             InputShapes(
                 min=(1, 3, self.height, 32),
@@ -69,15 +75,9 @@ class TextRecognizer:
                 # No batch holds more columns than this one, so memory stays where the warm-up left it.
                 warm_up=(self.batch_size, 3, self.height, self.max_width),
             ),
+            # A character list that does not match the model reads garbage or fails: said when the model loads.
+            check_output=lambda shape: self.check_classes(shape[-1]),
         )
-        self.decode = CTCLabelDecode(
-            character_dict_path=resolve_char_dict(options.char_dict_path, options.model.name,
-                                                  options.model.model_cache_dir, options.model.model_dir),
-            use_space_char=options.use_space_char,
-        )
-        if runtime.preload:
-            # A character list that does not match the model reads garbage or fails: say so at start-up.
-            self.check_classes(self.model.warm_output_shape()[-1])
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any], runtime: PredictorOptions) -> "TextRecognizer":
@@ -118,7 +118,7 @@ class TextRecognizer:
             raise ModelRunError(
                 "the recogniser %s outputs %d classes, but its character list gives %d (the CTC blank, the "
                 "characters, the space with use_space_char): set rec_char_dict_path to this model's list"
-                % (self.model.files.program, classes, len(self.decode.character))
+                % (self.model_path, classes, len(self.decode.character))
             )
 
 

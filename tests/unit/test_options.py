@@ -104,7 +104,7 @@ def test_params_py_sets_only_known_options_and_none_today(module):
 
 
 def test_backend_openvino_refuses_what_it_cannot_do_in_one_sentence():
-    from ocr_engine.runtime.openvino_runtime import cpu_has_bf16
+    from ocr_engine.runtime.backends.openvino import cpu_has_bf16
 
     with pytest.raises(ValueError, match="backend must be paddle or openvino, not 'onnx'"):
         PredictorOptions.from_params(merge_params({"backend": "onnx"}))

@@ -1,19 +1,19 @@
-"""OpenVINO on the CPU, the second backend (``backend: openvino``): the same predictor interface as Paddle's.
+"""OpenVINO on the CPU, the second backend (``backend: openvino``): the same ``Predictor`` as Paddle's.
 
 OpenVINO reads Paddle's ``.pdmodel`` programs and ONNX files as they are, so PP-OCRv4 runs from its Paddle export
 and PP-OCRv6 from the bundled ONNX files, with no conversion. Inputs keep their dynamic batch and width: OpenVINO
 compiles the model once and adapts its kernels to each new shape.
 """
 
+import dataclasses
 import functools
+import os
 import threading
-from typing import TYPE_CHECKING
+from typing import Optional
 
 import numpy as np
 
-if TYPE_CHECKING:  # the annotations only: inference imports this module
-    from .inference import InputShapes, PredictorOptions
-    from .models import ModelFiles
+from ..predictor import InputShapes, ModelFiles, PredictorOptions
 
 
 @functools.lru_cache(maxsize=1)
@@ -55,7 +55,7 @@ class OpenVINOPredictor:
     gunicorn workers give concurrency. Runs are serialised, like Paddle's predictors.
     """
 
-    def __init__(self, files: "ModelFiles", options: "PredictorOptions", shapes: "InputShapes"):
+    def __init__(self, files: ModelFiles, options: PredictorOptions, shapes: InputShapes):
         self.files = files
         self.options = options
         config = {
@@ -86,3 +86,28 @@ class OpenVINOPredictor:
             self._request.infer({0: batch})
             # The output tensor is the request's own memory, reused by the next run: hand out a copy.
             return np.array(self._request.get_output_tensor(0).data, copy=True)
+
+
+class OpenVINOBackend:
+    """OpenVINO on the CPU (``backend: openvino``)."""
+
+    name = "openvino"
+    program_files = ("inference.pdmodel", "model.pdmodel", "inference.onnx", "model.onnx")
+    reads_onnx = True
+
+    def checked(self, options: PredictorOptions) -> PredictorOptions:
+        """The CPU only, fp32 or bf16 (bf16 where the CPU has the units)."""
+        check_openvino_options(options.use_gpu, options.use_tensorrt, options.precision)
+        return dataclasses.replace(options, gpu_id=0)
+
+    def unreadable(self, folder: str) -> Optional[str]:
+        if any(os.path.isfile(os.path.join(folder, name)) for name in ("inference.json", "model.json")):
+            return ("model folder %s holds a PIR program (.json), which backend openvino cannot read: export the model "
+                    "to ONNX (paddle2onnx) as inference.onnx in that folder, or use backend paddle" % folder)
+        return None
+
+    def failure_hint(self, options: PredictorOptions) -> str:
+        return ""
+
+    def build(self, files: ModelFiles, options: PredictorOptions, shapes: InputShapes) -> OpenVINOPredictor:
+        return OpenVINOPredictor(files, options, shapes)

@@ -1,0 +1,106 @@
+"""What every backend provides, written down: a ``Backend`` builds ``Predictor``s from model files, as
+``PredictorOptions`` say, for the ``InputShapes`` a stage feeds. Stages and the registry (``inference``) see only
+these; each backend's own checks and formats live in its file under ``backends/``."""
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Protocol, Sequence, Tuple
+
+import numpy as np
+
+Shape = Tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class InputShapes:
+    """The inputs a stage feeds: smallest, most common and largest in each dimension (TensorRT's dynamic shapes),
+    and the one that needs the most memory, which every new predictor runs once (``max`` when not given)."""
+
+    min: Shape
+    opt: Shape
+    max: Shape
+    warm_up: Optional[Shape] = None
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """The files a backend loads: the program (``.json``, ``.pdmodel`` or ``.onnx``) and its weights (None for an
+    ONNX file, which holds them)."""
+
+    program: str
+    params: Optional[str]
+
+
+@dataclass(frozen=True)
+class PredictorOptions:
+    """How every predictor of a module runs; the defaults are in ``ocr_engine.options.DEFAULTS``.
+
+    Frozen so that it can key the registry. ``preload`` says when predictors are built, not how they run, so two
+    modules that differ only in it share their predictors.
+    """
+
+    backend: str
+    use_gpu: bool
+    gpu_id: int
+    gpu_mem: int
+    use_tensorrt: bool
+    precision: str
+    enable_mkldnn: bool
+    mkldnn_cache_capacity: int
+    openvino_cache_capacity: int
+    cpu_threads: int
+    fold_affine_blocks: bool
+    preload: bool = field(compare=False)
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> "PredictorOptions":
+        """Read the runtime options of a merged params dict, checked (and the GPU resolved) by the backend they
+        name; build this once per module and hand it to every stage."""
+        from .backends import backend
+
+        chosen = backend(str(params["backend"]))
+        return chosen.checked(cls(
+            backend=chosen.name,
+            use_gpu=bool(params["use_gpu"]),
+            gpu_id=params["gpu_id"],
+            gpu_mem=int(params["gpu_mem"]),
+            use_tensorrt=bool(params["use_tensorrt"]),
+            precision=str(params["precision"]).lower(),
+            enable_mkldnn=bool(params["enable_mkldnn"]),
+            mkldnn_cache_capacity=int(params["mkldnn_cache_capacity"]),
+            openvino_cache_capacity=max(0, int(params["openvino_cache_capacity"])),
+            cpu_threads=max(1, int(params["cpu_threads"])),
+            fold_affine_blocks=bool(params["fold_affine_blocks"]),
+            preload=bool(params["preload"]),
+        ))
+
+
+class Predictor(Protocol):
+    """One model, loaded and run once on its warm-up input. Runs are serialised by the predictor itself."""
+
+    files: ModelFiles
+    output_shape: Shape  # of the warm-up run's output
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """The model's first output for a float32 N x C x H x W batch."""
+
+
+class Backend(Protocol):
+    """An inference engine: which options it can honour, which model files it reads, how it builds a predictor."""
+
+    name: str
+    # The program files it reads in a model folder, first found first.
+    program_files: Sequence[str]
+    # Whether it reads a bundled ONNX model as it is (else the model is converted to a Paddle program first).
+    reads_onnx: bool
+
+    def checked(self, options: PredictorOptions) -> PredictorOptions:
+        """``options`` as this backend runs them; ValueError (or DeviceError) in one sentence for what it cannot."""
+
+    def unreadable(self, folder: str) -> Optional[str]:
+        """Why a model folder holding none of ``program_files`` cannot be read, when the backend knows; else None."""
+
+    def failure_hint(self, options: PredictorOptions) -> str:
+        """What to try when a model loads but cannot run with ``options`` ("" when nothing)."""
+
+    def build(self, files: ModelFiles, options: PredictorOptions, shapes: InputShapes) -> Predictor:
+        """Load ``files`` and run them once."""
