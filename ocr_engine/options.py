@@ -1,154 +1,24 @@
-"""Every option of the engine and the service, with its default: the one place a default is written.
+"""Every option of the engine and the service: one typed schema, the one place each option's kind, default, doc
+line and allowed values are written (``OPTIONS``), and the one rule that reads a value (``Option.read``).
 
 Names and values are PaddleOCR's, from its own hubserving modules. A module's ``params.py`` may change a value for
-that module alone, and ``config.json``'s ``init_args`` override both (``merge_params``). An unknown name is an
-error, so a typo in a config file fails at start-up instead of being silently ignored.
+that module alone, and ``config.json``'s ``init_args`` override both (``merge_params``), which reads every value
+at the edge: an unknown name, or a value of the wrong kind, stops start-up in a sentence, and every layer after
+reads typed values. The rule is JSON's types, with no guessing: an integer option takes a JSON integer (not "16",
+not 16.0, not true), a number option any JSON number, a boolean option true or false.
 
-The layer that uses an option reads it into a typed, frozen view with no defaults of its own:
-``PredictorOptions`` (runtime), ``DetectorOptions``, ``ClassifierOptions``, ``RecognizerOptions`` (stages),
-``PipelineOptions`` (pipeline) and ``InputLimits`` (serving).
+Options marked ``process`` belong to the whole serving process (the HTTP front): set them in any one module's
+``init_args``, and the modules that leave them out take that value. ``docs/options.md``'s table is this schema
+printed (``python -m ocr_engine.options``), and a unit test keeps the two the same.
+
+Standard library only, so that the client and setup read it without paddle.
 """
 
 import os
-from typing import Any, Dict, Mapping, Tuple
+from dataclasses import dataclass
+from typing import Any, Dict, Mapping, Optional, Tuple
 
-DEFAULTS: Dict[str, Any] = {
-    # --- which models (ocr_engine.runtime.models): a bundled generation, PP-OCRv6 or PP-OCRv4, picks each stage's
-    # model that its own name option leaves null. ocr_version PP-OCRv4 alone serves PP-OCRv4 at both stages.
-    "ocr_version": "PP-OCRv6",
-    # Each stage's bundled model by PaddleOCR 3.x's name: PP-OCRv4_mobile_det or PP-OCRv6_small_det,
-    # PP-OCRv4_mobile_rec or PP-OCRv6_small_rec; each carries its own input normalisation and character list.
-    # The default pair, PP-OCRv4's detector with PP-OCRv6's recogniser, was chosen by measurement: the same word F1
-    # as PP-OCRv6 at both stages (0.941 against 0.943 over the corpus and photos), Chinese character F1 as good or
-    # better on every subset, and faster (docs/models.md).
-    "text_detection_model_name": "PP-OCRv4_mobile_det",
-    "text_recognition_model_name": None,
-    # Where models that come as ONNX files (PP-OCRv6) are kept once converted; None: ~/.cache/paddleocr-hubserving/
-    # models (XDG_CACHE_HOME honoured). A folder converted ahead (OCR_PREPARED_MODELS) is looked in first.
-    "model_cache_dir": None,
-    # Your own exported models, which win over the bundled ones; None: the bundled model named above
-    "det_model_dir": None,
-    "rec_model_dir": None,
-    "cls_model_dir": None,
-    "rec_char_dict_path": None,
-    # --- how predictors run (ocr_engine.runtime.predictor.PredictorOptions, checked by its backend)
-    # paddle: Paddle Inference (CPU with oneDNN, GPU, TensorRT). openvino: OpenVINO on the CPU, 1.25-1.42x the
-    # throughput there (docs/models.md, Runtimes); it reads .pdmodel and ONNX models, not PIR (.json) programs.
-    "backend": "paddle",
-    "use_gpu": False,
-    "gpu_id": None,  # None: the first GPU that CUDA_VISIBLE_DEVICES makes visible
-    "gpu_mem": 500,  # MB the GPU memory pool starts with
-    "use_tensorrt": False,
-    # fp32 | fp16 | int8 (TensorRT only) | bf16 (backend openvino, on CPUs with bf16 units; answers may change)
-    "precision": "fp32",
-    # oneDNN kernels, about 5x faster on x86 CPUs; paddle 3.3.1 cannot run PIR (.json) programs with them.
-    "enable_mkldnn": True,
-    # oneDNN compiles kernels per input shape and keeps them for this many shapes, shared by every predictor of a
-    # thread. Recognition widths almost never repeat, so a larger cache mostly holds memory (about 30 MB a shape).
-    "mkldnn_cache_capacity": 2,
-    # backend openvino: entries of kernels kept for input shapes already seen (OpenVINO's CPU_RUNTIME_CACHE_CAPACITY).
-    # Its own default, 5000, took a process past 2.3 GB over 175 different images; 200 stays under Paddle's memory
-    # and keeps most of the speed (docs/models.md, Runtimes).
-    "openvino_cache_capacity": 200,
-    "cpu_threads": os.cpu_count() or 1,
-    # Fold PP-LCNetV3's scalar affine layers into the convolutions next to them (ocr_engine.runtime.folding): the
-    # same function with fewer passes over memory, about 1.6x faster recognition and 1.3x detection on CPU.
-    "fold_affine_blocks": True,
-    # Build predictors at start-up. Set false for gunicorn workers (use_multiprocess): the master process would
-    # otherwise load every model, never run it, and fork it into each worker.
-    "preload": True,
-    # --- detection (DB)
-    "det_limit_side_len": 960,
-    "det_limit_type": "max",  # max: shrink the long side to the limit; min: grow the short side to it
-    "det_db_thresh": 0.3,
-    "det_db_box_thresh": 0.5,
-    "det_db_unclip_ratio": 1.6,
-    "use_dilation": False,
-    "det_db_score_mode": "fast",  # fast | slow
-    "det_max_candidates": 1000,
-    # Images this many times longer than high (or high than long) are thin: banners, one-line crops. They are
-    # detected at a scale set by their pixel count, so their text is not shrunk out of sight; images at most 64 px
-    # high (or wide) get a margin first, since DB misses text cut tight at the border (stages/detection.py).
-    "thin_image_detection": True,
-    "thin_image_ratio": 4.0,
-    # --- angle classification (0 / 180 degrees)
-    "use_angle_cls": True,
-    "cls_image_shape": "3, 48, 192",
-    "cls_batch_num": 6,
-    "cls_thresh": 0.9,
-    "label_list": ["0", "180"],
-    # Lines more than twice as long as the classifier's input (at its height) are classified on three windows
-    # along them instead of squeezed whole into it, which flips long lines upside down at random.
-    "cls_long_line_windows": True,
-    # --- recognition (CTC)
-    "rec_image_shape": "3, 48, 320",
-    "rec_batch_num": 6,
-    # The widest input (pixels at the model's height) a full batch is padded to. Wider lines go in smaller
-    # batches, so no batch is larger than the one run at start-up; a single line wider than rec_batch_num times
-    # this is squeezed to fit.
-    "rec_max_width": 2304,
-    "use_space_char": True,
-    # --- the system pipeline
-    "drop_score": 0.5,
-    # Images at least this many times taller than wide are also read turned a quarter (see OCRSystem.__call__).
-    "vertical_image_rotation": True,
-    "vertical_image_ratio": 2.0,
-    # When the angle classifier turns most of an image's lines, the page is upside down: answer its lines in the
-    # page's reading order rather than the image's.
-    "turned_page_order": True,
-    # --- what one request may hold (ocr_engine.serving.request); a request over a limit is refused, naming it
-    "max_images_per_request": 16,
-    "max_image_bytes": 20 * 1024 * 1024,  # each image file, before base64
-    # Checked from the image's header before it is decoded: a small file cannot unpack into gigabytes.
-    "max_image_pixels": 64_000_000,
-    # Seconds one request may run. A request still running then is stopped before its next model run and refused
-    # in a sentence; gunicorn's worker timeout is raised above it, so that no worker is killed mid-request.
-    "request_timeout": 300,
-    # --- PDF documents (ocr_engine.serving.documents), read by ocr_system and ocr_det page by page
-    # Pages are rendered at this resolution (smaller only where a page would pass max_image_pixels); boxes are in
-    # pixels of the page at this resolution. 200: the one of 72, 100, 144, 200 at which PP-OCRv4 kept 98-100% of
-    # the words on every test document (A4 and Letter at 8-12 pt, a receipt, a slide); at 144 it glued words
-    # together on some (docs/api.md, PDF documents).
-    "pdf_dpi": 200,
-    # Answer a page that holds text (a born-digital PDF) from that text instead of reading its image: confidence
-    # 1.0 and "source": "pdf_text" on each box. A page without text, or mostly covered by images (a scan, even one
-    # with an earlier OCR's text on it), is read as usual.
-    "pdf_text_layer": False,
-    # --- the HTTP front (ocr_engine.serving.front); one per serving process, so the same in every module that sets it
-    # buffered: an event loop reads each request whole before a model thread sees it, so slow and stalled clients
-    # cost a connection, not the service. paddlehub: PaddleHub's own servers (Flask's development server, gunicorn's
-    # sync workers), which one stalled client per process blocks; kept to measure against (docs/api.md).
-    "http_front": "buffered",
-    # Seconds a client may take over its request's headers, or stay silent inside its body, before it is answered
-    # 408 and disconnected; an idle keep-alive connection is closed after as long.
-    "client_timeout": 30,
-    # The largest request body, refused with 413 from its Content-Length before it is read (a chunked body as it
-    # arrives): just above what max_images_per_request x max_image_bytes take in base64, 16 x 20 MiB x 4/3 = 447.4 MB.
-    "max_request_bytes": 448_000_000,
-    # --- the PaddleX serving API (POST /ocr, ocr_engine.serving.paddlex): whether an answer holds the drawn result
-    # and the input as base64 JPEGs (ocrImage, inputImage) when the request leaves visualize null; PaddleX's default.
-    "visualize": True,
-    # --- operating it (ocr_engine.serving.status): a port for /ready, /live and Prometheus /metrics, served by the
-    # serving process (gunicorn's master), never a worker. None: no status server, no metrics. Set it in any module's
-    # init_args, the same in each that sets it.
-    "metrics_port": None,
-}
-
-
-def merge_params(*layers: Mapping[str, Any]) -> Dict[str, Any]:
-    """Return ``DEFAULTS`` updated with each layer in turn (a module's params.py, then config.json's init_args).
-
-    Raises ValueError naming every key that ``DEFAULTS`` does not know, with the known ones listed for the reader.
-    """
-    unknown = sorted({key for layer in layers for key in layer} - set(DEFAULTS))
-    if unknown:
-        raise ValueError(
-            "unknown option(s) %s; known options are: %s" % (", ".join(unknown), ", ".join(sorted(DEFAULTS)))
-        )
-    merged = dict(DEFAULTS)
-    for layer in layers:
-        merged.update(layer)
-    return merged
+KINDS = ("bool", "int", "float", "str", "shape", "labels")
 
 
 def parse_shape(shape: Any) -> Tuple[int, int, int]:
@@ -159,3 +29,294 @@ def parse_shape(shape: Any) -> Tuple[int, int, int]:
     if len(values) != 3 or min(values) < 1:
         raise ValueError("an image shape is three positive integers, channels, height, width; got %r" % (shape,))
     return values
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option: its name, kind (``KINDS``), default, one line saying what it does, and what it accepts."""
+
+    name: str
+    kind: str
+    default: Any
+    doc: str
+    nullable: bool = False
+    low: Optional[float] = None
+    high: Optional[float] = None
+    choices: Tuple[str, ...] = ()
+    process: bool = False  # one value for the whole serving process
+    shown_default: Optional[str] = None  # the table's default, where the value depends on the machine
+    values: Optional[str] = None  # how errors name what it accepts, where the kind's words say too little
+
+    def read(self, value: Any) -> Any:
+        """``value`` as this option holds it (a shape as a tuple of ints, labels as a tuple of strings), or
+        ValueError naming the option and what it accepts."""
+        if value is None and (self.nullable or self.default is None):
+            return None
+        if self.kind == "bool" and isinstance(value, bool):
+            return value
+        if self.kind == "int" and isinstance(value, int) and not isinstance(value, bool) and self._within(value):
+            return value
+        if self.kind == "float" and isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and self._within(value):
+            return float(value)
+        if self.kind == "str" and isinstance(value, str):
+            if self.choices and value not in self.choices:
+                raise ValueError("%s must be %s, not %r" % (self.name, _either(self.choices), value))
+            return value
+        if self.kind == "shape":
+            return parse_shape(value)
+        if self.kind == "labels" and isinstance(value, (list, tuple)) and value:
+            return tuple(str(label) for label in value)
+        raise ValueError("%s must be %s, got %r" % (self.name, self.accepts(), value))
+
+    def _within(self, value: float) -> bool:
+        return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
+
+    def accepts(self) -> str:
+        """What the option accepts, in words: "a positive integer", "a number from 0 to 1 or null"..."""
+        if self.values:
+            words = self.values
+        elif self.kind == "bool":
+            words = "true or false"
+        elif self.kind == "int":
+            words = {(1, None): "a positive integer", (0, None): "a non-negative integer"}.get(
+                (self.low, self.high), "an integer from %s to %s" % (_num(self.low), _num(self.high)))
+        elif self.kind == "float":
+            words = ("a number from %s to %s" % (_num(self.low), _num(self.high)) if self.high is not None
+                     else "a number of at least %s" % _num(self.low) if self.low is not None else "a number")
+        elif self.kind == "str":
+            words = _either(self.choices) if self.choices else "a string"
+        else:
+            words = "a non-empty list" if self.kind == "labels" else "three positive integers"
+        return words + (" or null" if self.nullable or self.default is None else "")
+
+
+def _either(choices: Tuple[str, ...]) -> str:
+    return ", ".join(choices[:-1]) + " or " + choices[-1] if len(choices) > 1 else choices[0]
+
+
+def _num(value: Optional[float]) -> str:
+    return "%g" % value if value is not None else "any"
+
+
+OPTIONS: Tuple[Option, ...] = (
+    # --- which models (ocr_engine.runtime.models): a bundled generation, PP-OCRv6 or PP-OCRv4, picks each stage's
+    # model that its own name option leaves null. ocr_version PP-OCRv4 alone serves PP-OCRv4 at both stages.
+    Option("ocr_version", "str", "PP-OCRv6",
+           "the bundled generation, `PP-OCRv6` or `PP-OCRv4`: the model of each stage whose name below is null"),
+    # Each stage's bundled model by PaddleOCR 3.x's name: PP-OCRv4_mobile_det or PP-OCRv6_small_det,
+    # PP-OCRv4_mobile_rec or PP-OCRv6_small_rec; each carries its own input normalisation and character list.
+    # The default pair, PP-OCRv4's detector with PP-OCRv6's recogniser, was chosen by measurement: the same word F1
+    # as PP-OCRv6 at both stages (0.941 against 0.943 over the corpus and photos), Chinese character F1 as good or
+    # better on every subset, and faster (docs/models.md).
+    Option("text_detection_model_name", "str", "PP-OCRv4_mobile_det",
+           "the bundled detector, `PP-OCRv4_mobile_det` or `PP-OCRv6_small_det`; null: `ocr_version`'s", nullable=True),
+    Option("text_recognition_model_name", "str", None,
+           "the bundled recogniser, `PP-OCRv4_mobile_rec` or `PP-OCRv6_small_rec`; null: `ocr_version`'s",
+           nullable=True),
+    # Where models that come as ONNX files (PP-OCRv6) are kept once converted; None: ~/.cache/paddleocr-hubserving/
+    # models (XDG_CACHE_HOME honoured). A folder converted ahead (OCR_PREPARED_MODELS) is looked in first.
+    Option("model_cache_dir", "str", None,
+           "where models that come as ONNX files (PP-OCRv6) are kept once converted; null: "
+           "`~/.cache/paddleocr-hubserving/models`; a folder converted ahead (`OCR_PREPARED_MODELS`) is looked in "
+           "first",
+           nullable=True),
+    # Your own exported models, which win over the bundled ones; None: the bundled model named above
+    Option("det_model_dir", "str", None,
+           "your exported detector's folder, which wins over the bundled one", nullable=True),
+    Option("rec_model_dir", "str", None,
+           "your exported recogniser's folder, which wins over the bundled one", nullable=True),
+    Option("cls_model_dir", "str", None,
+           "your exported angle classifier's folder, which wins over the bundled one", nullable=True),
+    Option("rec_char_dict_path", "str", None,
+           "the recogniser's character list; null: its export's `inference.yml`, else the bundled model's",
+           nullable=True),
+    # --- how predictors run (ocr_engine.runtime.predictor.PredictorOptions, checked by its backend)
+    # paddle: Paddle Inference (CPU with oneDNN, GPU, TensorRT). openvino: OpenVINO on the CPU, 1.25-1.42x the
+    # throughput there (docs/models.md, Runtimes); it reads .pdmodel and ONNX models, not PIR (.json) programs.
+    Option("backend", "str", "paddle",
+           "`paddle` (Paddle Inference: CPU with oneDNN, GPU, TensorRT) or `openvino` (CPU only; see docs/models.md)"),
+    Option("use_gpu", "bool", False, "run on the GPU (backend paddle)"),
+    # None: the first GPU that CUDA_VISIBLE_DEVICES makes visible
+    Option("gpu_id", "int", None,
+           "GPU index among the visible ones; null: the first that `CUDA_VISIBLE_DEVICES` shows", nullable=True, low=0),
+    # MB the GPU memory pool starts with
+    Option("gpu_mem", "int", 500, "MB the GPU memory pool starts with", low=1),
+    Option("use_tensorrt", "bool", False, "TensorRT subgraphs on the GPU, for `.pdmodel` programs"),
+    # fp32 | fp16 | int8 (TensorRT only) | bf16 (backend openvino, on CPUs with bf16 units; answers may change)
+    Option("precision", "str", "fp32",
+           "fp32; fp16 or int8 with TensorRT; bf16 with backend openvino on a CPU with bf16 units"),
+    # oneDNN kernels, about 5x faster on x86 CPUs; paddle 3.3.1 cannot run PIR (.json) programs with them.
+    Option("enable_mkldnn", "bool", True, "oneDNN kernels on the CPU (about 5x faster than plain kernels on x86)"),
+    # oneDNN compiles kernels per input shape and keeps them for this many shapes, shared by every predictor of a
+    # thread. Recognition widths almost never repeat, so a larger cache mostly holds memory (about 30 MB a shape).
+    Option("mkldnn_cache_capacity", "int", 2,
+           "input shapes oneDNN keeps compiled kernels for, about 30 MB each", low=0),
+    # backend openvino: entries of kernels kept for input shapes already seen (OpenVINO's CPU_RUNTIME_CACHE_CAPACITY).
+    # Its own default, 5000, took a process past 2.3 GB over 175 different images; 200 stays under Paddle's memory
+    # and keeps most of the speed (docs/models.md, Runtimes).
+    Option("openvino_cache_capacity", "int", 200,
+           "backend openvino: entries of kernels kept for input shapes already seen", low=0),
+    Option("cpu_threads", "int", os.cpu_count() or 1,
+           "threads per predictor (0 counts as 1)", low=0, shown_default="all cores"),
+    # Fold PP-LCNetV3's scalar affine layers into the convolutions next to them (ocr_engine.runtime.folding): the
+    # same function with fewer passes over memory, about 1.6x faster recognition and 1.3x detection on CPU.
+    Option("fold_affine_blocks", "bool", True,
+           "fold PP-LCNetV3's scalar affine layers into the convolutions next to them: the same function, fewer "
+           "memory passes"),
+    # Build predictors at start-up. Set false for gunicorn workers (use_multiprocess): the master process would
+    # otherwise load every model, never run it, and fork it into each worker.
+    Option("preload", "bool", True,
+           "build and warm up predictors at start-up; false for gunicorn workers, so that the master holds no models"),
+    # --- detection (DB)
+    Option("det_limit_side_len", "int", 960,
+           "the detector's resize: the long side at most (max) or the short side at least (min) this", low=1),
+    # max: shrink the long side to the limit; min: grow the short side to it
+    Option("det_limit_type", "str", "max",
+           "`max`, `min` or `resize_long` (the long side exactly this)", choices=("max", "min", "resize_long")),
+    Option("det_db_thresh", "float", 0.3, "DB's pixel threshold", low=0, high=1),
+    Option("det_db_box_thresh", "float", 0.5, "DB's box score threshold", low=0, high=1),
+    Option("det_db_unclip_ratio", "float", 1.6, "how much DB grows each box", low=0),
+    Option("use_dilation", "bool", False, "dilate DB's map before boxes are found"),
+    # fast | slow
+    Option("det_db_score_mode", "str", "fast",
+           "how DB scores a box: `fast` (its rectangle) or `slow` (its polygon)", choices=("fast", "slow")),
+    Option("det_max_candidates", "int", 1000, "the most boxes DB considers in one image", low=1),
+    # Images this many times longer than high (or high than long) are thin: banners, one-line crops. They are
+    # detected at a scale set by their pixel count, so their text is not shrunk out of sight; images at most 64 px
+    # high (or wide) get a margin first, since DB misses text cut tight at the border (stages/detection.py).
+    Option("thin_image_detection", "bool", True,
+           "detect thin images (banners, one-line crops) at a scale set by their pixel count, with a margin when at "
+           "most 64 px high"),
+    Option("thin_image_ratio", "float", 4.0,
+           "how many times longer than high (or the reverse) an image is to count as thin", low=1),
+    # --- angle classification (0 / 180 degrees)
+    Option("use_angle_cls", "bool", True, "ocr_system turns upside-down lines before recognition"),
+    Option("cls_image_shape", "shape", "3, 48, 192", "the angle classifier's input: channels, height, width"),
+    Option("cls_batch_num", "int", 6, "lines per angle classifier batch", low=1),
+    Option("cls_thresh", "float", 0.9,
+           "the confidence above which a line classified as turned is turned", low=0, high=1),
+    Option("label_list", "labels", ["0", "180"], "the angle classifier's labels"),
+    # Lines more than twice as long as the classifier's input (at its height) are classified on three windows
+    # along them instead of squeezed whole into it, which flips long lines upside down at random.
+    Option("cls_long_line_windows", "bool", True,
+           "classify a line more than twice the classifier's input long on three windows along it, not squeezed whole"),
+    # --- recognition (CTC)
+    Option("rec_image_shape", "shape", "3, 48, 320", "the recogniser's input: channels, height, width"),
+    Option("rec_batch_num", "int", 6, "lines per recognition batch", low=1),
+    # The widest input (pixels at the model's height) a full batch is padded to. Wider lines go in smaller
+    # batches, so no batch is larger than the one run at start-up; a single line wider than rec_batch_num times
+    # this is squeezed to fit.
+    Option("rec_max_width", "int", 2304,
+           "the widest input (px at the model's height) a full recognition batch is padded to", low=1),
+    Option("use_space_char", "bool", True, "the recogniser reads spaces"),
+    # --- the system pipeline
+    Option("drop_score", "float", 0.5, "ocr_system leaves out lines read with less confidence", low=0, high=1),
+    # Images at least this many times taller than wide are also read turned a quarter (see OCRSystem.__call__).
+    Option("vertical_image_rotation", "bool", True,
+           "ocr_system also reads a tall image turned a quarter, keeping the reading with more confidently read text"),
+    Option("vertical_image_ratio", "float", 2.0,
+           "how many times taller than wide an image is to be read turned too", low=1),
+    # When the angle classifier turns most of an image's lines, the page is upside down: answer its lines in the
+    # page's reading order rather than the image's.
+    Option("turned_page_order", "bool", True,
+           "when most of an image's lines were upside down, answer them in the upright page's reading order"),
+    # --- what one request may hold (ocr_engine.serving.request); a request over a limit is refused, naming it
+    Option("max_images_per_request", "int", 16, "images in one request, each PDF page counting as one", low=1),
+    # each image file, before base64
+    Option("max_image_bytes", "int", 20 * 1024 * 1024,
+           "bytes of each image file, checked from the base64 length before decoding", low=1),
+    # Checked from the image's header before it is decoded: a small file cannot unpack into gigabytes.
+    Option("max_image_pixels", "int", 64_000_000,
+           "pixels of each image, checked from its header before decoding", low=1),
+    # Seconds one request may run. A request still running then is stopped before its next model run and refused
+    # in a sentence; gunicorn's worker timeout is raised above it, so that no worker is killed mid-request.
+    Option("request_timeout", "int", 300,
+           "seconds one request may run before it is stopped in a sentence; gunicorn's worker timeout is raised above "
+           "it",
+           low=1),
+    # --- PDF documents (ocr_engine.serving.documents), read by ocr_system and ocr_det page by page
+    # Pages are rendered at this resolution (smaller only where a page would pass max_image_pixels); boxes are in
+    # pixels of the page at this resolution. 200: the one of 72, 100, 144, 200 at which PP-OCRv4 kept 98-100% of
+    # the words on every test document (A4 and Letter at 8-12 pt, a receipt, a slide); at 144 it glued words
+    # together on some (docs/api.md, PDF documents).
+    Option("pdf_dpi", "int", 200,
+           "the resolution PDF pages are rendered at (ocr_system, ocr_det); boxes are in its pixels", low=1, high=1200),
+    # Answer a page that holds text (a born-digital PDF) from that text instead of reading its image: confidence
+    # 1.0 and "source": "pdf_text" on each box. A page without text, or mostly covered by images (a scan, even one
+    # with an earlier OCR's text on it), is read as usual.
+    Option("pdf_text_layer", "bool", False,
+           "answer a page that holds text from that text (confidence 1.0, `\"source\": \"pdf_text\"`)"),
+    # --- the HTTP front (ocr_engine.serving.front); one per serving process, so the same in every module that sets it
+    # buffered: an event loop reads each request whole before a model thread sees it, so slow and stalled clients
+    # cost a connection, not the service. paddlehub: PaddleHub's own servers (Flask's development server, gunicorn's
+    # sync workers), which one stalled client per process blocks; kept to measure against (docs/api.md).
+    Option("http_front", "str", "buffered",
+           "`buffered`: the HTTP front reads each request whole before a model thread sees it; `paddlehub`: "
+           "PaddleHub's own servers, to measure against",
+           choices=("buffered", "paddlehub"), process=True),
+    # Seconds a client may take over its request's headers, or stay silent inside its body, before it is answered
+    # 408 and disconnected; an idle keep-alive connection is closed after as long.
+    Option("client_timeout", "int", 30,
+           "seconds a client may take over its headers, or stay silent in its body, before it gets 408",
+           low=1, process=True),
+    # The largest request body, refused with 413 from its Content-Length before it is read (a chunked body as it
+    # arrives): just above what max_images_per_request x max_image_bytes take in base64, 16 x 20 MiB x 4/3 = 447.4 MB.
+    Option("max_request_bytes", "int", 448_000_000,
+           "the largest request body; a larger Content-Length gets 413 before the body is read", low=1, process=True),
+    # --- the PaddleX serving API (POST /ocr, ocr_engine.serving.paddlex): whether an answer holds the drawn result
+    # and the input as base64 JPEGs (ocrImage, inputImage) when the request leaves visualize null; PaddleX's default.
+    Option("visualize", "bool", True,
+           "whether `POST /ocr` answers hold `ocrImage` and `inputImage` when the request leaves `visualize` null"),
+    # --- operating it (ocr_engine.serving.status): a port for /ready, /live and Prometheus /metrics, served by the
+    # serving process (gunicorn's master), never a worker. None: no status server, no metrics. Set it in any module's
+    # init_args, the same in each that sets it.
+    Option("metrics_port", "int", None,
+           "a port for `/ready`, `/live` and Prometheus `/metrics`, answered by the serving process; null: none",
+           nullable=True, low=1, high=65535, process=True, values="a TCP port number (1-65535)"),
+)
+BY_NAME: Dict[str, Option] = {option.name: option for option in OPTIONS}
+# The defaults as merge_params gives them (a shape as a tuple): what every layer reads when nothing is set.
+DEFAULTS: Dict[str, Any] = {option.name: option.read(option.default) for option in OPTIONS}
+PROCESS_OPTIONS: Tuple[str, ...] = tuple(option.name for option in OPTIONS if option.process)
+
+
+def merge_params(*layers: Mapping[str, Any]) -> Dict[str, Any]:
+    """Return ``DEFAULTS`` updated with each layer in turn (a module's params.py, then config.json's init_args),
+    every value read by its option (``Option.read``).
+
+    Raises ValueError naming every key that ``DEFAULTS`` does not know, with the known ones listed for the reader,
+    or the first value an option does not accept.
+    """
+    unknown = sorted({key for layer in layers for key in layer} - set(DEFAULTS))
+    if unknown:
+        raise ValueError(
+            "unknown option(s) %s; known options are: %s" % (", ".join(unknown), ", ".join(sorted(DEFAULTS)))
+        )
+    merged = dict(DEFAULTS)
+    for layer in layers:
+        merged.update(layer)
+    return {name: BY_NAME[name].read(value) for name, value in merged.items()}
+
+
+def markdown_table() -> str:
+    """The options as docs/options.md's table: name, default, and the doc line with what it accepts."""
+    rows = ["| option | default | meaning |", "| --- | --- | --- |"]
+    for option in OPTIONS:
+        if option.shown_default:
+            default = option.shown_default
+        elif option.default is None:
+            default = "null"
+        elif isinstance(option.default, bool):
+            default = str(option.default).lower()
+        elif isinstance(option.default, list):
+            default = ", ".join(str(item) for item in option.default)
+        else:
+            default = str(option.default)
+        whole = " One value for the whole server." if option.process else ""
+        rows.append("| `%s` | %s | %s (%s).%s |" % (option.name, default, option.doc, option.accepts(), whole))
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

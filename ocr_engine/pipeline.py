@@ -65,12 +65,12 @@ class PipelineOptions:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "PipelineOptions":
-        """Read the pipeline options of a merged params dict."""
+        """Read the pipeline options of a merged params dict (``options.merge_params`` checked them)."""
         return cls(
-            use_angle_cls=bool(params["use_angle_cls"]),
-            drop_score=float(params["drop_score"]),
-            vertical_image_ratio=float(params["vertical_image_ratio"]) if params["vertical_image_rotation"] else None,
-            turned_page_order=bool(params["turned_page_order"]),
+            use_angle_cls=params["use_angle_cls"],
+            drop_score=params["drop_score"],
+            vertical_image_ratio=params["vertical_image_ratio"] if params["vertical_image_rotation"] else None,
+            turned_page_order=params["turned_page_order"],
         )
 
 

@@ -22,10 +22,9 @@ CONFIGS = ["cpu_mkldnn.json", "cpu_multiprocess.json"]
 
 @pytest.fixture(scope="module", params=CONFIGS)
 def front_server(request, hub_home, tmp_path_factory):
-    """A shipped config as it is, but for a short client_timeout in every module."""
-    config = shipped_config(request.param)
-    for module in config["modules_info"].values():
-        module["init_args"]["client_timeout"] = CLIENT_TIMEOUT
+    """A shipped config as it is, but for a short client_timeout, set in one module alone: the front is the whole
+    server's, and the other modules take it."""
+    config = shipped_config(request.param, {"ocr_rec": {"client_timeout": CLIENT_TIMEOUT}})
     with HubServer.with_config(config, hub_home, str(tmp_path_factory.mktemp("front"))) as server:
         yield request.param, server
 

@@ -53,24 +53,25 @@ class PredictorOptions:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "PredictorOptions":
-        """Read the runtime options of a merged params dict, checked (and the GPU resolved) by the backend they
-        name; build this once per module and hand it to every stage."""
+        """Read the runtime options of a merged params dict (``options.merge_params`` checked their kinds), then
+        checked (and the GPU resolved) by the backend they name; build this once per module and hand it to every
+        stage."""
         from .backends import backend
 
-        chosen = backend(str(params["backend"]))
+        chosen = backend(params["backend"])
         return chosen.checked(cls(
             backend=chosen.name,
-            use_gpu=bool(params["use_gpu"]),
+            use_gpu=params["use_gpu"],
             gpu_id=params["gpu_id"],
-            gpu_mem=int(params["gpu_mem"]),
-            use_tensorrt=bool(params["use_tensorrt"]),
-            precision=str(params["precision"]).lower(),
-            enable_mkldnn=bool(params["enable_mkldnn"]),
-            mkldnn_cache_capacity=int(params["mkldnn_cache_capacity"]),
-            openvino_cache_capacity=max(0, int(params["openvino_cache_capacity"])),
-            cpu_threads=max(1, int(params["cpu_threads"])),
-            fold_affine_blocks=bool(params["fold_affine_blocks"]),
-            preload=bool(params["preload"]),
+            gpu_mem=params["gpu_mem"],
+            use_tensorrt=params["use_tensorrt"],
+            precision=params["precision"].lower(),
+            enable_mkldnn=params["enable_mkldnn"],
+            mkldnn_cache_capacity=params["mkldnn_cache_capacity"],
+            openvino_cache_capacity=params["openvino_cache_capacity"],
+            cpu_threads=max(1, params["cpu_threads"]),  # 0 counts as one thread
+            fold_affine_blocks=params["fold_affine_blocks"],
+            preload=params["preload"],
         ))
 
 

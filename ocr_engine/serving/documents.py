@@ -31,11 +31,8 @@ class DocumentOptions:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "DocumentOptions":
-        """Read the options from a merged params dict: ``pdf_dpi`` a positive integer."""
-        dpi = params["pdf_dpi"]
-        if isinstance(dpi, bool) or not isinstance(dpi, int) or not 0 < dpi <= 1200:
-            raise ValueError("pdf_dpi must be an integer from 1 to 1200, got %r" % (dpi,))
-        return cls(dpi, bool(params["pdf_text_layer"]))
+        """Read the options from a merged params dict (``options.merge_params`` checked them)."""
+        return cls(params["pdf_dpi"], params["pdf_text_layer"])
 
 
 @dataclass

@@ -25,7 +25,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from waitress import wasyncore
 from waitress.adjustments import Adjustments
@@ -42,9 +42,6 @@ log = logging.getLogger(__name__)
 CONNECTION_LIMIT = 512
 
 
-FRONTS = ("buffered", "paddlehub")
-
-
 @dataclass(frozen=True)
 class FrontOptions:
     """Which front serves (``http_front``) and what it allows a client (``client_timeout``,
@@ -56,29 +53,24 @@ class FrontOptions:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "FrontOptions":
-        """Read the front's options of a merged params dict: a known front, and two positive integers."""
-        if params["http_front"] not in FRONTS:
-            raise ValueError("http_front must be %s, not %r" % (" or ".join(FRONTS), params["http_front"]))
-        values = {}
-        for name in ("client_timeout", "max_request_bytes"):
-            value = params[name]
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError("%s must be a positive integer, got %r" % (name, value))
-            values[name] = value
-        return cls(params["http_front"], **values)
+        """Read the front's options of a merged params dict (``options.merge_params`` checked them)."""
+        return cls(params["http_front"], params["client_timeout"], params["max_request_bytes"])
 
 
-_process_options: Optional[FrontOptions] = None
+FRONT_OPTIONS = ("http_front", "client_timeout", "max_request_bytes")
+# The front options the process's modules set, by name: each belongs to the whole server.
+_claimed: Dict[str, Any] = {}
 
 
-def use_options(options: FrontOptions) -> None:
-    """Set the process's front options: every module of a process must give the same (they set one server)."""
-    global _process_options
-    if _process_options is not None and _process_options != options:
-        raise ValueError(
-            "http_front, client_timeout and max_request_bytes belong to the whole server: set them the same in "
-            "every module's init_args (one module has %s, another %s)" % (_process_options, options))
-    _process_options = options
+def use_options(explicit: Mapping[str, Any]) -> None:
+    """Take the front options one module set in its params.py or init_args (checked values): a module that leaves
+    one out takes what another set, or the default; two modules setting different values are refused."""
+    for name, value in explicit.items():
+        if name in _claimed and _claimed[name] != value:
+            raise ValueError(
+                "%s belongs to the whole server, and one module sets %r, another %r: set it once, in any one "
+                "module's init_args (the others take it)" % (name, _claimed[name], value))
+        _claimed[name] = value
 
 
 def refusal(code: int, sentence: str, path: str = "") -> Tuple[str, List[Tuple[str, str]], bytes]:
@@ -357,9 +349,7 @@ def serve(app: Any, host: str, port: int) -> None:
 
 
 def current_options() -> FrontOptions:
-    """The options the process's modules set (``use_options``), else the defaults."""
-    if _process_options is not None:
-        return _process_options
+    """The options the process's modules set (``use_options``) over the defaults."""
     from ..options import merge_params
 
-    return FrontOptions.from_params(merge_params())
+    return FrontOptions.from_params(merge_params(_claimed))

@@ -21,7 +21,7 @@ from ..runtime.timing import collect_timings, timed
 from .demo import DEMO_MODULES, DemoLauncher, install_routes
 from .documents import DocumentOptions, regroup, to_read
 from .errors import EngineFailed, InputError, RequestTooLong
-from .front import FrontOptions
+from .front import FRONT_OPTIONS
 from .images import check_arrays, read_image_files
 from .metrics import RequestRecord, count_lines, record
 from .paddlex import APIOptions
@@ -59,7 +59,8 @@ class OCRHubModule:
         self.limits = InputLimits.from_params(params)
         allow_requests_of(self.limits.request_timeout)
         warm_workers()
-        serve_through_front(FrontOptions.from_params(params), SERVED_MODULES)
+        given = set(self.read_params()) | set(init_args)
+        serve_through_front({name: params[name] for name in FRONT_OPTIONS if name in given}, SERVED_MODULES)
         status = StatusOptions.from_params(params)
         if status.metrics_port is not None:
             start_status_server(status.metrics_port)

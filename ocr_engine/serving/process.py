@@ -6,7 +6,7 @@ import os
 import sys
 import threading
 import time
-from typing import Any, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from PIL import Image
 
@@ -95,7 +95,7 @@ def warm_worker(worker: Any = None) -> None:
         install_routes(worker.wsgi)  # PaddleHub's Flask app in this worker: the web demo from any worker
 
 
-def serve_through_front(options: front.FrontOptions, modules: Mapping[str, Any]) -> None:
+def serve_through_front(explicit: Mapping[str, Any], modules: Mapping[str, Any]) -> None:
     """Have ``hub serving start`` answer PaddleX's API (``paddlex``: ``/ocr``, ``/health``) beside PaddleHub's
     routes, and serve through the buffering front (``front``) unless ``http_front`` is paddlehub.
 
@@ -103,20 +103,22 @@ def serve_through_front(options: front.FrontOptions, modules: Mapping[str, Any])
     the modules: wrapping it reaches every app it makes. gunicorn's worker class default becomes
     ``gunicorn_worker.FrontWorker``, the setting PaddleHub leaves to its default as it does the timeouts above, and
     PaddleHub's one-process ``run`` serves with the front in place of Flask's development server. Only in the
-    process of ``hub serving start``: a program that builds a module keeps its own servers. ``modules`` are the
-    process's served modules by name, which the API answers through."""
-    front.use_options(options)
-    if not _is_serving_start() or _front_installed.is_set():
+    process of ``hub serving start``: a program that builds a module keeps its own servers. ``explicit`` are the
+    front options this module set (``front.use_options``), ``modules`` the process's served modules by name, which
+    the API answers through. Each module's call decides again, so a later module that sets ``http_front`` wins."""
+    front.use_options(explicit)
+    if not _is_serving_start():
         return
     from paddlehub.serving import app_compat
 
-    app_compat.create_app = _with_api_routes(app_compat.create_app, modules)
-    if options.http_front == "buffered":
-        gunicorn_config = _gunicorn_config()
-        if gunicorn_config is not None:
-            gunicorn_config.WorkerClass.default = "ocr_engine.serving.gunicorn_worker.FrontWorker"
-        app_compat.run = _run_one_process
-    _front_installed.set()
+    if not _originals:
+        _originals.update(create_app=app_compat.create_app, run=app_compat.run)
+        app_compat.create_app = _with_api_routes(_originals["create_app"], modules)
+    buffered = front.current_options().http_front == "buffered"
+    gunicorn_config = _gunicorn_config()
+    if gunicorn_config is not None:
+        gunicorn_config.WorkerClass.default = "ocr_engine.serving.gunicorn_worker.FrontWorker" if buffered else "sync"
+    app_compat.run = _run_one_process if buffered else _originals["run"]
 
 
 def _with_api_routes(create_app: Any, modules: Mapping[str, Any]) -> Any:
@@ -128,7 +130,8 @@ def _with_api_routes(create_app: Any, modules: Mapping[str, Any]) -> Any:
     return create_app_with_api
 
 
-_front_installed = threading.Event()
+# PaddleHub's own create_app and run, before they were wrapped.
+_originals: Dict[str, Any] = {}
 
 
 def _is_serving_start() -> bool:

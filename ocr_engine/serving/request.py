@@ -39,14 +39,9 @@ class InputLimits:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "InputLimits":
-        """Read the limits from a merged params dict; each must be a positive integer."""
-        values = {}
-        for name in ("max_images_per_request", "max_image_bytes", "max_image_pixels", "request_timeout"):
-            value = params[name]
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError("%s must be a positive integer, got %r" % (name, value))
-            values[name] = value
-        return cls(**values)
+        """Read the limits from a merged params dict (``options.merge_params`` checked them)."""
+        return cls(params["max_images_per_request"], params["max_image_bytes"], params["max_image_pixels"],
+                   params["request_timeout"])
 
 
 def parse_request(arguments: Mapping[str, Any], limits: InputLimits, use_gpu: bool,

@@ -31,11 +31,8 @@ class StatusOptions:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "StatusOptions":
-        """Read ``metrics_port`` from a merged params dict: null, or a TCP port number."""
-        port = params["metrics_port"]
-        if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
-            raise ValueError("metrics_port must be a TCP port number (1-65535) or null, got %r" % (port,))
-        return cls(port)
+        """Read ``metrics_port`` from a merged params dict (``options.merge_params`` checked it)."""
+        return cls(params["metrics_port"])
 
 
 class StatusServer:
@@ -128,8 +125,8 @@ def start_status_server(port: int) -> None:
             _server = StatusServer(port)
         elif _server.port != port:
             raise ValueError(
-                "metrics_port is %d for one module and %d for another: one server has one status port, set the "
-                "same in every module's init_args" % (_server.port, port))
+                "metrics_port is %d for one module and %d for another: one server has one status port, set it "
+                "once, in any one module's init_args (the others take it)" % (_server.port, port))
 
 
 def gunicorn_started(arbiter: Any) -> None:

@@ -7,7 +7,6 @@ import cv2
 import numpy as np
 from paddleocr.ppocr.postprocess.cls_postprocess import ClsPostProcess
 
-from ..options import parse_shape
 from ..runtime import InputShapes, PredictorOptions, StageModel
 from ..runtime.models import ModelChoice
 from ..runtime.timing import timed_stage
@@ -27,14 +26,14 @@ class ClassifierOptions:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "ClassifierOptions":
-        """Read the classification options of a merged params dict."""
+        """Read the classification options of a merged params dict (``options.merge_params`` checked them)."""
         return cls(
             model=ModelChoice.from_params(params, "cls"),
-            image_shape=parse_shape(params["cls_image_shape"]),
-            batch_num=max(1, int(params["cls_batch_num"])),
-            thresh=float(params["cls_thresh"]),
-            label_list=tuple(str(label) for label in params["label_list"]),
-            long_line_windows=bool(params["cls_long_line_windows"]),
+            image_shape=params["cls_image_shape"],
+            batch_num=params["cls_batch_num"],
+            thresh=params["cls_thresh"],
+            label_list=params["label_list"],
+            long_line_windows=params["cls_long_line_windows"],
         )
 
 

@@ -55,20 +55,18 @@ class DetectorOptions:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "DetectorOptions":
-        """Read the detection options of a merged params dict."""
-        if params["det_limit_type"] not in LIMIT_TYPES:
-            raise ValueError("det_limit_type must be max, min or resize_long, not %r" % params["det_limit_type"])
+        """Read the detection options of a merged params dict (``options.merge_params`` checked them)."""
         return cls(
             model=ModelChoice.from_params(params, "det"),
-            limit_side_len=int(params["det_limit_side_len"]),
+            limit_side_len=params["det_limit_side_len"],
             limit_type=params["det_limit_type"],
-            db_thresh=float(params["det_db_thresh"]),
-            db_box_thresh=float(params["det_db_box_thresh"]),
-            db_unclip_ratio=float(params["det_db_unclip_ratio"]),
-            use_dilation=bool(params["use_dilation"]),
+            db_thresh=params["det_db_thresh"],
+            db_box_thresh=params["det_db_box_thresh"],
+            db_unclip_ratio=params["det_db_unclip_ratio"],
+            use_dilation=params["use_dilation"],
             db_score_mode=params["det_db_score_mode"],
-            max_candidates=int(params["det_max_candidates"]),
-            thin_image_ratio=float(params["thin_image_ratio"]) if params["thin_image_detection"] else None,
+            max_candidates=params["det_max_candidates"],
+            thin_image_ratio=params["thin_image_ratio"] if params["thin_image_detection"] else None,
         )
 
 

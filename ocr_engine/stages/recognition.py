@@ -9,7 +9,6 @@ from typing import Any, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 from paddleocr.ppocr.postprocess.rec_postprocess import CTCLabelDecode
 
-from ..options import parse_shape
 from ..runtime import InputShapes, ModelRunError, PredictorOptions, StageModel, resolve_char_dict
 from ..runtime.models import ModelChoice
 from ..runtime.timing import timed_stage
@@ -30,14 +29,14 @@ class RecognizerOptions:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "RecognizerOptions":
-        """Read the recognition options of a merged params dict."""
+        """Read the recognition options of a merged params dict (``options.merge_params`` checked them)."""
         return cls(
             model=ModelChoice.from_params(params, "rec"),
             char_dict_path=params["rec_char_dict_path"],
-            image_shape=parse_shape(params["rec_image_shape"]),
-            batch_num=max(1, int(params["rec_batch_num"])),
-            max_width=int(params["rec_max_width"]),
-            use_space_char=bool(params["use_space_char"]),
+            image_shape=params["rec_image_shape"],
+            batch_num=params["rec_batch_num"],
+            max_width=params["rec_max_width"],
+            use_space_char=params["use_space_char"],
         )
 
 

@@ -29,13 +29,16 @@ def test_options_are_checked(option, value, sentence):
         FrontOptions.from_params(merge_params({option: value}))
 
 
-def test_every_module_of_a_process_must_give_the_same_options(monkeypatch):
-    monkeypatch.setattr(front, "_process_options", None)
-    front.use_options(FrontOptions("buffered", 30, 1000))
-    front.use_options(FrontOptions("buffered", 30, 1000))
-    with pytest.raises(ValueError, match="belong to the whole server: set them the same in every module's"):
-        front.use_options(FrontOptions("buffered", 5, 1000))
-    assert front.current_options() == FrontOptions("buffered", 30, 1000)
+def test_a_front_option_is_set_once_and_the_other_modules_take_it(monkeypatch):
+    monkeypatch.setattr(front, "_claimed", {})
+    front.use_options({})  # a module that sets none
+    front.use_options({"client_timeout": 5})
+    front.use_options({"client_timeout": 5, "http_front": "buffered"})
+    front.use_options({})
+    with pytest.raises(ValueError, match="^client_timeout belongs to the whole server, and one module sets 5, "
+                                         "another 30: set it once, in any one module's init_args"):
+        front.use_options({"client_timeout": 30})
+    assert front.current_options() == FrontOptions("buffered", 5, DEFAULTS["max_request_bytes"])
 
 
 def test_a_refusal_is_the_services_json_with_its_status():

@@ -1,18 +1,20 @@
 """Options: one default per option (ocr_engine.options.DEFAULTS), layered by merge_params, read into typed views."""
 
 import importlib
+import os
+import re
 
 import pytest
 
 from ocr_engine import DEFAULTS, PipelineOptions, PredictorOptions, merge_params
-from ocr_engine.options import parse_shape
+from ocr_engine.options import KINDS, OPTIONS, markdown_table, parse_shape
 from ocr_engine.serving import InputLimits
 from ocr_engine.serving.documents import DocumentOptions
 from ocr_engine.serving.front import FrontOptions
 from ocr_engine.serving.paddlex import APIOptions
 from ocr_engine.serving.status import StatusOptions
 from ocr_engine.stages import ClassifierOptions, DetectorOptions, RecognizerOptions
-from testkit.server import MODULES
+from testkit.server import MODULES, REPO
 
 VIEWS = [PredictorOptions, DetectorOptions, ClassifierOptions, RecognizerOptions, PipelineOptions, InputLimits,
          StatusOptions, DocumentOptions, FrontOptions, APIOptions]
@@ -52,7 +54,7 @@ def test_every_option_is_read_by_exactly_the_views_and_nothing_is_left_over():
 
 
 def test_views_carry_the_merged_values_typed():
-    params = merge_params({"det_limit_side_len": "1280", "det_model_dir": "/models/det", "thin_image_detection": False,
+    params = merge_params({"det_limit_side_len": 1280, "det_model_dir": "/models/det", "thin_image_detection": False,
                            "cls_image_shape": [3, 48, 160], "label_list": [0, 180], "vertical_image_rotation": False})
     det = DetectorOptions.from_params(params)
     assert det.limit_side_len == 1280 and det.model.model_dir == "/models/det" and det.thin_image_ratio is None
@@ -72,6 +74,28 @@ def test_runtime_options_on_cpu_and_preload_does_not_split_predictors():
     assert lazy == runtime and hash(lazy) == hash(runtime) and lazy.preload is False
     with pytest.raises(ValueError, match="precision must be fp32, fp16 or int8"):
         PredictorOptions.from_params(merge_params({"precision": "fp64"}))
+
+
+@pytest.mark.parametrize("option, value, sentence", [
+    ("det_limit_side_len", "1280", "det_limit_side_len must be a positive integer, got '1280'"),
+    ("max_images_per_request", "16", "max_images_per_request must be a positive integer, got '16'"),
+    ("use_gpu", "false", "use_gpu must be true or false, got 'false'"),
+    ("drop_score", 1.5, "drop_score must be a number from 0 to 1, got 1.5"),
+    ("rec_batch_num", 0, "rec_batch_num must be a positive integer, got 0"),
+    ("gpu_id", -1, "gpu_id must be a non-negative integer or null, got -1"),
+    ("det_db_score_mode", "exact", "det_db_score_mode must be fast or slow, not 'exact'"),
+])
+def test_one_rule_reads_every_option_at_the_edge(option, value, sentence):
+    # JSON's types, no guessing: "1280" and "16" alike are refused, and "false" is not taken for true.
+    with pytest.raises(ValueError, match="^%s$" % re.escape(sentence)):
+        merge_params({option: value})
+
+
+def test_the_options_table_is_the_schema():
+    with open(os.path.join(REPO, "docs", "options.md"), encoding="utf-8") as handle:
+        documented = handle.read()
+    assert markdown_table() in documented, "docs/options.md's table differs: python -m ocr_engine.options"
+    assert all(option.doc and option.kind in KINDS for option in OPTIONS)
 
 
 @pytest.mark.parametrize("bad", [0, -1, True, 2.5, "16"])

@@ -70,9 +70,7 @@ class APIOptions:
 
     @classmethod
     def from_params(cls, params: Mapping[str, object]) -> "APIOptions":
-        """Read the option from a merged params dict: ``visualize`` true or false."""
-        if not isinstance(params["visualize"], bool):
-            raise ValueError("visualize must be true or false, got %r" % (params["visualize"],))
+        """Read the option from a merged params dict (``options.merge_params`` checked it)."""
         return cls(params["visualize"])
 
 
