@@ -1,7 +1,6 @@
 """Concurrent callers: the modules answer each request as if it were alone, whether the server runs threads
 (a Python caller's own threaded server) or processes (configs/cpu_multiprocess.json), with bad requests mixed in."""
 
-import base64
 import concurrent.futures
 import json
 import os
@@ -9,7 +8,7 @@ import subprocess
 
 import numpy as np
 
-from testkit.inputs import ODD_LAYOUTS, encode
+from testkit.inputs import ODD_LAYOUTS, b64, encode
 from testkit.rendering import squash
 from testkit.server import BIN, hub_env
 
@@ -35,7 +34,7 @@ def mixed_bodies(image: np.ndarray) -> list:
     return [
         {"images": [encode(image)]},
         {"images": ["bm90IGFuIGltYWdl"]},
-        {"images": [base64.b64encode(ODD_LAYOUTS["palette PNG"](tall)).decode()]},
+        {"images": [b64(ODD_LAYOUTS["palette PNG"](tall))]},
         {"images": [encode(image), encode(np.zeros((1, 1, 3), np.uint8))]},
         {"images": [encode(image)], "colour": "red"},
     ]
