@@ -12,10 +12,9 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from .backends import backend
 from .deadline import check_deadline
 from .models import find_model_files
-from .predictor import InputShapes, ModelFiles, Predictor, PredictorOptions
+from .predictor import InputShapes, ModelFiles, Predictor, PredictorOptions, backend
 from .timing import timed
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple
 
-from .backends import backend
-from .predictor import ModelFiles
+from .predictor import ModelFiles, backend
 
 Triple = Tuple[float, float, float]
 IMAGENET_MEAN: Triple = (0.485, 0.456, 0.406)

@@ -1,9 +1,13 @@
 """What every backend provides, written down: a ``Backend`` builds ``Predictor``s from model files, as
-``PredictorOptions`` say, for the ``InputShapes`` a stage feeds. Stages and the registry (``inference``) see only
-these; each backend's own checks and formats live in its file under ``backends/``."""
+``PredictorOptions`` say, for the ``InputShapes`` a stage feeds, and ``backend`` finds one by name. Stages and the
+registry (``inference``) see only these; each backend's own checks and formats live in its file under
+``backends/``, which imports this module and nothing imports back: ``backend`` loads a backend's module by name,
+on first use, so a process on Paddle never imports OpenVINO.
+"""
 
+import importlib
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Protocol, Sequence, Tuple
+from typing import Any, Dict, Mapping, Optional, Protocol, Sequence, Tuple
 
 import numpy as np
 
@@ -56,8 +60,6 @@ class PredictorOptions:
         """Read the runtime options of a merged params dict (``options.merge_params`` checked their kinds), then
         checked (and the GPU resolved) by the backend they name; build this once per module and hand it to every
         stage."""
-        from .backends import backend
-
         chosen = backend(params["backend"])
         return chosen.checked(cls(
             backend=chosen.name,
@@ -105,3 +107,19 @@ class Backend(Protocol):
 
     def build(self, files: ModelFiles, options: PredictorOptions, shapes: InputShapes) -> Predictor:
         """Load ``files`` and run them once."""
+
+
+# The backends, by the ``backend`` option's name: their module under ``backends/`` and class.
+_KNOWN = {"paddle": ("paddle", "PaddleBackend"), "openvino": ("openvino", "OpenVINOBackend")}
+BACKEND_NAMES = tuple(_KNOWN)
+_made: Dict[str, Backend] = {}
+
+
+def backend(name: str) -> Backend:
+    """The backend called ``name``; ValueError names the known ones."""
+    if name not in _KNOWN:
+        raise ValueError("backend must be %s, not %r" % (" or ".join(BACKEND_NAMES), name))
+    if name not in _made:
+        module, cls = _KNOWN[name]
+        _made[name] = getattr(importlib.import_module("%s.backends.%s" % (__package__, module)), cls)()
+    return _made[name]
