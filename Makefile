@@ -39,7 +39,7 @@ elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
   (apt-get install -y -qq $(2) >/dev/null 2>&1 || \
    (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq $(2) >/dev/null 2>&1)) || \
   echo "$(2) not installed: $(3) skipped"; \
-else echo "no $(2) here and not root with apt: $(3) skipped (README)"; fi
+else echo "no $(2) here and not root with apt: $(3) skipped (README, Two commands)"; fi
 endef
 
 # A CJK font lets tests render Chinese and the client draw Chinese results.
