@@ -24,7 +24,7 @@ import os
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from waitress import wasyncore
@@ -57,7 +57,7 @@ class FrontOptions:
         return cls(params["http_front"], params["client_timeout"], params["max_request_bytes"])
 
 
-FRONT_OPTIONS = ("http_front", "client_timeout", "max_request_bytes")
+FRONT_OPTIONS = tuple(field.name for field in fields(FrontOptions))
 # The front options the process's modules set, by name: each belongs to the whole server.
 _claimed: Dict[str, Any] = {}
 

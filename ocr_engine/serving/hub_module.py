@@ -18,6 +18,7 @@ from ..options import merge_params
 from ..runtime import PredictorOptions
 from ..runtime.deadline import DeadlinePassed, deadline
 from ..runtime.timing import collect_timings, timed
+from ..stages.geometry import region_json  # noqa: F401 (the hub modules import it from ocr_engine.serving)
 from .demo import DEMO_MODULES, DemoLauncher, install_routes
 from .documents import DocumentOptions, regroup, to_read
 from .errors import EngineFailed, InputError, RequestTooLong
@@ -164,7 +165,3 @@ class OCRHubModule:
             entry.seconds = time.perf_counter() - started
             record(entry)
 
-
-def region_json(quad: np.ndarray) -> List[List[int]]:
-    """A quad as the upstream answer gives it: four [x, y] pairs of ints."""
-    return quad.astype(np.int32).tolist()

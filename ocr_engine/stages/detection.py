@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 from paddleocr.ppocr.postprocess.db_postprocess import DBPostProcess
 
+from ..options import BY_NAME
 from ..runtime import InputShapes, PredictorOptions, StageModel
 from ..runtime.models import ModelChoice, detector_normalisation
 from ..runtime.timing import timed_stage
@@ -22,7 +23,7 @@ _ONE_LINE_SIDE = 64
 _MIN_DET_SIDE = 32
 # Distinct post-processing settings kept built at once (a DBPostProcess each), for per-call settings.
 _POSTPROCESS_KEPT = 8
-LIMIT_TYPES = ("max", "min", "resize_long")
+LIMIT_TYPES = BY_NAME["det_limit_type"].choices
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,6 @@ class TextDetector:
     """Find text: a BGR uint8 image (H x W x 3) in, a list of clockwise quads (4 x 2 float32) out."""
 
     def __init__(self, options: DetectorOptions, runtime: PredictorOptions):
-        self.limit_side_len = options.limit_side_len
-        self.limit_type = options.limit_type
         self.settings = DetectionSettings(options.limit_side_len, options.limit_type, options.db_thresh,
                                           options.db_box_thresh, options.db_unclip_ratio)
         self.use_dilation, self.score_mode, self.max_candidates = (
@@ -83,8 +82,9 @@ class TextDetector:
         self.thin_ratio = options.thin_image_ratio
         self.normalisation = detector_normalisation(options.model.model_dir, options.model.name)
         # The largest input the resize can produce, when the limit bounds it; it is also the warm-up input.
-        side = max(detection_size(self.limit_side_len, self.limit_side_len, self.limit_side_len, "max"))
-        largest = (1, 3, side, side) if self.limit_type in ("max", "resize_long") else (1, 3, 736, 736)
+        limit = options.limit_side_len
+        side = max(detection_size(limit, limit, limit, "max"))
+        largest = (1, 3, side, side) if options.limit_type in ("max", "resize_long") else (1, 3, 736, 736)
         widest = max(1536, side)
         self.model = StageModel(
             options.model.path(),

@@ -109,3 +109,8 @@ def span_quad(quad: np.ndarray, start: float, end: float, turned: bool = False) 
                          q[1] + (q[2] - q[1]) * end, q[0] + (q[3] - q[0]) * end])
     return np.stack([q[0] + (q[1] - q[0]) * start, q[0] + (q[1] - q[0]) * end,
                      q[3] + (q[2] - q[3]) * end, q[3] + (q[2] - q[3]) * start])
+
+
+def region_json(quad: np.ndarray) -> List[List[int]]:
+    """A quad as the answers give it (``/predict``'s ``text_region``, ``/ocr``'s polys): four [x, y] pairs of ints."""
+    return quad.astype(np.int32).tolist()

@@ -20,6 +20,7 @@ from ...formats import is_pdf, sniff_format
 from ...pipeline import Reading, ReadSettings, TextLine
 from ...runtime.timing import timed
 from ...stages.detection import LIMIT_TYPES, DetectionSettings
+from ...stages.geometry import region_json
 from ..documents import Page, PdfInput
 from ..errors import EngineFailed, InputError, RequestTooLong
 from ..images import decode_image_bytes, describe_size
@@ -239,7 +240,7 @@ def pruned_result(reading: Reading, settings: ReadSettings, size: Tuple[int, int
     words = settings.word_boxes
     return PrunedResult(
         model_settings=ModelSettings(use_doc_preprocessor=False, use_textline_orientation=reading.classified),
-        dt_polys=[_quad(region) for region in reading.regions],
+        dt_polys=[region_json(region) for region in reading.regions],
         text_det_params=TextDetParams(
             limit_side_len=detection.limit_side_len, limit_type=detection.limit_type, thresh=detection.thresh,
             max_side_limit=detection.max_side_limit, box_thresh=detection.box_thresh,
@@ -249,16 +250,12 @@ def pruned_result(reading: Reading, settings: ReadSettings, size: Tuple[int, int
         return_word_box=words,
         rec_texts=[line.text for line in reading.lines],
         rec_scores=[line.confidence for line in reading.lines],
-        rec_polys=[_quad(line.region) for line in reading.lines],
+        rec_polys=[region_json(line.region) for line in reading.lines],
         rec_boxes=[bounding_box(line.region, size) for line in reading.lines],
         text_word=[[word.text for word in line.words or []] for line in reading.lines] if words else None,
         text_word_boxes=[[bounding_box(word.region, size) for word in line.words or []]
                          for line in reading.lines] if words else None,
     )
-
-
-def _quad(region: np.ndarray) -> List[List[int]]:
-    return np.rint(region).astype(np.int32).tolist()
 
 
 def bounding_box(region: np.ndarray, size: Tuple[int, int]) -> List[int]:
@@ -274,7 +271,7 @@ def drawn(image: np.ndarray, lines: List[TextLine]) -> str:
     from ocr_view.drawing import draw_result
 
     picture = Image.fromarray(np.ascontiguousarray(image[:, :, ::-1]))
-    canvas = draw_result(picture, [{"text": line.text, "text_region": _quad(line.region)} for line in lines],
+    canvas = draw_result(picture, [{"text": line.text, "text_region": region_json(line.region)} for line in lines],
                          _font()) or picture
     return jpeg_base64(np.asarray(canvas.convert("RGB"))[:, :, ::-1])
 
