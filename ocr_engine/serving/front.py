@@ -40,6 +40,11 @@ log = logging.getLogger(__name__)
 
 # Connections one process keeps open; slow and stalled ones included. Each costs a file descriptor and a buffer.
 CONNECTION_LIMIT = 512
+# How long a gunicorn worker that has just taken a connection leaves the next ones to its siblings while that
+# connection's first request arrives: long enough for two clients that connect together to reach two workers,
+# short because each client that connects and stalls holds back its worker's accepting for this long (64 such
+# connections at once delay the next request by well under a second with two workers; tests/test_front.py).
+ARRIVAL_GRACE = 0.02
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,15 @@ class _Channel(HTTPChannel):
     error_task_class = _RefusalTask
     request_began = 0.0
     refusal_pending = False  # a refused request waits to be answered in the event loop (``_Server.add_task``)
+    answered = False  # whether a request of this connection has been served
+
+    def service(self) -> None:
+        self.answered = True
+        super().service()
+
+    def first_request_arriving(self, now: float) -> bool:
+        """Whether this connection is new (within ``ARRIVAL_GRACE``) and its first request has not wholly arrived."""
+        return not self.answered and not self.requests and now - self.creation_time < ARRIVAL_GRACE
 
     def received(self, data: bytes) -> bool:
         if self.request is None and data:
@@ -165,6 +179,11 @@ class _Server(TcpWSGIServer):
 
     channel_class = _Channel
     options: FrontOptions
+    task_dispatcher: "Front"
+
+    def readable(self) -> bool:
+        # waitress's readable() also runs maintenance, so it is called whether or not this worker accepts now.
+        return super().readable() and not self.task_dispatcher.leaves_connections_to_siblings()
 
     def add_task(self, channel: Any) -> None:
         # A refusal costs no model thread: the event loop answers it (the channel, once it has released the lock
@@ -224,7 +243,9 @@ class Front:
         self.map: dict = {}
         self.requests: "queue.Queue[Any]" = queue.Queue()
         self.servers: List[_Server] = []
+        self._running = False  # whether serve_requests is running a request
         bound = list(sockets)
+        self.shares_listeners = bool(bound)
         if bound:  # gunicorn's listening sockets, shared by its workers
             adj = _adjustments(options)
             for sock in bound:
@@ -261,10 +282,13 @@ class Front:
             except queue.Empty:
                 idle()
                 continue
+            self._running = True
             try:
                 channel.service()
             except Exception:  # waitress answers a failing app itself; this is the front's own failure
                 log.exception("the front failed to serve a request")
+            finally:
+                self._running = False
             idle()
 
     def stop_accepting(self) -> None:
@@ -283,9 +307,28 @@ class Front:
                 channel.will_close = True
         return busy
 
+    def leaves_connections_to_siblings(self) -> bool:
+        """Whether a gunicorn worker should leave new connections on the shared socket to its siblings now: while
+        it runs a request, has one waiting, or a new connection's first request is still arriving. Otherwise the
+        worker that reads fastest takes every connection and queues their requests behind each other while a
+        sibling idles; a sync worker cannot, as it reads and runs a request before it accepts again. The one
+        process serves alone and always accepts."""
+        if not self.shares_listeners:
+            return False
+        if self._running or not self.requests.empty():
+            return True
+        return self._arriving(time.time())
+
+    def _arriving(self, now: float) -> bool:
+        return any(isinstance(channel, _Channel) and channel.first_request_arriving(now)
+                   for channel in list(self.map.values()))
+
     def _read_connections(self) -> None:
         while not self._closing.is_set():
-            wasyncore.loop(timeout=1.0, map=self.map, count=1)
+            # A finished request wakes the loop (waitress pulls its trigger); the end of a grace does not, so look
+            # again soon while one runs.
+            timeout = ARRIVAL_GRACE / 5 if self.shares_listeners and self._arriving(time.time()) else 1.0
+            wasyncore.loop(timeout=timeout, map=self.map, count=1)
         for server in self.servers:
             server.accepting = False
             server.del_channel()

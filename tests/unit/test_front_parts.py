@@ -4,8 +4,11 @@
 import io
 import json
 import math
+import socket
+import time
 
 import pytest
+from waitress import wasyncore
 
 from ocr_engine import DEFAULTS, merge_params
 from ocr_engine.serving import front
@@ -91,3 +94,32 @@ def test_json_bodies_passes_good_requests_on_with_their_body_and_refuses_the_res
     assert status.startswith("415") and json.loads(body)["msg"].startswith("the request body must be JSON, sent")
     status, body = call(guarded, "/predict/ocr_system", b"[]")
     assert status.startswith("400") and json.loads(body)["status"] == "101"
+
+
+def test_a_worker_leaves_new_connections_to_its_siblings_while_it_has_work_or_one_is_arriving():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    worker = front.Front(JSONBodies(lambda environ, start_response: []), FrontOptions("buffered", 30, 1000),
+                         sockets=[listener])
+    server = worker.servers[0]
+    try:
+        assert server.readable() and not worker.leaves_connections_to_siblings()
+        worker.requests.put(object())  # a request that has arrived and waits
+        assert not server.readable()
+        worker.requests.get()
+        client = socket.create_connection(listener.getsockname())
+        wasyncore.loop(timeout=1.0, map=worker.map, count=1)  # accepts it; no byte of its request is in
+        assert worker.leaves_connections_to_siblings()
+        time.sleep(front.ARRIVAL_GRACE)
+        assert not worker.leaves_connections_to_siblings(), "a client that stalls holds accepting back only briefly"
+        client.close()
+    finally:
+        for channel in list(worker.map.values()):
+            channel.close()
+    alone = front.Front(JSONBodies(lambda environ, start_response: []), FrontOptions("buffered", 30, 1000),
+                        port=0, host="127.0.0.1")
+    alone.requests.put(object())
+    assert not alone.leaves_connections_to_siblings(), "the one process has no sibling to leave connections to"
+    for channel in list(alone.map.values()):
+        channel.close()
