@@ -24,17 +24,33 @@ def test_benchmark_in_process_reports_both_and_their_agreement():
     assert float(agreement.group(1)) == 100.0, result.stdout
 
 
-def test_benchmark_times_each_converted_model_against_onnx_runtime(tmp_path):
+def test_benchmark_times_each_model_on_paddle_onnx_runtime_and_openvino(tmp_path):
     init_args = '{"ocr_version": "PP-OCRv6", "model_cache_dir": "%s"}' % tmp_path
     result = subprocess.run(
         [sys.executable, os.path.join(REPO, "tools", "benchmark.py"), "--mode", "models", "--rounds", "2",
          "--init-args", init_args],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=900,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    rows = re.findall(r"^(PP-OCRv6_\w+\.onnx) \| (\S+) \| \d+ / \d+ \| \d+ / \d+ \| \d+\.\d\dx$", result.stdout, re.M)
-    assert rows == [("PP-OCRv6_det_small.onnx", "1x3x960x736"), ("PP-OCRv6_rec_small.onnx", "6x3x48x320"),
-                    ("PP-OCRv6_rec_small.onnx", "6x3x48x1200")], result.stdout
+    timed = r"\d+ \(\d+\)"
+    rows = re.findall(r"^(PP-OCRv6_\w+) \| (\S+) \| %s \| %s \| %s \| \d+\.\d\dx \| \d+ \| \d+ \| \d+\.\d\dx$"
+                      % (timed, timed, timed), result.stdout, re.M)
+    assert rows == [("PP-OCRv6_small_det", "1x3x960x736"), ("PP-OCRv6_small_det", "1x3x640x480"),
+                    ("PP-OCRv6_small_rec", "6x3x48x320"), ("PP-OCRv6_small_rec", "6x3x48x1200")], result.stdout
+
+
+def test_the_profile_names_each_runtimes_top_ops_per_stage():
+    result = subprocess.run(
+        [sys.executable, os.path.join(REPO, "tools", "profile_models.py"), "--runs", "1", "--top", "3"],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    titles = re.findall(r"^(paddle|openvino), PP-OCRv6 (det|rec) \S+, 2 threads: [\d.]+ ms per run", result.stdout, re.M)
+    assert titles == [("paddle", "det"), ("openvino", "det"), ("paddle", "rec"), ("openvino", "rec")], result.stdout
+    rows = re.findall(r"^(\S+)(?: \S+)? \| [\d.]+ \| [\d.]+ \| [\d.]+%$", result.stdout, re.M)
+    assert len(rows) == 12, result.stdout
+    # Convolutions are most of both runtimes' time on both models.
+    assert rows[0] == "onednn_op.fused_conv2d" and rows[3] == "Convolution", result.stdout
 
 
 def test_benchmark_reports_render_and_ocr_time_per_pdf_page():

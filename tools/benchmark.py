@@ -306,51 +306,80 @@ def _processes(workers: int) -> str:
     return "%d workers" % workers if workers else "1 process"
 
 
-# --------------------------------------------------------------------------- one model against ONNX Runtime
+# --------------------------------------------------------------------------- one model on each runtime
 
-MODEL_INPUTS = {"det": [(1, 3, 960, 736)], "rec": [(6, 3, 48, 320), (6, 3, 48, 1200)]}
+MODEL_INPUTS = {"det": [(1, 3, 960, 736), (1, 3, 640, 480)], "rec": [(6, 3, 48, 320), (6, 3, 48, 1200)]}
+
+
+def _unseen(shape: tuple, step: int) -> tuple:
+    """``shape`` widened by ``step`` sizes of 32 columns (and, for a detector, rows): a shape no runtime has run."""
+    batch, channels, height, width = shape
+    return (batch, channels, height + 32 * step if height > 48 else height, width + 32 * step)
+
+
+def _timed(run: Callable[[], object], times: List[float]) -> None:
+    start = time.perf_counter()
+    run()
+    times.append(1000 * (time.perf_counter() - start))
 
 
 def run_models(version: str, cache_dir: Optional[str], threads: int, repeats: int) -> None:
-    """Each converted model of generation ``version`` on Paddle Inference (oneDNN, as served) against ONNX Runtime
-    on its original ONNX file, same input, same threads; prints the best and median of ``repeats`` runs each.
-    The two take turns in blocks of runs, not run by run: each runtime's threads keep spinning for a while after
-    a run, which would slow the other's next run."""
-    import onnxruntime
-
+    """Each model of generation ``version`` on Paddle Inference (oneDNN, folded and converted as served), ONNX
+    Runtime (for an ONNX file) and OpenVINO, same input, same threads; prints each one's median and best of
+    ``repeats`` runs on a shape it has run, and its median over 3 shapes it has not (kernels built for them
+    included). The runtimes take turns in blocks of runs, not run by run: each runtime's threads keep spinning for
+    a while after a run, which would slow the other's next run."""
     from ocr_engine import PredictorOptions, merge_params
     from ocr_engine.runtime import MODELS, InputShapes, StageModel, generation
     from ocr_engine.runtime.models import bundled_path, resolve_model_dir
 
-    runtime = PredictorOptions.from_params(merge_params({"cpu_threads": threads, "preload": False}))
-    settings = onnxruntime.SessionOptions()
-    settings.intra_op_num_threads = threads
-    print("model | input | paddle best / median ms | onnxruntime best / median ms | paddle / onnxruntime (median)")
+    def options(backend: str) -> PredictorOptions:
+        return PredictorOptions.from_params(merge_params({"cpu_threads": threads, "preload": False,
+                                                          "backend": backend}))
+
+    print("model | input | paddle ms | onnxruntime ms | openvino ms | paddle / openvino | new shapes: paddle ms | "
+          "openvino ms | paddle / openvino")
+    print("(median (best) of %d runs; new shapes: the median of 3 first runs)" % repeats)
     for stage, shapes in MODEL_INPUTS.items():
         model_name = generation(version)[stage]
         source = bundled_path(MODELS[model_name].files)
-        if not source.endswith(".onnx"):
-            raise SystemExit("%s's %s model is not an ONNX file: nothing to compare with" % (version, stage))
-        session = onnxruntime.InferenceSession(source, settings, providers=["CPUExecutionProvider"])
+        paths = {"paddle": resolve_model_dir(model_name, None, cache_dir), "openvino": source}
+        ort_session = _ort_session(source, threads) if source.endswith(".onnx") else None
         for shape in shapes:
-            model = StageModel(resolve_model_dir(model_name, None, cache_dir), runtime,
-                               InputShapes(min=shape, opt=shape, max=shape))
+            fixed = InputShapes(min=shape, opt=shape, max=shape)
+            models = {name: StageModel(path, options(name), fixed) for name, path in paths.items()}
             batch = np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)
-            feed = {session.get_inputs()[0].name: batch}
-            runs = {"paddle": lambda m=model, b=batch: m.run(b), "ort": lambda s=session, f=feed: s.run(None, f)}
-            times: Dict[str, List[float]] = {"paddle": [], "ort": []}
+            runs = {name: (lambda m=model, b=batch: m.run(b)) for name, model in models.items()}
+            if ort_session is not None:
+                feed = {ort_session.get_inputs()[0].name: batch}
+                runs["onnxruntime"] = lambda f=feed: ort_session.run(None, f)
+            times: Dict[str, List[float]] = {name: [] for name in runs}
             for run in runs.values():
-                run()  # the first run builds kernels (and the predictor); not timed
+                run()  # the first run builds the predictor and its kernels; not timed
             for _ in range(2):
                 for name, run in runs.items():
                     for _ in range((repeats + 1) // 2):
-                        start = time.perf_counter()
-                        run()
-                        times[name].append(1000 * (time.perf_counter() - start))
-            paddle, ort = (np.array(times[n]) for n in ("paddle", "ort"))
-            print("%s | %s | %.0f / %.0f | %.0f / %.0f | %.2fx" % (
-                os.path.basename(source), "x".join(map(str, shape)), paddle.min(), np.median(paddle), ort.min(),
-                np.median(ort), np.median(paddle) / np.median(ort)))
+                        _timed(run, times[name])
+            new: Dict[str, List[float]] = {name: [] for name in models}
+            for step in (1, 2, 3):
+                unseen = np.random.default_rng(step).uniform(-1, 1, _unseen(shape, step)).astype(np.float32)
+                for name, model in models.items():
+                    _timed(lambda m=model, b=unseen: m.run(b), new[name])
+            median = {name: float(np.median(t)) for name, t in times.items()}
+            cell = {name: "%.0f (%.0f)" % (median[name], min(t)) for name, t in times.items()}
+            new_median = {name: float(np.median(t)) for name, t in new.items()}
+            print("%s | %s | %s | %s | %s | %.2fx | %.0f | %.0f | %.2fx" % (
+                model_name, "x".join(map(str, shape)), cell["paddle"], cell.get("onnxruntime", "-"),
+                cell["openvino"], median["paddle"] / median["openvino"], new_median["paddle"],
+                new_median["openvino"], new_median["paddle"] / new_median["openvino"]))
+
+
+def _ort_session(path: str, threads: int):
+    import onnxruntime
+
+    settings = onnxruntime.SessionOptions()
+    settings.intra_op_num_threads = threads
+    return onnxruntime.InferenceSession(path, settings, providers=["CPUExecutionProvider"])
 
 
 def run_pdf(init_args: dict, threads: int) -> None:
@@ -431,7 +460,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=1, help="clients at once over HTTP")
     parser.add_argument("--mode", choices=["inprocess", "http", "both", "models", "pdf"], default="both",
-                        help="models: each model of --init-args' ocr_version against ONNX Runtime; pdf: render and "
+                        help="models: each model of --init-args' ocr_version on Paddle, ONNX Runtime and OpenVINO; pdf: render and "
                              "OCR time per page of test documents, with --init-args' pdf_dpi")
     parser.add_argument("--no-mkldnn", dest="mkldnn", action="store_false", help="plain CPU kernels for both")
     parser.add_argument("--workers", type=int, default=0, help="ours over HTTP: gunicorn workers (0: one process)")
