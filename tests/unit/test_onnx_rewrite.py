@@ -11,8 +11,9 @@ ort = pytest.importorskip("onnxruntime")
 
 
 def small_graph():
-    """x -> Identity -> Conv -> squeeze-excite mean -> Identity -> Resize nearest x2 -> Resize nearest x4 -> y, plus
-    what must stay: an integer Identity on the shape path, a Resize by 1.5, a mean over the last axis."""
+    """x -> Identity -> Conv -> squeeze-excite mean -> Identity -> Resize nearest x2 -> Resize nearest x4 -> y, and
+    prob = Sigmoid(Conv + one number) (a detector's probability map), plus what must stay: an integer Identity on
+    the shape path, a Resize by 1.5, a mean over the last axis."""
     from onnx import TensorProto, helper, numpy_helper
 
     rng = np.random.default_rng(0)
@@ -21,6 +22,7 @@ def small_graph():
     scales4 = numpy_helper.from_array(np.array([1, 1, 4, 4], np.float32), "scales4")
     scales15 = numpy_helper.from_array(np.array([1, 1, 1.5, 1.5], np.float32), "scales15")
     roi = numpy_helper.from_array(np.array([], np.float32), "roi")
+    bias = numpy_helper.from_array(np.array([[[[0.25]]]], np.float32), "bias")
     nearest = {"mode": "nearest", "coordinate_transformation_mode": "asymmetric", "nearest_mode": "floor"}
     nodes = [
         helper.make_node("Identity", ["x"], ["x_copy"]),
@@ -34,14 +36,17 @@ def small_graph():
         helper.make_node("ReduceMean", ["up8"], ["row_means"], axes=[-1]),  # not over height and width: kept
         helper.make_node("Shape", ["x"], ["shape"]),
         helper.make_node("Identity", ["shape"], ["shape_copy"]),
+        helper.make_node("Add", ["c", "bias"], ["logits"]),
+        helper.make_node("Sigmoid", ["logits"], ["prob"]),
     ]
     graph = helper.make_graph(
         nodes, "small",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 5, 6])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, None),
          helper.make_tensor_value_info("shape_copy", TensorProto.INT64, [4]),
-         helper.make_tensor_value_info("row_means", TensorProto.FLOAT, None)],
-        [weight, scales2, scales4, scales15, roi],
+         helper.make_tensor_value_info("row_means", TensorProto.FLOAT, None),
+         helper.make_tensor_value_info("prob", TensorProto.FLOAT, None)],
+        [weight, scales2, scales4, scales15, roi, bias],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
     return onnx.shape_inference.infer_shapes(model)
@@ -56,14 +61,39 @@ def test_rewrites_keep_the_outputs_and_remove_the_patterns():
     model = small_graph()
     x = np.random.default_rng(1).standard_normal((1, 2, 5, 6)).astype(np.float32)
     expected = run(model, x)
-    assert rewrite_for_onednn(model) == {"identity": 2, "resize": 2, "mean": 1}
+    assert rewrite_for_onednn(model) == {"identity": 2, "resize": 2, "mean": 1, "sigmoid_rows": 1}
     onnx.checker.check_model(model)
     ops = [node.op_type for node in model.graph.node]
     assert ops.count("Identity") == 1  # the integer (shape) copy, which is also a graph output
     assert ops.count("ConvTranspose") == 2 and ops.count("Resize") == 1
     assert ops.count("GlobalAveragePool") == 1 and ops.count("ReduceMean") == 1
+    # The upsampling groups hold every channel the Conv makes (3, under UPSAMPLE_GROUP_CHANNELS): one group each.
+    groups = [attr.i for node in model.graph.node if node.op_type == "ConvTranspose" for attr in node.attribute
+              if attr.name == "group"]
+    assert groups == [1, 1]
+    assert ops.count("Sigmoid") == 1 and ops.count("Reshape") == 2
     got = run(model, x)
     assert got[0].shape == expected[0].shape == (1, 3, 60, 72)
     assert np.array_equal(got[1], expected[1])
     for new, old in zip(got, expected):
         assert new.shape == old.shape and np.abs(new - old).max() < 1e-5
+
+
+@pytest.mark.parametrize("channels, groups", [(96, 4), (24, 1), (10, 1), (29, 29)])
+def test_upsampling_groups_hold_up_to_24_channels_and_copy_each_channel_alone(channels, groups):
+    from onnx import TensorProto, helper, numpy_helper
+
+    scales = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales")
+    roi = numpy_helper.from_array(np.array([], np.float32), "roi")
+    graph = helper.make_graph(
+        [helper.make_node("Resize", ["x", "roi", "scales"], ["y"], mode="nearest", nearest_mode="floor",
+                          coordinate_transformation_mode="asymmetric")],
+        "upsample", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, channels, 3, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [scales, roi])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
+    x = np.random.default_rng(2).standard_normal((1, channels, 3, 4)).astype(np.float32)
+    expected = run(model, x)[0]
+    assert rewrite_for_onednn(model)["resize"] == 1
+    (conv,) = model.graph.node
+    assert {attr.name: attr.i for attr in conv.attribute}["group"] == groups
+    assert np.array_equal(run(model, x)[0], expected)
