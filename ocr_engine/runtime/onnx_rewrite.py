@@ -169,11 +169,16 @@ def _output_sigmoid_on_rows(graph) -> int:
 
     outputs = {value.name for value in graph.output}
     producers = {name: node for node in graph.node for name in node.output}
+    readers: Dict[str, int] = {}
+    for node in graph.node:
+        for name in node.input:
+            readers[name] = readers.get(name, 0) + 1
     constants = _constants(graph)
     count = 0
     for sigmoid in [node for node in graph.node if node.op_type == "Sigmoid" and node.output[0] in outputs]:
         add = producers.get(sigmoid.input[0])
-        if add is None or add.op_type != "Add":
+        # The add goes, so nothing but the sigmoid may read its sum.
+        if add is None or add.op_type != "Add" or readers.get(add.output[0]) != 1 or add.output[0] in outputs:
             continue
         scalar = [name for name in add.input if name in constants and constants[name].size == 1]
         if not scalar:

@@ -97,3 +97,17 @@ def test_upsampling_groups_hold_up_to_24_channels_and_copy_each_channel_alone(ch
     (conv,) = model.graph.node
     assert {attr.name: attr.i for attr in conv.attribute}["group"] == groups
     assert np.array_equal(run(model, x)[0], expected)
+
+
+def test_an_output_sigmoid_whose_sum_is_read_elsewhere_is_left_alone():
+    from onnx import TensorProto, helper, numpy_helper
+
+    bias = numpy_helper.from_array(np.array([0.5], np.float32), "bias")
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["x", "bias"], ["logits"]), helper.make_node("Sigmoid", ["logits"], ["prob"])],
+        "head", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4])],
+        [helper.make_tensor_value_info("prob", TensorProto.FLOAT, None),
+         helper.make_tensor_value_info("logits", TensorProto.FLOAT, None)], [bias])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
+    assert rewrite_for_onednn(model)["sigmoid_rows"] == 0
+    assert [node.op_type for node in model.graph.node] == ["Add", "Sigmoid"]
