@@ -45,7 +45,8 @@ def test_the_profile_names_each_runtimes_top_ops_per_stage():
         capture_output=True, text=True, timeout=900,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    titles = re.findall(r"^(paddle|openvino), PP-OCRv6 (det|rec) \S+, 2 threads: [\d.]+ ms per run", result.stdout, re.M)
+    titles = re.findall(r"^(paddle|openvino), PP-OCRv6 (det|rec) \S+, 2 threads: [\d.]+ ms per run", result.stdout,
+                        re.M)
     assert titles == [("paddle", "det"), ("openvino", "det"), ("paddle", "rec"), ("openvino", "rec")], result.stdout
     rows = re.findall(r"^(\S+)(?: \S+)? \| [\d.]+ \| [\d.]+ \| [\d.]+%$", result.stdout, re.M)
     assert len(rows) == 12, result.stdout

@@ -352,7 +352,7 @@ def run_models(version: str, cache_dir: Optional[str], threads: int, repeats: in
             runs = {name: (lambda m=model, b=batch: m.run(b)) for name, model in models.items()}
             if ort_session is not None:
                 feed = {ort_session.get_inputs()[0].name: batch}
-                runs["onnxruntime"] = lambda f=feed: ort_session.run(None, f)
+                runs["onnxruntime"] = lambda f=feed, session=ort_session: session.run(None, f)
             times: Dict[str, List[float]] = {name: [] for name in runs}
             for run in runs.values():
                 run()  # the first run builds the predictor and its kernels; not timed
@@ -460,8 +460,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=1, help="clients at once over HTTP")
     parser.add_argument("--mode", choices=["inprocess", "http", "both", "models", "pdf"], default="both",
-                        help="models: each model of --init-args' ocr_version on Paddle, ONNX Runtime and OpenVINO; pdf: render and "
-                             "OCR time per page of test documents, with --init-args' pdf_dpi")
+                        help="models: each model of --init-args' ocr_version on Paddle, ONNX Runtime and OpenVINO; "
+                             "pdf: render and OCR time per page of test documents, with --init-args' pdf_dpi")
     parser.add_argument("--no-mkldnn", dest="mkldnn", action="store_false", help="plain CPU kernels for both")
     parser.add_argument("--workers", type=int, default=0, help="ours over HTTP: gunicorn workers (0: one process)")
     parser.add_argument("--threads", type=int, default=0, help="ours: threads per predictor (default cores/workers)")
