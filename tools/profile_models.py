@@ -77,15 +77,16 @@ def openvino_profile(version: str, stage: str, runs: int, threads: int) -> Profi
     kernel, averaged over ``runs`` runs after one untimed run."""
     import openvino
 
+    from ocr_engine import PredictorOptions, merge_params
     from ocr_engine.runtime import MODELS, generation
+    from ocr_engine.runtime.backends.openvino import compile_config
     from ocr_engine.runtime.models import bundled_path, find_model_files
 
-    source = bundled_path(MODELS[generation(version)[stage]].files)
-    program = source if source.endswith(".onnx") else find_model_files(source, "openvino").program
+    options = PredictorOptions.from_params(merge_params({"cpu_threads": threads, "preload": False,
+                                                         "backend": "openvino"}))
+    program = find_model_files(bundled_path(MODELS[generation(version)[stage]].files), "openvino").program
     core = openvino.Core()
-    compiled = core.compile_model(core.read_model(program), "CPU", {
-        "INFERENCE_NUM_THREADS": threads, "NUM_STREAMS": 1, "PERFORMANCE_HINT": "LATENCY",
-        "ENABLE_CPU_PINNING": False, "INFERENCE_PRECISION_HINT": "f32", "PERF_COUNT": True})
+    compiled = core.compile_model(core.read_model(program), "CPU", dict(compile_config(options), PERF_COUNT=True))
     request = compiled.create_infer_request()
     batch = np.random.default_rng(0).uniform(-1, 1, INPUTS[stage]).astype(np.float32)
     request.infer({0: batch})

@@ -47,6 +47,22 @@ def check_openvino_options(use_gpu: bool, use_tensorrt: bool, precision: str) ->
         raise ValueError("precision bf16 needs a CPU with bf16 units, which this one lacks: set precision to fp32")
 
 
+def compile_config(options: PredictorOptions) -> dict:
+    """The CPU plugin's settings for a model run as ``options`` say (what ``OpenVINOPredictor`` compiles with)."""
+    return {
+        "INFERENCE_NUM_THREADS": options.cpu_threads,
+        "NUM_STREAMS": 1,
+        "PERFORMANCE_HINT": "LATENCY",
+        # Each gunicorn worker's OpenVINO would pin its threads to the same first cores, as if it had the
+        # machine to itself: 2 workers x 1 thread then ran at 0.7x of Paddle's throughput, sharing one core.
+        "ENABLE_CPU_PINNING": False,
+        # On processors with bf16 units the plugin would otherwise choose bf16 by itself, and answers move.
+        "INFERENCE_PRECISION_HINT": "bf16" if options.precision == "bf16" else "f32",
+        # Kernels kept for input shapes already seen: faster on repeated shapes, but each entry holds memory.
+        "CPU_RUNTIME_CACHE_CAPACITY": options.openvino_cache_capacity,
+    }
+
+
 class OpenVINOPredictor:
     """One model compiled by OpenVINO for the CPU. ``run`` takes a float32 NCHW batch and returns the model's first
     output, as ``PaddlePredictor.run`` does.
@@ -58,18 +74,7 @@ class OpenVINOPredictor:
     def __init__(self, files: ModelFiles, options: PredictorOptions, shapes: InputShapes):
         self.files = files
         self.options = options
-        config = {
-            "INFERENCE_NUM_THREADS": options.cpu_threads,
-            "NUM_STREAMS": 1,
-            "PERFORMANCE_HINT": "LATENCY",
-            # Each gunicorn worker's OpenVINO would pin its threads to the same first cores, as if it had the
-            # machine to itself: 2 workers x 1 thread then ran at 0.7x of Paddle's throughput, sharing one core.
-            "ENABLE_CPU_PINNING": False,
-            # On processors with bf16 units the plugin would otherwise choose bf16 by itself, and answers move.
-            "INFERENCE_PRECISION_HINT": "bf16" if options.precision == "bf16" else "f32",
-            # Kernels kept for input shapes already seen: faster on repeated shapes, but each entry holds memory.
-            "CPU_RUNTIME_CACHE_CAPACITY": options.openvino_cache_capacity,
-        }
+        config = compile_config(options)
         core = _core()
         # A .pdmodel is read with the .pdiparams beside it; an ONNX file holds its weights.
         self._compiled = core.compile_model(core.read_model(files.program), "CPU", config)
