@@ -328,10 +328,12 @@ def run_models(version: str, cache_dir: Optional[str], threads: int, repeats: in
     Runtime (for an ONNX file) and OpenVINO, same input, same threads; prints each one's median and best of
     ``repeats`` runs on a shape it has run, and its median over 3 shapes it has not (kernels built for them
     included). The runtimes take turns in blocks of runs, not run by run: each runtime's threads keep spinning for
-    a while after a run, which would slow the other's next run."""
+    a while after a run, which would slow the other's next run. A recogniser's time includes taking each column's
+    best class and probability, all its decoder reads: from the probabilities, or from a graph that gives them."""
     from ocr_engine import PredictorOptions, merge_params
     from ocr_engine.runtime import MODELS, InputShapes, StageModel, generation
     from ocr_engine.runtime.models import bundled_path, resolve_model_dir
+    from ocr_engine.stages.recognition import best_columns
 
     def options(backend: str) -> PredictorOptions:
         return PredictorOptions.from_params(merge_params({"cpu_threads": threads, "preload": False,
@@ -345,14 +347,15 @@ def run_models(version: str, cache_dir: Optional[str], threads: int, repeats: in
         source = bundled_path(MODELS[model_name].files)
         paths = {"paddle": resolve_model_dir(model_name, None, cache_dir), "openvino": source}
         ort_session = _ort_session(source, threads) if source.endswith(".onnx") else None
+        needed = best_columns if stage == "rec" else (lambda outputs: outputs)
         for shape in shapes:
             fixed = InputShapes(min=shape, opt=shape, max=shape)
             models = {name: StageModel(path, options(name), fixed) for name, path in paths.items()}
             batch = np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)
-            runs = {name: (lambda m=model, b=batch: m.run(b)) for name, model in models.items()}
+            runs = {name: (lambda m=model, b=batch, n=needed: n(m.outputs(b))) for name, model in models.items()}
             if ort_session is not None:
                 feed = {ort_session.get_inputs()[0].name: batch}
-                runs["onnxruntime"] = lambda f=feed, session=ort_session: session.run(None, f)
+                runs["onnxruntime"] = lambda f=feed, session=ort_session, n=needed: n(session.run(None, f))
             times: Dict[str, List[float]] = {name: [] for name in runs}
             for run in runs.values():
                 run()  # the first run builds the predictor and its kernels; not timed
@@ -364,7 +367,7 @@ def run_models(version: str, cache_dir: Optional[str], threads: int, repeats: in
             for step in (1, 2, 3):
                 unseen = np.random.default_rng(step).uniform(-1, 1, _unseen(shape, step)).astype(np.float32)
                 for name, model in models.items():
-                    _timed(lambda m=model, b=unseen: m.run(b), new[name])
+                    _timed(lambda m=model, b=unseen, n=needed: n(m.outputs(b)), new[name])
             median = {name: float(np.median(t)) for name, t in times.items()}
             cell = {name: "%.0f (%.0f)" % (median[name], min(t)) for name, t in times.items()}
             new_median = {name: float(np.median(t)) for name, t in new.items()}

@@ -56,10 +56,10 @@ class StageModel:
     """
 
     def __init__(self, model_path: str, options: PredictorOptions, shapes: InputShapes,
-                 check_output: Optional[Callable[[Tuple[int, ...]], None]] = None):
+                 check_output: Optional[Callable[[List[Tuple[int, ...]]], None]] = None):
         """``model_path`` is an exported model folder, or an ONNX file a backend reads as it is
         (``models.ModelChoice.path``); with ``options.preload`` the predictor is built and run now.
-        ``check_output``, given the warm-up run's output shape, raises when the stage cannot use the model (a
+        ``check_output``, given the shapes of the warm-up run's outputs, raises when the stage cannot use the model (a
         recogniser's character list that does not match): so such a model fails when it loads, at start-up with
         preload or before a worker's first request."""
         self.files = find_model_files(model_path, options.backend)
@@ -80,11 +80,16 @@ class StageModel:
             first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise ModelRunError("model %s cannot run%s: %s" % (self.files.program, hint, first_line)) from err
         if self.check_output is not None:
-            self.check_output(predictor.output_shape)
+            self.check_output(predictor.output_shapes)
 
     def run(self, batch: np.ndarray) -> np.ndarray:
-        """Run the model on a float32 NCHW batch and return its first output. Raises DeadlinePassed, before
-        running, when the request being served has run out of time (``deadline``)."""
+        """Run the model on a float32 NCHW batch and return its first output (``outputs``, for models that have
+        more than one)."""
+        return self.outputs(batch)[0]
+
+    def outputs(self, batch: np.ndarray) -> List[np.ndarray]:
+        """Run the model on a float32 NCHW batch and return its outputs, in its order. Raises DeadlinePassed,
+        before running, when the request being served has run out of time (``deadline``)."""
         check_deadline()
         return load_predictor(self.files, self.options, self.shapes).run(batch)
 

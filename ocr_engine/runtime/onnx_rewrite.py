@@ -1,7 +1,8 @@
 """Rewrite an ONNX graph, before it is converted to a Paddle program, so that every operator runs on oneDNN in the
 layout of its neighbours and no copy is left (the PP-OCRv6 models come as ONNX files; see ``onnx_import``).
 
-Four rewrites, each exact (the converted detector's outputs are bit-identical with and without the last two):
+Five rewrites, each exact (the converted detector's outputs are bit-identical with and without the third and fourth,
+the recogniser's best classes and probabilities with and without the fifth):
 
 - ``Identity`` nodes (paddle2onnx names intermediate results with them) are removed, their consumers reading the
   Identity's input: converted, each became a copy of a whole feature map.
@@ -16,6 +17,12 @@ Four rewrites, each exact (the converted detector's outputs are bit-identical wi
 - A graph output ``Sigmoid(x + b)``, with ``b`` one number (the detector's probability map), runs on ``x`` reshaped
   to rows: on the single-channel map in oneDNN's channels-last layout, that add and sigmoid vectorise over the one
   channel and took 5.8 ms at 640 x 480 instead of 0.2 ms.
+- A graph output ``Softmax`` over the classes of an N x T x classes tensor (a CTC recogniser's probabilities)
+  gives the graph three outputs instead (``CTC_OUTPUTS``): each column's best class (``ArgMax``) and its
+  probability (``ReduceMax``), all the CTC decoder reads, and the first column's probabilities, whose length says
+  how many classes the model has. PP-OCRv6's recogniser has 18710: its probabilities for a 6-line batch 1200
+  columns wide are 67 MB, which paddle wrote afresh, copied out (``copy_to_cpu``, a fresh 67 MB again) and the
+  decoder then read twice, for every batch.
 """
 
 from typing import Dict, List, Tuple
@@ -24,7 +31,7 @@ import numpy as np
 
 # Part of the converted models' cache key (onnx_import): raise it whenever a rewrite changes, so that models
 # converted by an earlier version are converted again.
-REWRITE_VERSION = 3
+REWRITE_VERSION = 4
 
 # The most channels a group of an upsampling's transposed convolution holds (its channel count's largest divisor
 # up to this). Measured on the PP-OCRv6 detector at 640 x 480: 24 (and 48) let oneDNN choose its brgemm kernel in
@@ -32,9 +39,12 @@ REWRITE_VERSION = 3
 # twice as slow, and one per group stays on paddle's plain depthwise kernel (12 of 160 ms a run, profiled).
 UPSAMPLE_GROUP_CHANNELS = 24
 
+# The outputs a CTC recogniser's graph has after the last rewrite, in this order (``stages.recognition`` reads them).
+CTC_OUTPUTS = ("ctc_best_class", "ctc_best_prob", "ctc_first_column")
+
 
 def rewrite_for_onednn(model) -> Dict[str, int]:
-    """Apply the four rewrites to an ``onnx.ModelProto`` in place; return how many nodes each rewrite changed."""
+    """Apply the five rewrites to an ``onnx.ModelProto`` in place; return how many nodes each rewrite changed."""
     identity = _drop_identities(model.graph)
     # One shape inference serves both later rewrites: neither renames the values the other reads.
     channels = _channels(model)
@@ -43,6 +53,7 @@ def rewrite_for_onednn(model) -> Dict[str, int]:
         "resize": _resize_as_transposed_conv(model, channels),
         "mean": _spatial_mean_as_pool(model, channels),
         "sigmoid_rows": _output_sigmoid_on_rows(model.graph),
+        "ctc_best": _ctc_best_outputs(model),
     }
 
 
@@ -203,3 +214,41 @@ def _output_sigmoid_on_rows(graph) -> int:
             graph.node.insert(index + offset, node)
         count += 1
     return count
+
+
+def _ctc_best_outputs(model) -> int:
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = model.graph
+    if len(graph.output) != 1:
+        return 0
+    output = graph.output[0]
+    softmax = next((node for node in graph.node if output.name in node.output), None)
+    attrs = {a.name: a.i for a in softmax.attribute} if softmax is not None else {}
+    # opset 11's Softmax flattens from its axis on: on a 3-D tensor, axis 2 (or -1) is the classes alone.
+    rank = len(output.type.tensor_type.shape.dim)
+    if softmax is None or softmax.op_type != "Softmax" or rank != 3 or attrs.get("axis", 1) not in (2, -1):
+        return 0
+    # Renamed: an exported model names its output as X2Paddle names its outputs (fetch_name_0), and that name can
+    # no longer be an inner value's.
+    probs = "ctc_probs"
+    softmax.output[0] = probs
+    best_class, best_prob, first_column = CTC_OUTPUTS
+    graph.initializer.extend([numpy_helper.from_array(np.array(values, np.int64), probs + suffix) for suffix, values in
+                              ((".first_starts", [0, 0]), (".first_ends", [1, 1]), (".first_axes", [0, 1]),
+                               (".flat", [-1]))])
+    graph.node.extend([
+        helper.make_node("ArgMax", [probs], [best_class], axis=2, keepdims=0),
+        helper.make_node("ReduceMax", [probs], [best_prob], axes=[2], keepdims=0),
+        # The axes named: X2Paddle reads a Slice without them as slicing every axis.
+        helper.make_node("Slice", [probs] + [probs + part for part in (".first_starts", ".first_ends", ".first_axes")],
+                         [probs + ".first"]),
+        helper.make_node("Reshape", [probs + ".first", probs + ".flat"], [first_column]),
+    ])
+    del graph.output[:]
+    graph.output.extend([
+        helper.make_tensor_value_info(best_class, TensorProto.INT64, ["N", "T"]),
+        helper.make_tensor_value_info(best_prob, TensorProto.FLOAT, ["N", "T"]),
+        helper.make_tensor_value_info(first_column, TensorProto.FLOAT, ["classes"]),
+    ])
+    return 1

@@ -7,7 +7,7 @@ on first use, so a process on Paddle never imports OpenVINO.
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Any, Dict, Mapping, Optional, Protocol, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple
 
 import numpy as np
 
@@ -81,10 +81,10 @@ class Predictor(Protocol):
     """One model, loaded and run once on its warm-up input. Runs are serialised by the predictor itself."""
 
     files: ModelFiles
-    output_shape: Shape  # of the warm-up run's output
+    output_shapes: List[Shape]  # of the warm-up run's outputs
 
-    def run(self, batch: np.ndarray) -> np.ndarray:
-        """The model's first output for a float32 N x C x H x W batch."""
+    def run(self, batch: np.ndarray) -> List[np.ndarray]:
+        """The model's outputs, in its order, for a float32 N x C x H x W batch."""
 
 
 class Backend(Protocol):

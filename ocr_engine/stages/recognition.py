@@ -75,7 +75,7 @@ class TextRecognizer:
                 warm_up=(self.batch_size, 3, self.height, self.max_width),
             ),
             # A character list that does not match the model reads garbage or fails: said when the model loads.
-            check_output=lambda shape: self.check_classes(shape[-1]),
+            check_output=lambda shapes: self.check_classes(output_classes(shapes)),
         )
 
     @classmethod
@@ -99,14 +99,16 @@ class TextRecognizer:
         results: List[Tuple[str, float, List[WordSpan]]] = [("", 0.0, [])] * len(crops)
         for batch in plan_batches(ratios, self.height, self.batch_size, self.width, self.max_columns):
             inputs = line_batch([crops[i] for i in batch.lines], self.height, batch.width)
-            probs = self.model.run(inputs)
-            self.check_classes(probs.shape[-1])
-            for row, (i, (text, score)) in enumerate(zip(batch.lines, self.decode(probs))):
+            outputs = self.model.outputs(inputs)
+            self.check_classes(output_classes([output.shape for output in outputs]))
+            best, prob = best_columns(outputs)
+            decoded = self.decode.decode(best, prob, is_remove_duplicate=True)
+            for row, (i, (text, score)) in enumerate(zip(batch.lines, decoded)):
                 spans = []
                 if words:
                     # The part of the input this crop fills (line_batch's width for it); the rest is padding.
                     filled = min(batch.width, math.ceil(self.height * ratios[i])) / batch.width
-                    spans = word_spans(probs[row].argmax(axis=1), text, filled)
+                    spans = word_spans(best[row], text, filled)
                 results[i] = (text, float(score), spans)
         return results
 
@@ -119,6 +121,27 @@ class TextRecognizer:
                 "characters, the space with use_space_char): set rec_char_dict_path to this model's list"
                 % (self.model_path, classes, len(self.decode.character))
             )
+
+
+def _has_best_columns(shapes: Sequence[Tuple[int, ...]]) -> bool:
+    # The three outputs of a graph that takes each column's best class itself (onnx_rewrite.CTC_OUTPUTS):
+    # best class and probability (N x T each) and one column's probabilities (classes).
+    return len(shapes) == 3 and len(shapes[0]) == 2 and len(shapes[2]) == 1
+
+
+def output_classes(shapes: Sequence[Tuple[int, ...]]) -> int:
+    """How many classes a recogniser has, from the shapes of its outputs: its probabilities (N x T x classes), or
+    the three outputs of a graph that takes each column's best class itself."""
+    return shapes[2][0] if _has_best_columns(shapes) else shapes[0][-1]
+
+
+def best_columns(outputs: Sequence[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
+    """Each column's best class and its probability (N x T each), from a recogniser's outputs: taken from its
+    probabilities (N x T x classes), or given by the graph itself (the same values, without copying the
+    probabilities out)."""
+    if _has_best_columns([output.shape for output in outputs]):
+        return outputs[0], outputs[1]
+    return outputs[0].argmax(axis=2), outputs[0].max(axis=2)
 
 
 def word_spans(columns: np.ndarray, text: str, filled: float) -> List[WordSpan]:

@@ -61,7 +61,8 @@ def test_rewrites_keep_the_outputs_and_remove_the_patterns():
     model = small_graph()
     x = np.random.default_rng(1).standard_normal((1, 2, 5, 6)).astype(np.float32)
     expected = run(model, x)
-    assert rewrite_for_onednn(model) == {"identity": 2, "resize": 2, "mean": 1, "sigmoid_rows": 1}
+    assert rewrite_for_onednn(model) == {"identity": 2, "resize": 2, "mean": 1, "sigmoid_rows": 1,
+                                         "ctc_best": 0}
     onnx.checker.check_model(model)
     ops = [node.op_type for node in model.graph.node]
     assert ops.count("Identity") == 1  # the integer (shape) copy, which is also a graph output
@@ -111,3 +112,39 @@ def test_an_output_sigmoid_whose_sum_is_read_elsewhere_is_left_alone():
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
     assert rewrite_for_onednn(model)["sigmoid_rows"] == 0
     assert [node.op_type for node in model.graph.node] == ["Add", "Sigmoid"]
+
+
+def ctc_head(rank: int):
+    """x -> MatMul -> Softmax over the last axis: a CTC recogniser's head (x N x T x 8, rank 3), or a classifier's
+    (x N x 8, rank 2)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    weight = numpy_helper.from_array(np.random.default_rng(3).standard_normal((8, 11)).astype(np.float32), "w")
+    dims = ["N", "T", 11][3 - rank:]
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["logits"]),
+         helper.make_node("Softmax", ["logits"], ["probs"], axis=rank - 1)],
+        "head", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", "T", 8][3 - rank:])],
+        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, dims)], [weight])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
+
+
+def test_a_ctc_head_gives_each_columns_best_class_and_probability_and_its_class_count():
+    from ocr_engine.runtime.onnx_rewrite import CTC_OUTPUTS
+
+    model = ctc_head(3)
+    x = np.random.default_rng(4).standard_normal((2, 5, 8)).astype(np.float32)
+    (probs,) = run(model, x)
+    assert rewrite_for_onednn(model)["ctc_best"] == 1
+    onnx.checker.check_model(model)
+    assert [output.name for output in model.graph.output] == list(CTC_OUTPUTS)
+    best, prob, first = run(model, x)
+    assert best.dtype == np.int64 and np.array_equal(best, probs.argmax(axis=2))
+    assert np.array_equal(prob, probs.max(axis=2))
+    assert np.array_equal(first, probs[0, 0])
+
+
+def test_a_classifiers_softmax_over_a_matrix_is_left_alone():
+    model = ctc_head(2)
+    assert rewrite_for_onednn(model)["ctc_best"] == 0
+    assert [output.name for output in model.graph.output] == ["probs"]

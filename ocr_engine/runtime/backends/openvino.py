@@ -9,7 +9,7 @@ import dataclasses
 import functools
 import os
 import threading
-from typing import Optional
+from typing import List, Optional
 
 import numpy as np
 
@@ -64,8 +64,8 @@ def compile_config(options: PredictorOptions) -> dict:
 
 
 class OpenVINOPredictor:
-    """One model compiled by OpenVINO for the CPU. ``run`` takes a float32 NCHW batch and returns the model's first
-    output, as ``PaddlePredictor.run`` does.
+    """One model compiled by OpenVINO for the CPU. ``run`` takes a float32 NCHW batch and returns the model's
+    outputs, as ``PaddlePredictor.run`` does.
 
     One infer request, one stream, ``cpu_threads`` threads, latency hint: a request is one client's images, and
     gunicorn workers give concurrency. Runs are serialised, like Paddle's predictors.
@@ -79,18 +79,19 @@ class OpenVINOPredictor:
         # A .pdmodel is read with the .pdiparams beside it; an ONNX file holds its weights.
         self._compiled = core.compile_model(core.read_model(files.program), "CPU", config)
         self._request = self._compiled.create_infer_request()
+        self._outputs = len(self._compiled.outputs)
         self._lock = threading.Lock()
         # A run on the common shape proves the model loads and runs. Warming up on the largest input, as Paddle
         # must, left a PP-OCRv6 process 365 MB larger at start-up (1190 against 825 MB) and no faster.
-        self.output_shape = self.run(np.zeros(shapes.opt, dtype=np.float32)).shape
+        self.output_shapes = [out.shape for out in self.run(np.zeros(shapes.opt, dtype=np.float32))]
 
-    def run(self, batch: np.ndarray) -> np.ndarray:
-        """Run the model on ``batch`` (float32, N x C x H x W) and return its output as a numpy array."""
+    def run(self, batch: np.ndarray) -> List[np.ndarray]:
+        """Run the model on ``batch`` (float32, N x C x H x W) and return its outputs as numpy arrays."""
         batch = np.ascontiguousarray(batch, dtype=np.float32)
         with self._lock:
             self._request.infer({0: batch})
-            # The output tensor is the request's own memory, reused by the next run: hand out a copy.
-            return np.array(self._request.get_output_tensor(0).data, copy=True)
+            # The output tensors are the request's own memory, reused by the next run: hand out copies.
+            return [np.array(self._request.get_output_tensor(i).data, copy=True) for i in range(self._outputs)]
 
 
 class OpenVINOBackend:

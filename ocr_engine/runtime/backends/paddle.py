@@ -9,7 +9,7 @@ import dataclasses
 import logging
 import os
 import threading
-from typing import Optional
+from typing import List, Optional
 
 import numpy as np
 
@@ -132,7 +132,7 @@ def _enable_tensorrt(config, options: PredictorOptions, shapes: InputShapes) -> 
 
 
 class PaddlePredictor:
-    """One model loaded in Paddle Inference. ``run`` takes a float32 NCHW batch and returns the model's first output.
+    """One model loaded in Paddle Inference. ``run`` takes a float32 NCHW batch and returns the model's outputs.
 
     paddle.inference predictors are not safe to run from two threads at once, so runs are serialised here:
     a threaded server stays correct, and a process-per-worker server never waits on the lock.
@@ -145,21 +145,21 @@ class PaddlePredictor:
         self.options = options
         self._predictor = inference.create_predictor(build_config(files, options, shapes))
         self._input = self._predictor.get_input_handle(self._predictor.get_input_names()[0])
-        self._output = self._predictor.get_output_handle(self._predictor.get_output_names()[0])
+        self._outputs = [self._predictor.get_output_handle(name) for name in self._predictor.get_output_names()]
         self._lock = threading.Lock()
         # paddle's allocator keeps every block it grows, and grows new ones whenever an input is larger than any
         # before it: under varied inputs that adds up to gigabytes. Running the largest input first makes every
         # later one fit in what is already held, so memory stays where it is after this run.
-        self.output_shape = self.run(np.zeros(shapes.warm_up or shapes.max, dtype=np.float32)).shape
+        self.output_shapes = [out.shape for out in self.run(np.zeros(shapes.warm_up or shapes.max, dtype=np.float32))]
 
-    def run(self, batch: np.ndarray) -> np.ndarray:
-        """Run the model on ``batch`` (float32, N x C x H x W) and return its output as a numpy array."""
+    def run(self, batch: np.ndarray) -> List[np.ndarray]:
+        """Run the model on ``batch`` (float32, N x C x H x W) and return its outputs as numpy arrays."""
         batch = np.ascontiguousarray(batch, dtype=np.float32)
         with self._lock:
             self._input.reshape(list(batch.shape))
             self._input.copy_from_cpu(batch)
             self._predictor.run()
-            return self._output.copy_to_cpu()
+            return [output.copy_to_cpu() for output in self._outputs]
 
 
 class PaddleBackend:
