@@ -125,7 +125,7 @@ class TextRecognizer:
 
 def _has_best_columns(shapes: Sequence[Tuple[int, ...]]) -> bool:
     # The three outputs of a graph that takes each column's best class itself (onnx_rewrite.CTC_OUTPUTS):
-    # best class and probability (N x T each) and one column's probabilities (classes).
+    # best class and probability (N x T each) and a zero per class.
     return len(shapes) == 3 and len(shapes[0]) == 2 and len(shapes[2]) == 1
 
 
