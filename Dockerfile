@@ -49,8 +49,8 @@ WORKDIR /app
 COPY configs configs
 COPY hubserving hubserving
 COPY deploy/healthcheck.py deploy/healthcheck.py
-# The default config follows the build: oneDNN on the CPU, or the GPU. OCR_CONFIG names another (or a mounted one).
-RUN ln -s "configs/$([ "$PADDLE" = gpu ] && echo gpu.json || echo cpu_mkldnn.json)" /app/default-config.json
+# The default config follows the build: backend auto on the CPU (OpenVINO, bf16 where the units are), or the GPU. OCR_CONFIG names another (or a mounted one).
+RUN ln -s "configs/$([ "$PADDLE" = gpu ] && echo gpu.json || echo cpu.json)" /app/default-config.json
 # Numeric, so that Kubernetes runAsNonRoot can verify it.
 USER 10001:10001
 # OCR_PREPARED_MODELS: the models converted at build time, read-only (ocr_engine/runtime/prepare.py).

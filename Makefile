@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Modules are installed here, not into ~/.paddlehub (PaddleHub honours HUB_HOME).
 HUB_HOME ?= $(CURDIR)/.hub_home
-CONFIG ?= configs/cpu_mkldnn.json
+CONFIG ?= configs/cpu.json
 MODULES := $(shell $(PYTHON) -c 'import hubserving; print(*hubserving.module_names())')
 
 # The official PaddleOCR MCP server, in a venv of its own (tests/test_mcp.py): it needs paddleocr 3.x.

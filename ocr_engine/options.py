@@ -132,10 +132,13 @@ OPTIONS: Tuple[Option, ...] = (
            "the recogniser's character list; null: its export's `inference.yml`, else the bundled model's",
            nullable=True),
     # --- how predictors run (ocr_engine.runtime.predictor.PredictorOptions, checked by its backend)
-    # paddle: Paddle Inference (CPU with oneDNN, GPU, TensorRT). openvino: OpenVINO on the CPU, 1.25-1.42x the
-    # throughput there (docs/models.md, Runtimes); it reads .pdmodel and ONNX models, not PIR (.json) programs.
-    Option("backend", "str", "paddle",
-           "`paddle` (Paddle Inference: CPU with oneDNN, GPU, TensorRT) or `openvino` (CPU only; see docs/models.md)"),
+    # auto: the runtime measured fastest for each model with the same answers (ocr_engine.runtime.choice, where the
+    # rule is written): OpenVINO on an x86 CPU, Paddle Inference on the GPU and for what OpenVINO cannot read.
+    Option("backend", "str", "auto",
+           "`auto` (each model on the runtime measured fastest for it: OpenVINO on x86 CPUs, Paddle Inference on the "
+           "GPU and for PIR exports), `paddle` (Paddle Inference: CPU with oneDNN, GPU, TensorRT) or `openvino` (CPU "
+           "only); see docs/models.md",
+           choices=("auto", "paddle", "openvino")),
     Option("use_gpu", "bool", False, "run on the GPU (backend paddle)"),
     # None: the first GPU that CUDA_VISIBLE_DEVICES makes visible
     Option("gpu_id", "int", None,
@@ -143,11 +146,14 @@ OPTIONS: Tuple[Option, ...] = (
     # MB the GPU memory pool starts with
     Option("gpu_mem", "int", 500, "MB the GPU memory pool starts with", low=1),
     Option("use_tensorrt", "bool", False, "TensorRT subgraphs on the GPU, for `.pdmodel` programs"),
-    # fp32 | fp16 | int8 (TensorRT only) | bf16 (backend openvino, on CPUs with bf16 units; answers may change)
-    Option("precision", "str", "fp32",
-           "fp32; fp16 or int8 with TensorRT; bf16 with backend openvino on a CPU with bf16 units"),
+    # auto: bf16 for a model on OpenVINO where the CPU has bf16 units (read as well as fp32, docs/models.md), else fp32
+    Option("precision", "str", "auto",
+           "`auto` (bf16 on OpenVINO where the CPU has bf16 units, else fp32), `fp32`, `bf16` (OpenVINO, on CPUs "
+           "with bf16 units), or `fp16` / `int8` with TensorRT",
+           choices=("auto", "fp32", "bf16", "fp16", "int8")),
     # oneDNN kernels, about 5x faster on x86 CPUs; paddle 3.3.1 cannot run PIR (.json) programs with them.
-    Option("enable_mkldnn", "bool", True, "oneDNN kernels on the CPU (about 5x faster than plain kernels on x86)"),
+    Option("enable_mkldnn", "bool", True,
+           "oneDNN kernels for models Paddle Inference runs on the CPU (about 5x faster than plain kernels on x86)"),
     # oneDNN compiles kernels per input shape and keeps them for this many shapes, shared by every predictor of a
     # thread. Recognition widths almost never repeat, so a larger cache mostly holds memory (about 30 MB a shape).
     Option("mkldnn_cache_capacity", "int", 2,

@@ -25,6 +25,24 @@ def reads_accents() -> bool:
     return served_model("rec") == "PP-OCRv6_small_rec"
 
 
+def openvino_is_chosen() -> bool:
+    """Whether ``backend: auto`` should put CPU models on OpenVINO here: an x86-64 CPU with openvino installed."""
+    import importlib.util
+    import platform
+
+    return platform.machine().lower() in ("x86_64", "amd64") and importlib.util.find_spec("openvino") is not None
+
+
+def cpu_has_bf16_units() -> bool:
+    """Whether this CPU lists AVX512_BF16 or AMX bf16 among its flags (read here, apart from the engine's own rule)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            flags = next((line for line in handle if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 @pytest.fixture(scope="session")
 def hub_home(tmp_path_factory) -> str:
     """A HUB_HOME holding every module of hubserving/, installed with the real `hub install`."""
@@ -42,7 +60,7 @@ def server(hub_home, tmp_path_factory):
     workdir = str(tmp_path_factory.mktemp("serve_m"))
     version = os.environ.get("OCR_VERSION")
     if version:
-        config = shipped_config("cpu_mkldnn.json", {name: pinned_generation(version) for name in MODULES})
+        config = shipped_config("cpu.json", {name: pinned_generation(version) for name in MODULES})
         started = HubServer.with_config(config, hub_home, workdir)
     else:
         started = HubServer.with_modules(MODULES, hub_home, workdir)

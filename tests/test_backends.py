@@ -1,5 +1,6 @@
-"""The OpenVINO backend through `hub serving start -c configs/cpu_openvino.json`: the service's core (real photos,
-a thin banner, a turned page, bad images) answered as the Paddle backend answers it, on both model generations."""
+"""OpenVINO in fp32 (`backend: openvino`, `precision: fp32`) against Paddle Inference (`configs/cpu_paddle.json`):
+the service's core (real photos, a thin banner, a turned page, bad images) answered alike, on both model
+generations. This is what lets `backend: auto` put the CPU's models on OpenVINO (docs/models.md)."""
 
 import os
 import re
@@ -16,17 +17,19 @@ from testkit.rendering import squash
 from testkit.server import MODULES, HubServer, post_json, shipped_config
 
 PHOTOS = ("french.jpg", "chinese.jpg")
+OPENVINO_FP32 = {"backend": "openvino", "precision": "fp32"}
 
 
 @pytest.fixture(scope="module", params=["default", "PP-OCRv4", "PP-OCRv6"])
 def servers(request, hub_home, tmp_path_factory):
-    """The shipped OpenVINO config and the Paddle oneDNN config, as shipped (the default pair) or pinned to one model
-    generation, all four modules each."""
+    """OpenVINO in fp32 and the Paddle oneDNN config, on the default pair or pinned to one model generation, all four
+    modules each."""
     version = request.param
-    init_args = {} if version == "default" else {name: pinned_generation(version) for name in MODULES}
+    models = {} if version == "default" else pinned_generation(version)
     started = []
     try:
-        for base in ("cpu_openvino.json", "cpu_mkldnn.json"):
+        for base, runtime in (("cpu.json", OPENVINO_FP32), ("cpu_paddle.json", {})):
+            init_args = {name: dict(models, **runtime) for name in MODULES}
             workdir = str(tmp_path_factory.mktemp(base.split(".")[0]))
             started.append(HubServer.with_config(shipped_config(base, init_args), hub_home, workdir).wait_ready())
         yield version, started[0], started[1]

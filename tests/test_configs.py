@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import read_image
+from conftest import openvino_is_chosen, read_image
 
 from ocr_engine.runtime import resolve_model_dir
 from testkit.answers import assert_refused
@@ -46,21 +46,25 @@ def exported_models(tmp_path_factory):
 
 def test_own_exported_models_in_both_formats(hub_home, exported_models, english, tmp_path):
     det, rec = exported_models
-    # paddle 3.3.1's oneDNN kernels cannot run this PIR program (see the next test), so this is the plain CPU path.
+    # paddle 3.3.1's oneDNN kernels cannot run this PIR program (see the next test), so it runs on plain kernels.
     # Exports of PP-OCRv4 without an inference.yml: ocr_version names whose character list they read with.
-    init_args = {"ocr_system": {"det_model_dir": det, "rec_model_dir": rec, "ocr_version": "PP-OCRv4"}}
+    init_args = {"ocr_system": {"det_model_dir": det, "rec_model_dir": rec, "ocr_version": "PP-OCRv4",
+                                "enable_mkldnn": False}}
     with HubServer.with_config(shipped_config("cpu.json", init_args), hub_home, str(tmp_path)) as server:
         image, placed = english
         assert read_image(server, image) == [squash(p.text) for p in placed]
-        loaded = re.findall(r"loading model (\S+)", server.log())
-        assert os.path.join(det, "inference.json") in loaded
-        assert os.path.join(rec, "model.pdmodel") in loaded
+        loaded = dict(re.findall(r"loading model (\S+) \(PredictorOptions\(backend='(\w+)'", server.log()))
+        # backend auto: OpenVINO cannot read a PIR program, so the detector falls back to Paddle, saying so.
+        assert loaded[os.path.join(det, "inference.json")] == "paddle"
+        assert "model %s runs on paddle fp32 (backend auto: its folder holds no program OpenVINO reads" % det \
+            in server.log()
+        assert loaded[os.path.join(rec, "model.pdmodel")] == ("openvino" if openvino_is_chosen() else "paddle")
 
 
 
 def test_a_model_that_cannot_run_fails_at_start_up_not_on_a_request(hub_home, exported_models, tmp_path):
     det, _ = exported_models
-    output = start_failure(hub_home, tmp_path, {"ocr_det": {"det_model_dir": det}}, base="cpu_mkldnn.json")
+    output = start_failure(hub_home, tmp_path, {"ocr_det": {"det_model_dir": det}}, base="cpu.json")
     program = os.path.join(det, "inference.json")
     assert "model %s cannot run (try enable_mkldnn false for this model): " % program in output
 
@@ -84,7 +88,7 @@ def test_gpu_config_without_cuda_says_how_to_fix_it(hub_home, tmp_path, config):
 
 
 def test_openvino_with_a_gpu_is_refused_at_start_up_in_one_sentence(hub_home, tmp_path):
-    output = start_failure(hub_home, tmp_path, {"ocr_system": {"use_gpu": True}}, base="cpu_openvino.json")
+    output = start_failure(hub_home, tmp_path, {"ocr_system": {"use_gpu": True, "backend": "openvino"}})
     assert "backend openvino runs on the CPU only: set use_gpu and use_tensorrt to false, or backend to" in output
 
 
@@ -109,8 +113,8 @@ def test_shipped_configs_are_complete():
     import json
 
     shipped = sorted(name for name in os.listdir(os.path.join(REPO, "configs")) if name.endswith(".json"))
-    assert {"cpu_mkldnn.json", "cpu_openvino.json", "gpu.json", "gpu_multiprocess.json", "gpu_tensorrt.json"} <= set(
-        shipped)
+    assert {"cpu.json", "cpu_multiprocess.json", "cpu_paddle.json", "gpu.json", "gpu_multiprocess.json",
+            "gpu_tensorrt.json"} <= set(shipped)
     for name in shipped:
         with open(os.path.join(REPO, "configs", name)) as handle:
             config = json.load(handle)
@@ -122,7 +126,7 @@ def test_a_model_failing_on_a_request_is_an_error_not_an_empty_answer(hub_home, 
     det, _ = exported_models
     # preload false defers loading to the first request, where this model fails as at start-up in the test above.
     init_args = {"ocr_det": {"det_model_dir": det, "preload": False}}
-    with HubServer.with_config(shipped_config("cpu_mkldnn.json", init_args), hub_home, str(tmp_path)) as server:
+    with HubServer.with_config(shipped_config("cpu.json", init_args), hub_home, str(tmp_path)) as server:
         image, placed = english
         for _ in range(2):
             answer = server.predict("ocr_det", [encode(image)])

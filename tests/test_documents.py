@@ -105,7 +105,7 @@ def test_a_born_digital_pdf_is_read_and_with_the_text_layer_answered_from_it(ser
     # OCR (PP-OCRv4) may lose a space between words; the characters land on their pages.
     assert [squash(t) for t in texts(read, 1)] == [squash(t) for t in ENGLISH_PAGE], read
     assert texts(read, 2) == CHINESE_PAGE, read
-    config = shipped_config("cpu_mkldnn.json", {"ocr_system": {"pdf_text_layer": True}})
+    config = shipped_config("cpu.json", {"ocr_system": {"pdf_text_layer": True}})
     with HubServer.with_config(config, hub_home, str(tmp_path)) as layered:
         boxes = assert_ok(layered.predict("ocr_system", [document]))[0]
         assert texts(boxes, 1) == ENGLISH_PAGE and texts(boxes, 2) == CHINESE_PAGE, boxes  # every space kept

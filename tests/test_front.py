@@ -17,7 +17,7 @@ from testkit.server import HubServer, shipped_config
 
 # Short, so that the tests wait seconds, not the default 30 s.
 CLIENT_TIMEOUT = 4
-CONFIGS = ["cpu_mkldnn.json", "cpu_multiprocess.json"]
+CONFIGS = ["cpu.json", "cpu_multiprocess.json"]
 
 
 @pytest.fixture(scope="module", params=CONFIGS)

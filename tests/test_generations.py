@@ -15,7 +15,7 @@ from conftest import assert_ok
 
 from ocr_engine import PredictorOptions, merge_params
 from ocr_engine.runtime import MODELS, InputShapes, StageModel
-from ocr_engine.runtime.models import bundled_path
+from ocr_engine.runtime.models import ModelChoice, bundled_path
 from ocr_engine.runtime.onnx_import import onnx_character_file, paddle_model_dir
 from testkit.inputs import encode, encode_file
 from testkit.scoring import word_f1
@@ -41,8 +41,9 @@ def test_converted_models_compute_what_onnx_runtime_computes(v6_cache, stage, sh
     import onnxruntime
 
     folder = paddle_model_dir(onnx_file(stage), v6_cache)
-    runtime = PredictorOptions.from_params(merge_params({"cpu_threads": 2, "preload": False}))
-    model = StageModel(folder, runtime, InputShapes(min=shape, opt=shape, max=shape))
+    runtime = PredictorOptions.from_params(merge_params({"cpu_threads": 2, "preload": False, "backend": "paddle"}))
+    model = StageModel(ModelChoice("PP-OCRv6_small_%s" % stage, v6_cache, folder), runtime,
+                       InputShapes(min=shape, opt=shape, max=shape))
     batch = np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)
     session = onnxruntime.InferenceSession(onnx_file(stage), providers=["CPUExecutionProvider"])
     expected = session.run(None, {session.get_inputs()[0].name: batch})
@@ -90,7 +91,7 @@ def ocr_system_alone(config: dict) -> dict:
 @pytest.fixture(scope="module")
 def default_server(hub_home, tmp_path_factory):
     """ocr_system of `make serve`'s config as shipped: the default models, oneDNN."""
-    config = ocr_system_alone(shipped_config("cpu_mkldnn.json"))
+    config = ocr_system_alone(shipped_config("cpu.json"))
     with HubServer.with_config(config, hub_home, str(tmp_path_factory.mktemp("serve_default"))) as server:
         yield server
 
@@ -98,7 +99,7 @@ def default_server(hub_home, tmp_path_factory):
 @pytest.fixture(scope="module")
 def v4_server(hub_home, tmp_path_factory):
     """ocr_system of the same config with ocr_version PP-OCRv4 pinned, as a user who wants 2023's answers writes."""
-    config = ocr_system_alone(shipped_config("cpu_mkldnn.json", {"ocr_system": {"ocr_version": "PP-OCRv4"}}))
+    config = ocr_system_alone(shipped_config("cpu.json", {"ocr_system": {"ocr_version": "PP-OCRv4"}}))
     with HubServer.with_config(config, hub_home, str(tmp_path_factory.mktemp("serve_v4"))) as server:
         yield server
 
@@ -125,7 +126,7 @@ def test_the_default_reads_english_words_whole(default_server, english):
 
 def test_the_default_runs_the_measured_pair(default_server):
     loaded = " ".join(re.findall(r"loading model (\S+)", default_server.log()))
-    assert "ch_PP-OCRv4_det_infer" in loaded and "PP-OCRv6_rec_small-" in loaded, loaded
+    assert "ch_PP-OCRv4_det_infer" in loaded and "PP-OCRv6_rec_small" in loaded, loaded
     assert "PP-OCRv6_det_small" not in loaded and "ch_PP-OCRv4_rec_infer" not in loaded, loaded
 
 
@@ -170,7 +171,7 @@ def test_an_official_export_needs_no_hand_written_settings(hub_home, v6_cache, d
     # right shows the export's own list is used.
     init_args = {"ocr_system": {"det_model_dir": det, "rec_model_dir": rec, "model_cache_dir": str(tmp_path / "c"),
                                 "ocr_version": "PP-OCRv4"}}
-    config = ocr_system_alone(shipped_config("cpu_mkldnn.json", init_args))
+    config = ocr_system_alone(shipped_config("cpu.json", init_args))
     with HubServer.with_config(config, hub_home, str(tmp_path)) as server:
         texts = read(server, encode_file(os.path.join(data_dir, "french.jpg")))
     assert "LES ARTS DÉCORATIFS" in texts and "Musée du LOUVRE" in texts, texts

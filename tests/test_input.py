@@ -82,7 +82,7 @@ def test_what_is_answered_before_the_module(server, english):
 def limited_server(hub_home, tmp_path_factory):
     """ocr_det alone, with every input limit set low in config.json's init_args."""
     limits = {"max_images_per_request": 2, "max_image_bytes": 4096, "max_image_pixels": 250_000}
-    config = shipped_config("cpu_mkldnn.json", {"ocr_det": limits})
+    config = shipped_config("cpu.json", {"ocr_det": limits})
     config["modules_info"] = {"ocr_det": config["modules_info"]["ocr_det"]}
     with HubServer.with_config(config, hub_home, str(tmp_path_factory.mktemp("limits"))) as srv:
         yield srv

@@ -76,7 +76,7 @@ def test_the_largest_requests_are_answered_and_no_worker_dies(request, config, l
 
 def test_a_request_past_request_timeout_is_refused_in_a_sentence(hub_home, tmp_path, heavy_page):
     page, _ = heavy_page
-    config = shipped_config("cpu_mkldnn.json", {"ocr_system": {"request_timeout": 1}})
+    config = shipped_config("cpu.json", {"ocr_system": {"request_timeout": 1}})
     with HubServer.with_config(config, hub_home, str(tmp_path)) as server:
         answer = server.predict("ocr_system", [encode(page)] * MAX_IMAGES)
         assert_refused(answer, (

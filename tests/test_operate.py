@@ -165,7 +165,7 @@ def test_sigterm_lets_the_request_in_flight_finish_then_stops(hub_home, tmp_path
 
 def test_single_process_is_ready_once_it_listens(hub_home, tmp_path):
     metrics_port = free_port()
-    config = shipped_config("cpu_mkldnn.json", {"ocr_system": {"metrics_port": metrics_port}})
+    config = shipped_config("cpu.json", {"ocr_system": {"metrics_port": metrics_port}})
     with HubServer.with_config(config, hub_home, str(tmp_path)) as server:
         assert server.wait_status_ready(metrics_port)[-1] == "200 ready: serving"
         server.predict("ocr_rec", [encode_file(os.path.join(REPO, "tests", "data", "chinese.jpg"))])
@@ -175,7 +175,7 @@ def test_single_process_is_ready_once_it_listens(hub_home, tmp_path):
 
 
 def test_two_status_ports_are_refused_at_start(hub_home, tmp_path):
-    config = shipped_config("cpu_mkldnn.json", {"ocr_det": {"metrics_port": free_port()},
+    config = shipped_config("cpu.json", {"ocr_det": {"metrics_port": free_port()},
                                                 "ocr_rec": {"metrics_port": free_port()}})
     path = write_config(str(tmp_path / "two.json"), config, free_port())
     result = run_until_exit(["-c", path], hub_home, str(tmp_path))

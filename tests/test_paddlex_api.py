@@ -258,7 +258,7 @@ def test_gunicorn_workers_answer_ocr(multiprocess_server, english):
 
 def test_a_tight_server_times_out_counts_and_keeps_its_own_defaults(hub_home, tmp_path, data_dir, english):
     metrics_port = free_port()
-    config = shipped_config("cpu_mkldnn.json", {"ocr_system": {
+    config = shipped_config("cpu.json", {"ocr_system": {
         "request_timeout": 1, "metrics_port": metrics_port, "visualize": False, "use_angle_cls": False}})
     image, _ = english
     with HubServer.with_config(config, hub_home, str(tmp_path)) as server:

@@ -42,8 +42,8 @@ def browser():
 
 @pytest.fixture(scope="module")
 def one_process(hub_home, tmp_path_factory):
-    """`hub serving start -c configs/cpu_mkldnn.json`, as `make serve` runs it."""
-    with HubServer.with_config(shipped_config("cpu_mkldnn.json"), hub_home,
+    """`hub serving start -c configs/cpu.json`, as `make serve` runs it."""
+    with HubServer.with_config(shipped_config("cpu.json"), hub_home,
                                str(tmp_path_factory.mktemp("demo"))) as server:
         yield server
 
@@ -191,7 +191,7 @@ def test_a_gradio_that_cannot_load_is_a_sentence_not_a_hung_server(hub_home, tmp
     shim.mkdir(parents=True)
     (shim / "__init__.py").write_text('raise ImportError("cannot import name Undefined from pydantic")\n')
     monkeypatch.setenv("PYTHONPATH", str(tmp_path / "shim"))
-    with HubServer.with_config(shipped_config("cpu_mkldnn.json"), hub_home, str(tmp_path)) as server:
+    with HubServer.with_config(shipped_config("cpu.json"), hub_home, str(tmp_path)) as server:
         code, text = get_text(server.url + "/gradio/ocr_system", timeout=60)
         assert code == 503, text
         assert text == ("The web demo could not start: gradio failed to import (cannot import name Undefined from "

@@ -2,15 +2,18 @@
 hand (tests/data/photo_labels.json): one table, a row per subset.
 
     .venv/bin/python tools/accuracy.py [--corpus DIR | --seed 0 --per-subset 12] [--contenders reference,ours]
-        [--init-args '{"ocr_system option": value}'] [--no-real] [--failures] [--json FILE]
+        [--contender LABEL '{"ocr_system option": value}' ...] [--init-args '{"ocr_system option": value}']
+        [--no-real] [--failures] [--changed] [--json FILE]
 
 Contenders: ``reference`` (upstream's pipeline), ``ours`` (our defaults), a model generation name
 (``PP-OCRv4``, ``PP-OCRv6``: ours with that ocr_version), or a detector and a recogniser by name
-(``PP-OCRv4_mobile_det+PP-OCRv6_small_rec``: ours with that pair). Each is served by `hub serving start` and sent every
-image as its file. Per subset and contender: character F1 (whitespace ignored, NFKC), line recall (labelled lines
-read exactly as one line, whitespace ignored), word F1 (whitespace-separated words, exact: a space or accent lost
-is a word lost) and reading order (1 - normalised edit distance of the joined text). The real photos are scored
-beside, in the subset ``real``, with lines marked unreadable left out of the label.
+(``PP-OCRv4_mobile_det+PP-OCRv6_small_rec``: ours with that pair); ``--contender LABEL JSON`` adds ours with those
+init_args under LABEL (``--contender fp32 '{"precision": "fp32"}' --contender bf16 '{"precision": "bf16"}'``).
+Each is served by `hub serving start` and sent every image as its file; ``--changed`` lists the images the
+contenders read differently. Per subset and contender: character F1 (whitespace ignored, NFKC), line recall
+(labelled lines read exactly as one line, whitespace ignored), word F1 (whitespace-separated words, exact: a space
+or accent lost is a word lost) and reading order (1 - normalised edit distance of the joined text). The real photos
+are scored beside, in the subset ``real``, with lines marked unreadable left out of the label.
 """
 
 import argparse
@@ -108,9 +111,13 @@ def main() -> None:
     parser.add_argument("--contenders", default="reference,ours",
                         help="reference, ours, generation names (%s) or DET+REC model names (%s)"
                         % (", ".join(GENERATIONS), ", ".join(MODELS)))
+    parser.add_argument("--contender", nargs=2, action="append", default=[], metavar=("LABEL", "JSON"),
+                        help="also ours with these JSON init_args, named LABEL (after --contenders)")
     parser.add_argument("--init-args", default="{}", help="JSON init_args for our ocr_system")
     parser.add_argument("--no-real", dest="real", action="store_false", help="leave out the hand-labelled photos")
     parser.add_argument("--failures", action="store_true", help="list every image not read exactly")
+    parser.add_argument("--changed", action="store_true",
+                        help="list every image the contenders read differently, with each one's text")
     parser.add_argument("--json", help="also write every contender's texts per image to this file")
     args = parser.parse_args()
 
@@ -124,21 +131,22 @@ def main() -> None:
     labels = {os.path.join(corpus, f): dict(label, subset=f.split("/")[0]) for f, label in labels.items()}
     if args.real:
         labels.update(real_photos())
-    contenders = args.contenders.split(",")
-    for name in contenders:
-        if name != "reference":
-            try:
-                contender_args(name)
-            except ValueError as err:
-                parser.error(str(err))
+    contenders = {}
+    for name in args.contenders.split(",") if args.contenders else []:
+        try:
+            contenders[name] = None if name == "reference" else contender_args(name)
+        except ValueError as err:
+            parser.error(str(err))
+    for label, given in args.contender:
+        contenders[label] = json.loads(given)
     hub_home = os.path.join(workdir, "hub_home")
     install_modules(hub_home, [os.path.join(REPO, "hubserving", "ocr_system"),
                                os.path.join(REFERENCE_DIR, "ocr_system_reference")])
     ours = dict(json.loads(args.init_args), enable_mkldnn=True)
     results = {}
-    for name in contenders:
-        module = "ocr_system_reference" if name == "reference" else "ocr_system"
-        init_args = {"enable_mkldnn": True} if name == "reference" else dict(ours, **contender_args(name))
+    for name, extra in contenders.items():
+        module = "ocr_system_reference" if extra is None else "ocr_system"
+        init_args = {"enable_mkldnn": True} if extra is None else dict(ours, **extra)
         server = start_server(module, init_args, 0, hub_home, workdir)
         try:
             results[name] = {}
@@ -156,6 +164,13 @@ def main() -> None:
     for lang in sorted({label["lang"] for label in labels.values()}):
         print("\nlanguage %s only:" % lang)
         print("\n".join(table(results, {p: label for p, label in labels.items() if label["lang"] == lang})))
+    if args.changed:
+        print("\nimages read differently (%s):" % " / ".join(contenders))
+        for path in labels:
+            readings = [results[name][path] for name in contenders]
+            if any(reading != readings[0] for reading in readings):
+                shown = os.path.relpath(path, corpus) if path.startswith(corpus) else os.path.basename(path)
+                print("%s\n%s" % (shown, "\n".join("  %-9s %s" % (n, r) for n, r in zip(contenders, readings))))
     if args.failures:
         for path, label in labels.items():
             for name in contenders:

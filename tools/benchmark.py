@@ -68,9 +68,22 @@ class Tally:
         # Images per second of each round: the first sees every input shape for the first time, later rounds
         # repeat them, which a backend that keeps kernels per shape (OpenVINO) turns into speed.
         self.round_rates: List[float] = []
+        # Over HTTP: seconds from `hub serving start` to answering, the server's RSS then, and each image's
+        # latencies in the order sent (the first request after ready against the same image later).
+        self.ready_seconds = 0.0
+        self.ready_rss = 0.0
+        self.by_image: Dict[str, List[float]] = collections.defaultdict(list)
 
     def end_round(self, images: int, wall: float) -> None:
         self.round_rates.append(images / wall if wall else 0.0)
+
+    def first_request(self) -> str:
+        """The first request's ms and the median of the same image's later requests, as "first (later)"."""
+        if not self.by_image:
+            return "-"
+        first = next(iter(self.by_image.values()))
+        later = "%.0f" % (1000 * np.median(first[1:])) if len(first) > 1 else "-"
+        return "%.0f (%s)" % (1000 * first[0], later)
 
     def row(self) -> List[str]:
         lat = np.array(self.latencies)
@@ -82,6 +95,9 @@ class Tally:
             "%.0f" % (1000 * np.percentile(lat, 95)),
             "%.0f" % (self.peak_rss / 2**20) if self.peak_rss else "-",
             " ".join("%.0f" % (r / 2**20) for r in self.rss_by_round) or "-",
+            "%.1f" % self.ready_seconds if self.ready_seconds else "-",
+            "%.0f" % (self.ready_rss / 2**20) if self.ready_rss else "-",
+            self.first_request(),
         ]
 
 
@@ -178,6 +194,7 @@ def http_round(server: HubServer, module: str, tally: Tally, images: Dict[str, b
             start = time.perf_counter()
             tally.texts[name] = read(data)
             tally.latencies.append(time.perf_counter() - start)
+            tally.by_image[name].append(tally.latencies[-1])
 
     sampler = threading.Thread(target=sample)
     sampler.start()
@@ -213,11 +230,13 @@ def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bo
         modules = {"reference": "ocr_system", "ours": "ocr_system"}
         reference_args = dict(ours_args, **baseline_args(args.baseline))
         reference_threads = reference_args["cpu_threads"]
-    servers = {
-        "reference": start_server(modules["reference"], reference_args, args.reference_workers, hub_home, workdir,
-                                  "reference"),
-        "ours": start_server(modules["ours"], ours_args, args.workers, hub_home, workdir, "ours"),
-    }
+    servers, started = {}, {}
+    for name, module, init_args, workers in (("reference", modules["reference"], reference_args,
+                                              args.reference_workers),
+                                             ("ours", modules["ours"], ours_args, args.workers)):
+        start = time.perf_counter()
+        servers[name] = start_server(module, init_args, workers, hub_home, workdir, name)
+        started[name] = (time.perf_counter() - start, servers[name].rss())
     ours_given = json.loads(args.init_args)
     setups = {
         "reference": "%s%s x %s threads" % (
@@ -227,6 +246,8 @@ def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bo
                                         ours_threads),
     }
     tallies = {name: Tally("%s http, %s, %d client(s)" % (name, setups[name], concurrency)) for name in servers}
+    for name, (seconds, rss) in started.items():
+        tallies[name].ready_seconds, tallies[name].ready_rss = seconds, rss
     try:
         for _ in range(rounds):
             for name, server in servers.items():  # interleaved round by round
@@ -325,32 +346,40 @@ def _timed(run: Callable[[], object], times: List[float]) -> None:
 
 def run_models(version: str, cache_dir: Optional[str], threads: int, repeats: int) -> None:
     """Each model of generation ``version`` on Paddle Inference (oneDNN, folded and converted as served), ONNX
-    Runtime (for an ONNX file) and OpenVINO, same input, same threads; prints each one's median and best of
-    ``repeats`` runs on a shape it has run, and its median over 3 shapes it has not (kernels built for them
-    included). The runtimes take turns in blocks of runs, not run by run: each runtime's threads keep spinning for
-    a while after a run, which would slow the other's next run. A recogniser's time includes taking each column's
-    best class and probability, all its decoder reads: from the probabilities, or from a graph that gives them."""
+    Runtime (for an ONNX file) and OpenVINO (fp32, and bf16 where the CPU has bf16 units), same input, same
+    threads; prints each one's median and best of ``repeats`` runs on a shape it has run, and its median over 3
+    shapes it has not (kernels built for them included). The runtimes take turns in blocks of runs, not run by run:
+    each runtime's threads keep spinning for a while after a run, which would slow the other's next run. A
+    recogniser's time includes taking each column's best class and probability, all its decoder reads: from the
+    probabilities, or from a graph that gives them."""
     from ocr_engine import PredictorOptions, merge_params
     from ocr_engine.runtime import MODELS, InputShapes, StageModel, generation
-    from ocr_engine.runtime.models import bundled_path, resolve_model_dir
+    from ocr_engine.runtime.choice import this_machine
+    from ocr_engine.runtime.models import ModelChoice, bundled_path
     from ocr_engine.stages.recognition import best_columns
 
-    def options(backend: str) -> PredictorOptions:
+    def options(backend: str, precision: str) -> PredictorOptions:
         return PredictorOptions.from_params(merge_params({"cpu_threads": threads, "preload": False,
-                                                          "backend": backend}))
+                                                          "backend": backend, "precision": precision}))
 
-    print("model | input | paddle ms | onnxruntime ms | openvino ms | paddle / openvino | new shapes: paddle ms | "
-          "openvino ms | paddle / openvino")
+    runtimes = {"paddle": options("paddle", "fp32"), "openvino": options("openvino", "fp32")}
+    if this_machine().bf16_units:
+        runtimes["openvino bf16"] = options("openvino", "bf16")
+    print("CPU: %s, %s bf16 units, %d threads" % (cpu_name(), "with" if this_machine().bf16_units else "without",
+                                                  threads))
+    print("model | input | %s | paddle / fastest openvino | new shapes: %s" % (
+        " | ".join("%s ms" % name for name in ["paddle", "onnxruntime"] + list(runtimes)[1:]),
+        " | ".join("%s ms" % name for name in runtimes)))
     print("(median (best) of %d runs; new shapes: the median of 3 first runs)" % repeats)
     for stage, shapes in MODEL_INPUTS.items():
         model_name = generation(version)[stage]
+        choice = ModelChoice(model_name, cache_dir, None)
         source = bundled_path(MODELS[model_name].files)
-        paths = {"paddle": resolve_model_dir(model_name, None, cache_dir), "openvino": source}
         ort_session = _ort_session(source, threads) if source.endswith(".onnx") else None
         needed = best_columns if stage == "rec" else (lambda outputs: outputs)
         for shape in shapes:
             fixed = InputShapes(min=shape, opt=shape, max=shape)
-            models = {name: StageModel(path, options(name), fixed) for name, path in paths.items()}
+            models = {name: StageModel(choice, runtime, fixed) for name, runtime in runtimes.items()}
             batch = np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)
             runs = {name: (lambda m=model, b=batch, n=needed: n(m.outputs(b))) for name, model in models.items()}
             if ort_session is not None:
@@ -369,12 +398,26 @@ def run_models(version: str, cache_dir: Optional[str], threads: int, repeats: in
                 for name, model in models.items():
                     _timed(lambda m=model, b=unseen, n=needed: n(m.outputs(b)), new[name])
             median = {name: float(np.median(t)) for name, t in times.items()}
-            cell = {name: "%.0f (%.0f)" % (median[name], min(t)) for name, t in times.items()}
-            new_median = {name: float(np.median(t)) for name, t in new.items()}
-            print("%s | %s | %s | %s | %s | %.2fx | %.0f | %.0f | %.2fx" % (
-                model_name, "x".join(map(str, shape)), cell["paddle"], cell.get("onnxruntime", "-"),
-                cell["openvino"], median["paddle"] / median["openvino"], new_median["paddle"],
-                new_median["openvino"], new_median["paddle"] / new_median["openvino"]))
+            cells = ["%.0f (%.0f)" % (median[name], min(times[name])) if name in times else "-"
+                     for name in ["paddle", "onnxruntime"] + list(runtimes)[1:]]
+            fastest = min(median[name] for name in runtimes if name != "paddle")
+            print("%s | %s | %s | %.2fx | %s" % (
+                model_name, "x".join(map(str, shape)), " | ".join(cells), median["paddle"] / fastest,
+                " | ".join("%.0f" % float(np.median(new[name])) for name in runtimes)))
+
+
+def cpu_name() -> str:
+    """The processor's model name, as /proc/cpuinfo gives it ("" elsewhere), for the figures it is printed beside."""
+    import platform
+
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def _ort_session(path: str, threads: int):
@@ -429,7 +472,8 @@ def run_pdf(init_args: dict, threads: int) -> None:
 
 
 def print_table(tallies: Sequence[Tally]) -> None:
-    header = ["contender", "images/s", "by round", "p50 ms", "p95 ms", "peak RSS MB", "RSS after each round, MB"]
+    header = ["contender", "images/s", "by round", "p50 ms", "p95 ms", "peak RSS MB", "RSS after each round, MB",
+              "start to ready s", "RSS at ready MB", "first request ms (same image later)"]
     rows = [header] + [t.row() for t in tallies]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for i, row in enumerate(rows):
@@ -494,8 +538,11 @@ def main() -> None:
         return
     images = load_images(args.images) if args.images else generated_images()
     source = args.images or "the tests' generator"
-    print("%d images from %s, %d rounds, oneDNN %s, %d cores" % (
-        len(images), source, args.rounds, "on" if args.mkldnn else "off", os.cpu_count()))
+    from ocr_engine.runtime.choice import this_machine
+
+    print("%d images from %s, %d rounds, oneDNN %s, %d cores of %s, %s bf16 units" % (
+        len(images), source, args.rounds, "on" if args.mkldnn else "off", os.cpu_count(), cpu_name(),
+        "with" if this_machine().bf16_units else "without"))
     pairs = []
     if args.mode in ("inprocess", "both"):
         init_args = json.loads(args.init_args)

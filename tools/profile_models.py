@@ -40,7 +40,8 @@ def _paddle_child(version: str, stage: str, runs: int, threads: int) -> None:
     from ocr_engine.runtime.models import find_model_files, resolve_model_dir
 
     shape = INPUTS[stage]
-    options = PredictorOptions.from_params(merge_params({"cpu_threads": threads, "preload": False}))
+    options = PredictorOptions.from_params(merge_params({"cpu_threads": threads, "preload": False,
+                                                         "backend": "paddle"}))
     files = find_model_files(resolve_model_dir(generation(version)[stage]), "paddle")
     config = build_config(files, options, InputShapes(min=shape, opt=shape, max=shape))
     config.enable_profile()
@@ -83,7 +84,7 @@ def openvino_profile(version: str, stage: str, runs: int, threads: int) -> Profi
     from ocr_engine.runtime.models import bundled_path, find_model_files
 
     options = PredictorOptions.from_params(merge_params({"cpu_threads": threads, "preload": False,
-                                                         "backend": "openvino"}))
+                                                         "backend": "openvino", "precision": "fp32"}))
     program = find_model_files(bundled_path(MODELS[generation(version)[stage]].files), "openvino").program
     core = openvino.Core()
     compiled = core.compile_model(core.read_model(program), "CPU", dict(compile_config(options), PERF_COUNT=True))

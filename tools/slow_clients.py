@@ -1,6 +1,6 @@
 """What misbehaving clients do to a served config, through each HTTP front, side by side in one run:
 
-    .venv/bin/python tools/slow_clients.py [--configs cpu_mkldnn.json,cpu_multiprocess.json]
+    .venv/bin/python tools/slow_clients.py [--configs cpu.json,cpu_multiprocess.json]
         [--fronts buffered,paddlehub,nginx] [--stalled 64] [--wait 15] [--rounds 2]
 
 For each config and front: ``buffered`` and ``paddlehub`` are the ``http_front`` option's values; ``nginx`` is
@@ -90,7 +90,7 @@ def measure(config_name: str, front: str, args, hub_home: str, workdir: str) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--configs", default="cpu_mkldnn.json,cpu_multiprocess.json")
+    parser.add_argument("--configs", default="cpu.json,cpu_multiprocess.json")
     parser.add_argument("--fronts", default="buffered,paddlehub")
     parser.add_argument("--stalled", type=int, default=64)
     parser.add_argument("--wait", type=float, default=15)

@@ -8,12 +8,13 @@ The backend the options name builds it (``backends``); stages see only the ``Pre
 import logging
 import os
 import threading
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Set, Tuple
 
 import numpy as np
 
+from .choice import AUTO, for_model
 from .deadline import check_deadline
-from .models import find_model_files
+from .models import ModelChoice, find_model_files
 from .predictor import InputShapes, ModelFiles, Predictor, PredictorOptions, backend
 from .timing import timed
 
@@ -51,34 +52,49 @@ class ModelRunError(RuntimeError):
 class StageModel:
     """A stage's model: its files, how it runs, and the shared predictor it runs on.
 
-    The predictor is looked up in the registry on every run rather than kept, so that a forked worker builds its
-    own instead of using its parent's.
+    The runtime and precision that ``auto`` leaves open are settled here, per model (``choice.for_model``), and
+    logged once per process. The predictor is looked up in the registry on every run rather than kept, so that a
+    forked worker builds its own instead of using its parent's.
     """
 
-    def __init__(self, model_path: str, options: PredictorOptions, shapes: InputShapes,
+    def __init__(self, model: ModelChoice, options: PredictorOptions, shapes: InputShapes,
                  check_output: Optional[Callable[[List[Tuple[int, ...]]], None]] = None):
-        """``model_path`` is an exported model folder, or an ONNX file a backend reads as it is
-        (``models.ModelChoice.path``); with ``options.preload`` the predictor is built and run now.
-        ``check_output``, given the shapes of the warm-up run's outputs, raises when the stage cannot use the model (a
-        recogniser's character list that does not match): so such a model fails when it loads, at start-up with
-        preload or before a worker's first request."""
-        self.files = find_model_files(model_path, options.backend)
-        self.options = options
+        """``model`` is a bundled model or a user's folder (``models.ModelChoice``), run as ``options`` say once
+        ``auto`` is settled for it; with ``options.preload`` the predictor is built and run now. ``check_output``,
+        given the shapes of the warm-up run's outputs, raises when the stage cannot use the model (a recogniser's
+        character list that does not match): so such a model fails when it loads, at start-up with preload or
+        before a worker's first request."""
+        self.model = model
+        self.requested = options
         self.shapes = shapes
         self.check_output = check_output
+        self._settle(for_model(options, model.model_dir))
         _stage_models.append(self)
         if options.preload:
             self.warm_up()
 
+    def _settle(self, chosen: Tuple[PredictorOptions, str]) -> None:
+        self.options, why = chosen
+        self.files = find_model_files(self.model.path(self.options.backend), self.options.backend)
+        key = (self.files, self.options)
+        if key not in _announced:
+            _announced.add(key)
+            log.info("model %s runs on %s %s (%s)", self.model.model_dir or self.model.name, self.options.backend,
+                     self.options.precision, why)
+
     def warm_up(self) -> None:
         """Load the predictor (which runs it once on its largest input), so that a model that cannot run fails at
-        start-up rather than on a client's request."""
+        start-up rather than on a client's request. A model ``backend: auto`` put on OpenVINO that OpenVINO cannot
+        load runs on Paddle Inference instead."""
         try:
             predictor = load_predictor(self.files, self.options, self.shapes)
         except Exception as err:
+            if self.requested.backend == AUTO and self.options.backend != "paddle":
+                self._settle(for_model(self.requested, self.model.model_dir,
+                                       instead_of="%s cannot load it: %s" % (self.options.backend, _first_line(err))))
+                return self.warm_up()
             hint = backend(self.options.backend).failure_hint(self.options)
-            first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise ModelRunError("model %s cannot run%s: %s" % (self.files.program, hint, first_line)) from err
+            raise ModelRunError("model %s cannot run%s: %s" % (self.files.program, hint, _first_line(err))) from err
         if self.check_output is not None:
             self.check_output(predictor.output_shapes)
 
@@ -94,7 +110,12 @@ class StageModel:
         return load_predictor(self.files, self.options, self.shapes).run(batch)
 
 
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
+
+# The (files, options) pairs whose runtime this process has logged.
+_announced: Set[Tuple[ModelFiles, PredictorOptions]] = set()
 # Every StageModel built in this process, or in the parent it was forked from: what ``warm_up_all`` loads.
 _stage_models: List[StageModel] = []
 

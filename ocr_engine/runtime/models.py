@@ -140,25 +140,23 @@ def bundled_path(item: Bundled) -> str:
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """Which model a stage runs, and for which backend: ``model_dir`` (a user's export) or, when it is None, the
-    bundled model ``name`` (for Paddle, converted into ``model_cache_dir`` when it comes as an ONNX file)."""
+    """Which model a stage runs: ``model_dir`` (a user's export) or, when it is None, the bundled model ``name``
+    (for Paddle, converted into ``model_cache_dir`` when it comes as an ONNX file)."""
 
     name: str
     model_cache_dir: Optional[str]
     model_dir: Optional[str]
-    backend: str = "paddle"
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any], stage: str) -> "ModelChoice":
         """The choice for ``stage`` ('det', 'rec' or 'cls') of a merged params dict; refuses an unknown
-        ocr_version, model name or backend."""
+        ocr_version or model name."""
         model_dir = params["%s_model_dir" % stage]
-        return cls(stage_model_name(params, stage), params["model_cache_dir"], model_dir,
-                   backend(params["backend"]).name)
+        return cls(stage_model_name(params, stage), params["model_cache_dir"], model_dir)
 
-    def path(self) -> str:
-        """The model to load: a model folder, or an ONNX file that the backend reads as it is."""
-        if backend(self.backend).reads_onnx and not self.model_dir:
+    def path(self, backend_name: str) -> str:
+        """The model backend ``backend_name`` loads: a model folder, or an ONNX file that it reads as it is."""
+        if backend(backend_name).reads_onnx and not self.model_dir:
             bundled = bundled_path(MODELS[self.name].files)
             if bundled.endswith(".onnx"):
                 return bundled

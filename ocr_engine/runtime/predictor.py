@@ -42,12 +42,12 @@ class PredictorOptions:
     modules that differ only in it share their predictors.
     """
 
-    backend: str
+    backend: str  # auto (until a model is known: choice.for_model), paddle or openvino
     use_gpu: bool
     gpu_id: int
     gpu_mem: int
     use_tensorrt: bool
-    precision: str
+    precision: str  # auto (likewise), fp32, fp16, int8 or bf16
     enable_mkldnn: bool
     mkldnn_cache_capacity: int
     openvino_cache_capacity: int
@@ -58,16 +58,17 @@ class PredictorOptions:
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "PredictorOptions":
         """Read the runtime options of a merged params dict (``options.merge_params`` checked their kinds), then
-        checked (and the GPU resolved) by the backend they name; build this once per module and hand it to every
-        stage."""
-        chosen = backend(params["backend"])
-        return chosen.checked(cls(
-            backend=chosen.name,
+        checked (and the GPU resolved) by ``choice.settled``; build this once per module and hand it to every
+        stage, whose ``StageModel`` settles what ``auto`` leaves open for its model (``choice.for_model``)."""
+        from .choice import settled  # it reads this module's types
+
+        return settled(cls(
+            backend=params["backend"],
             use_gpu=params["use_gpu"],
             gpu_id=params["gpu_id"],
             gpu_mem=params["gpu_mem"],
             use_tensorrt=params["use_tensorrt"],
-            precision=params["precision"].lower(),
+            precision=params["precision"],
             enable_mkldnn=params["enable_mkldnn"],
             mkldnn_cache_capacity=params["mkldnn_cache_capacity"],
             openvino_cache_capacity=params["openvino_cache_capacity"],

@@ -47,7 +47,7 @@ class TextClassifier:
         self.long_line_windows = options.long_line_windows
         shape = (3, self.height, self.width)
         self.model = StageModel(
-            options.model.path(),
+            options.model,
             runtime,
             InputShapes(min=(1,) + shape, opt=(self.batch_size,) + shape, max=(self.batch_size,) + shape),
         )

@@ -87,7 +87,7 @@ class TextDetector:
         largest = (1, 3, side, side) if options.limit_type in ("max", "resize_long") else (1, 3, 736, 736)
         widest = max(1536, side)
         self.model = StageModel(
-            options.model.path(),
+            options.model,
             runtime,
             InputShapes(min=(1, 3, 32, 32), opt=(1, 3, 736, 736), max=(1, 3, widest, widest), warm_up=largest),
         )

@@ -63,9 +63,10 @@ class TextRecognizer:
                                                   options.model.model_cache_dir, options.model.model_dir),
             use_space_char=options.use_space_char,
         )
-        self.model_path = options.model.path()
+        # Named in errors, which the warm-up inside StageModel can raise before self.model is set.
+        self.model_label = options.model.model_dir or options.model.name
         self.model = StageModel(
-            self.model_path,
+            options.model,
             runtime,
             InputShapes(
                 min=(1, 3, self.height, 32),
@@ -119,7 +120,7 @@ class TextRecognizer:
             raise ModelRunError(
                 "the recogniser %s outputs %d classes, but its character list gives %d (the CTC blank, the "
                 "characters, the space with use_space_char): set rec_char_dict_path to this model's list"
-                % (self.model_path, classes, len(self.decode.character))
+                % (self.model_label, classes, len(self.decode.character))
             )
 
 

@@ -89,7 +89,7 @@ def test_healthy_only_once_the_models_answer(container):
     # The first checks ran before the server listened (it listens once every model is loaded) and failed.
     assert failures_before >= 1
     config = podman("exec", name, "sh", "-c", "echo $OCR_CONFIG && readlink -f $OCR_CONFIG").stdout.split()
-    assert config == ["/app/default-config.json", "/app/configs/cpu_mkldnn.json"]
+    assert config == ["/app/default-config.json", "/app/configs/cpu.json"]
     health = podman("inspect", name, "--format", "{{.Config.Healthcheck.Test}}").stdout
     assert "/app/deploy/healthcheck.py" in health
 

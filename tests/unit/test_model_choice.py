@@ -54,7 +54,7 @@ def test_each_model_carries_its_own_normalisation_and_characters():
 
 def test_a_users_folder_wins_over_the_bundled_model(tmp_path):
     choice = ModelChoice.from_params(merge_params({"rec_model_dir": str(tmp_path)}), "rec")
-    assert choice.path() == str(tmp_path)
+    assert choice.path("paddle") == choice.path("openvino") == str(tmp_path)
 
 
 def fake_onnx(folder) -> str:

@@ -72,7 +72,7 @@ def test_runtime_options_on_cpu_and_preload_does_not_split_predictors():
     assert runtime.cpu_threads == 1  # at least one thread
     lazy = PredictorOptions.from_params(merge_params({"cpu_threads": 0, "use_tensorrt": True, "preload": False}))
     assert lazy == runtime and hash(lazy) == hash(runtime) and lazy.preload is False
-    with pytest.raises(ValueError, match="precision must be fp32, fp16 or int8"):
+    with pytest.raises(ValueError, match="precision must be auto, fp32, bf16, fp16 or int8, not .fp64."):
         PredictorOptions.from_params(merge_params({"precision": "fp64"}))
 
 
@@ -128,19 +128,19 @@ def test_params_py_sets_only_known_options_and_none_today(module):
 
 
 def test_backend_openvino_refuses_what_it_cannot_do_in_one_sentence():
-    from ocr_engine.runtime.backends.openvino import cpu_has_bf16
+    from ocr_engine.runtime.choice import this_machine
 
-    with pytest.raises(ValueError, match="backend must be paddle or openvino, not 'onnx'"):
+    with pytest.raises(ValueError, match="backend must be auto, paddle or openvino, not 'onnx'"):
         PredictorOptions.from_params(merge_params({"backend": "onnx"}))
     with pytest.raises(ValueError, match="backend openvino runs on the CPU only"):
         PredictorOptions.from_params(merge_params({"backend": "openvino", "use_gpu": True}))
     with pytest.raises(ValueError, match="precision must be fp32 or bf16 with backend openvino, not 'fp16'"):
         PredictorOptions.from_params(merge_params({"backend": "openvino", "precision": "fp16"}))
-    with pytest.raises(ValueError, match="precision must be fp32, fp16 or int8 with backend paddle, not 'bf16'"):
-        PredictorOptions.from_params(merge_params({"precision": "bf16"}))
     bf16 = merge_params({"backend": "openvino", "precision": "bf16"})
-    if cpu_has_bf16():
+    if this_machine().bf16_units:
         assert PredictorOptions.from_params(bf16).precision == "bf16"
+        with pytest.raises(ValueError, match="precision must be fp32, fp16 or int8 with backend paddle, not 'bf16'"):
+            PredictorOptions.from_params(merge_params({"backend": "paddle", "precision": "bf16"}))
     else:
         with pytest.raises(ValueError, match="needs a CPU with bf16 units"):
             PredictorOptions.from_params(bf16)

@@ -29,11 +29,6 @@ def _core():
     return openvino.Core()
 
 
-def cpu_has_bf16() -> bool:
-    """Whether OpenVINO's CPU plugin reports bf16 units on this processor."""
-    return "BF16" in _core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
-
-
 def check_openvino_options(use_gpu: bool, use_tensorrt: bool, precision: str) -> None:
     """Raise ValueError, in one sentence, for a setting backend openvino cannot honour."""
     if use_gpu or use_tensorrt:
@@ -43,8 +38,6 @@ def check_openvino_options(use_gpu: bool, use_tensorrt: bool, precision: str) ->
         )
     if precision not in ("fp32", "bf16"):
         raise ValueError("precision must be fp32 or bf16 with backend openvino, not %r" % precision)
-    if precision == "bf16" and not cpu_has_bf16():
-        raise ValueError("precision bf16 needs a CPU with bf16 units, which this one lacks: set precision to fp32")
 
 
 def compile_config(options: PredictorOptions) -> dict:
