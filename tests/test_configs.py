@@ -62,6 +62,24 @@ def test_own_exported_models_in_both_formats(hub_home, exported_models, english,
 
 
 
+def test_a_model_openvino_fails_to_load_runs_on_paddle_saying_why(hub_home, exported_models, english, tmp_path):
+    det, _ = exported_models
+    # A folder with a broken ONNX file beside a good PIR program: backend auto tries OpenVINO on the ONNX file, which
+    # fails to load, and runs the program on Paddle Inference (plain kernels: oneDNN cannot run this PIR program).
+    mixed = str(tmp_path / "det_mixed")
+    shutil.copytree(det, mixed)
+    with open(os.path.join(mixed, "inference.onnx"), "wb") as handle:
+        handle.write(b"not an onnx model")
+    init_args = {"ocr_system": {"det_model_dir": mixed, "enable_mkldnn": False}}
+    with HubServer.with_config(shipped_config("cpu.json", init_args), hub_home, str(tmp_path)) as server:
+        image, placed = english
+        assert read_image(server, image) == [squash(p.text) for p in placed]
+        if openvino_is_chosen():
+            assert re.search(r"model %s runs on paddle fp32 \(backend auto: openvino cannot load it: .+\)"
+                             % re.escape(mixed), server.log()), server.log()
+        loaded = re.findall(r"loading model (\S+) \(PredictorOptions\(backend='(\w+)'", server.log())
+        assert (os.path.join(mixed, "inference.json"), "paddle") in loaded, loaded
+
 def test_a_model_that_cannot_run_fails_at_start_up_not_on_a_request(hub_home, exported_models, tmp_path):
     det, _ = exported_models
     output = start_failure(hub_home, tmp_path, {"ocr_det": {"det_model_dir": det}}, base="cpu.json")

@@ -14,6 +14,7 @@ import time
 import urllib.request
 
 import pytest
+from conftest import cpu_has_bf16_units
 
 from testkit.answers import assert_refused
 from testkit.inputs import encode_file
@@ -102,7 +103,7 @@ def read_french(port: int) -> list:
 
 
 def assert_served_prepared_models(log: str) -> None:
-    """The default recogniser (PP-OCRv6's) was loaded from the models converted at build time, and nothing was
+    """The PP-OCRv6 recogniser ran on Paddle Inference from the models converted at build time, and nothing was
     converted at start."""
     assert "converting " not in log, log
     loaded = re.findall(r"loading model (\S+)", log)
@@ -114,7 +115,17 @@ def test_reads_a_real_photo_with_the_default_models(container):
     texts = read_french(port)
     # Accents kept: the default recogniser is PP-OCRv6's.
     assert "Palais du LOUVRE" in texts and "du PALAIS-ROYAL" in texts and "LES ARTS DÉCORATIFS" in texts, texts
-    assert_served_prepared_models(container_log(name))
+    # The default: each model on OpenVINO, reading the bundled files as they are, in bf16 where the CPU has the units.
+    log = container_log(name)
+    precision = "bf16" if cpu_has_bf16_units() else "fp32"
+    runs = re.findall(r"model (\S+) runs on (\w+ \w+) \(backend auto", log)
+    assert sorted(runs) == [("PP-OCRv4_mobile_det", "openvino " + precision),
+                            ("PP-OCRv6_small_rec", "openvino " + precision),
+                            ("ch_ppocr_mobile_v2.0_cls", "openvino " + precision)], log
+    assert "converting " not in log, log
+    rss = podman("exec", name, "sh", "-c", "cat /proc/[0-9]*/status | awk '/^VmRSS:/ {kb += $2} END {print kb}'",
+                 check=False).stdout.strip()
+    report("RSS of the container's processes after a photo: %s MB" % (int(rss) // 1024 if rss.isdigit() else "?"))
 
 
 def test_stalled_clients_do_not_hold_the_image(container):
@@ -136,13 +147,14 @@ def test_stalled_clients_do_not_hold_the_image(container):
     assert took < usual + 2, (took, usual)
 
 
-def test_starts_without_a_writable_cache_folder(image):
-    """The models converted at build time are read as they are: with the cache folder absent and impossible to
-    make (the user cannot write to /), the container starts, converts nothing and reads as usual."""
+def test_paddle_starts_without_a_writable_cache_folder(image):
+    """`configs/cpu_paddle.json` reads the models converted at build time as they are: with the cache folder absent
+    and impossible to make (the user cannot write to /), the container starts, converts nothing and reads as
+    usual."""
     name, port = "ocr-image-nocache-%d" % os.getpid(), free_port()
     podman("rm", "-f", "-t0", name, check=False)
     podman("run", "-d", "--init", "--name", name, "-p", "127.0.0.1:%d:8866" % port,
-           "-e", "XDG_CACHE_HOME=/no-cache-here/cache", image)
+           "-e", "XDG_CACHE_HOME=/no-cache-here/cache", "-e", "OCR_CONFIG=/app/configs/cpu_paddle.json", image)
     try:
         started = time.monotonic()
         while podman("healthcheck", "run", name, check=False, timeout=60).returncode != 0:
