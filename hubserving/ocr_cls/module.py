@@ -19,9 +19,10 @@ from .params import read_params
 )
 class OCRClsModule(OCRHubModule):
     read_params = staticmethod(read_params)
+    one_list = True  # as upstream: one list holding every image's label
 
     def build(self, params, runtime):
         self.classifier = TextClassifier.from_params(params, runtime)
 
     def answer(self, images):
-        return [[{"angle": angle, "confidence": confidence} for angle, confidence in self.classifier(images)]]
+        return [{"angle": angle, "confidence": confidence} for angle, confidence in self.classifier(images)]

@@ -19,9 +19,10 @@ from .params import read_params
 )
 class OCRRecModule(OCRHubModule):
     read_params = staticmethod(read_params)
+    one_list = True  # as upstream: one list holding every image's reading
 
     def build(self, params, runtime):
         self.recognizer = TextRecognizer.from_params(params, runtime)
 
     def answer(self, images):
-        return [[{"text": text, "confidence": confidence} for text, confidence in self.recognizer(images)]]
+        return [{"text": text, "confidence": confidence} for text, confidence in self.recognizer(images)]

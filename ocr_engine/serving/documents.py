@@ -140,31 +140,3 @@ def text_layer_boxes(page: Any, height_pt: float, scale: float) -> List[dict]:
     return [{"text": texts[id(quad)][1], "confidence": 1.0,
              "text_region": np.rint(quad).astype(np.int32).tolist(), "source": "pdf_text"}
             for quad in reading_order([quad for quad, _ in texts.values()])]
-
-
-def to_read(inputs: List[Any]) -> List[np.ndarray]:
-    """The images the engine reads for a request's decoded inputs: each image, and each PDF page not answered from
-    its text layer, in order."""
-    flat = []
-    for item in inputs:
-        if isinstance(item, list):
-            flat.extend(page.image for page in item if page.image is not None)
-        else:
-            flat.append(item)
-    return flat
-
-
-def regroup(inputs: List[Any], answers: List[list]) -> List[list]:
-    """One answer entry per input, in order, from the per-image answers of ``to_read(inputs)``: an image keeps its
-    entry; a PDF gets the boxes of all its pages, each marked with its ``page`` (1 = the first)."""
-    results, read = [], iter(answers)
-    for item in inputs:
-        if not isinstance(item, list):
-            results.append(next(read))
-            continue
-        boxes = []
-        for number, page in enumerate(item, 1):
-            found = page.boxes if page.image is None else next(read)
-            boxes.extend(dict(box, page=number) for box in found)
-        results.append(boxes)
-    return results

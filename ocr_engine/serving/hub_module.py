@@ -5,29 +5,26 @@ A hub module (hubserving/<name>/module.py) subclasses ``OCRHubModule``, names it
 the ``@serving`` method through the class's bases.
 """
 
-import contextlib
 import dataclasses
 import logging
-import time
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Sequence
 
 import numpy as np
 from paddlehub.module.module import serving
 
 from ..options import merge_params
 from ..runtime import PredictorOptions
-from ..runtime.deadline import DeadlinePassed, deadline
-from ..runtime.timing import collect_timings, timed
 from ..stages.geometry import region_json  # noqa: F401 (the hub modules import it from ocr_engine.serving)
-from .demo import DEMO_MODULES, DemoLauncher, install_routes
-from .documents import DocumentOptions, regroup, to_read
-from .errors import EngineFailed, InputError, RequestTooLong
+from .demo import DEMO_MODULES, DemoLauncher
+from .documents import DocumentOptions
+from .errors import InputError
 from .front import FRONT_OPTIONS
 from .images import check_arrays, read_image_files
-from .metrics import RequestRecord, count_lines, record
+from .metrics import count_entry
 from .paddlex import APIOptions
 from .process import allow_requests_of, configure_process, serve_through_front, warm_workers
-from .request import InputLimits, check_count, parse_request
+from .request import InputLimits, check_count, predict_files
+from .service import FileAnswer, Service
 from .status import StatusOptions, start_status_server
 
 log = logging.getLogger(__name__)
@@ -48,6 +45,8 @@ class OCRHubModule:
     # text layer may answer in place of reading it (pdf_text_layer; only for modules that answer text).
     reads_documents: bool = False
     answers_text: bool = False
+    # Whether the answer is one list holding every image's entry (upstream's ocr_rec and ocr_cls), not a list each.
+    one_list: bool = False
 
     def _initialize(self, **init_args: Any) -> None:
         """PaddleHub's start-up hook, called with config.json's ``init_args`` (or ``hub.Module``'s keywords).
@@ -70,6 +69,7 @@ class OCRHubModule:
         if self.documents and not self.answers_text:
             self.documents = dataclasses.replace(self.documents, pdf_text_layer=False)
         self.visualize = APIOptions.from_params(params).visualize
+        self.service = Service(self.name, self.limits, self.documents)
         self.build(params, self.runtime)
         if self.name:
             DEMO_MODULES.add(self.name)
@@ -80,8 +80,23 @@ class OCRHubModule:
         raise NotImplementedError
 
     def answer(self, images: List[np.ndarray]) -> list:
-        """Answer for decoded BGR images, in the upstream shape of this module."""
+        """Answer for decoded BGR images: one entry per image, in the upstream shape of this module."""
         raise NotImplementedError
+
+    def shaped(self, answers: Sequence[FileAnswer[Any]]) -> list:
+        """The module's upstream answer for its files' answers: one entry per image; a PDF's boxes of all its
+        pages in one entry, each marked with its ``page`` (1 = the first). ocr_rec and ocr_cls answer, as upstream,
+        one list holding every image's entry (``one_list``)."""
+        entries = []
+        for answer in answers:
+            if not answer.file.pdf:
+                entries.append(answer.answers[0])
+                continue
+            boxes = []
+            for number, (page, found) in enumerate(zip(answer.file.pages, answer.answers), 1):
+                boxes.extend(dict(box, page=number) for box in (page.boxes if found is None else found))
+            entries.append(boxes)
+        return [entries] if self.one_list else entries
 
     def predict(self, images: Sequence[np.ndarray] = (), paths: Sequence[str] = ()) -> list:
         """In-process API: BGR uint8 arrays, or image file paths, in; the module's answer out. The limits of an
@@ -97,71 +112,24 @@ class OCRHubModule:
             arrays = check_arrays(images, self.limits.max_image_pixels)
         else:
             arrays = read_image_files(paths, self.limits.max_image_bytes, self.limits.max_image_pixels)
-        with self.in_time(len(arrays)):
-            return self.answer(arrays)
-
-    @contextlib.contextmanager
-    def in_time(self, count: int) -> Iterator[None]:
-        """Within the block, the request is stopped with InputError once it runs past ``request_timeout`` (checked
-        before each model run and each PDF page, see runtime.deadline); ``count`` is how many images it holds."""
-        try:
-            with deadline(self.limits.request_timeout):
-                yield
-        except DeadlinePassed as passed:
-            raise RequestTooLong(
-                "the request was stopped after %g s, the most one request may take (request_timeout), before its "
-                "%d image(s) were read: send fewer or smaller images per request, or raise request_timeout in "
-                "config.json's init_args" % (passed.seconds, count)
-            ) from None
+        with self.service.in_time(len(arrays)):
+            entries = self.answer(arrays)
+        return [entries] if self.one_list else entries
 
     def create_gradio_app(self) -> DemoLauncher:
         """PaddleHub's web page hook, called on ``GET /gradio/<module>`` in the process that got it: the web demo
         (``demo``), whose page reads images through this module as ``/predict/<module>`` does."""
-        from flask import current_app, has_request_context
-
-        if has_request_context():  # one process serves: this is the first moment its Flask app can be reached
-            install_routes(current_app._get_current_object())
         return DemoLauncher(self.name, self.documents.pdf_dpi if self.documents else None)
 
     @serving
     def serving_method(self, /, **arguments: Any) -> list:
-        """HTTP entry point: ``{"images": [base64, ...]}`` in, the module's answer out.
+        """HTTP entry point: ``{"images": [base64, ...]}`` in, the module's answer out, through the service.
 
-        Input problems raise InputError with a sentence for the client. Anything else is logged in full on the
-        server and reported to the client without internals: PaddleHub sends an exception's text as ``msg``.
-        ``self`` is positional-only so that a JSON key named "self" is refused as unknown, like any other.
+        Input problems raise InputError with a sentence for the client; anything else reaches the client without
+        internals (``service``), since PaddleHub sends an exception's text as ``msg``. ``self`` is positional-only so
+        that a JSON key named "self" is refused as unknown, like any other.
         """
-        entry = RequestRecord(self.name)
         sent = arguments.get("images")
-        entry.images = len(sent) if isinstance(sent, list) else 0
-        with self.answering(entry):
-            with timed("decode"):
-                inputs = parse_request(arguments, self.limits, self.runtime.use_gpu, self.documents, self.name)
-            images = to_read(inputs)
-            entry.pixels = sum(image.shape[0] * image.shape[1] for image in images)
-            answer = self.answer(images)
-            if self.documents:  # ocr_rec and ocr_cls answer one list for all images, not one per image
-                answer = regroup(inputs, answer)
-            entry.lines = count_lines(answer)
-        return answer
-
-    @contextlib.contextmanager
-    def answering(self, entry: RequestRecord) -> Iterator[None]:
-        """Around one HTTP request (of ``entry.images`` images): its stage timings, its deadline, and its outcome
-        in ``entry``, logged and counted at the end (``metrics.record``). InputError passes through; any other
-        error is logged in full here and raised again as EngineFailed, which holds no internals."""
-        started = time.perf_counter()
-        try:
-            with collect_timings() as entry.stages, self.in_time(entry.images):
-                yield
-            entry.outcome = "ok"
-        except InputError as refused:
-            entry.outcome, entry.reason = "refused", str(refused)
-            raise
-        except Exception:
-            log.exception("prediction failed")
-            raise EngineFailed("the server failed to process the images; the cause is in the server log") from None
-        finally:
-            entry.seconds = time.perf_counter() - started
-            record(entry)
-
+        with self.service.request(len(sent) if isinstance(sent, list) else 0) as request:
+            files = request.decode(predict_files(arguments, self.runtime.use_gpu))
+            return self.shaped(request.read(files, self.answer, count_entry))

@@ -10,7 +10,7 @@ metric is made, so prometheus_client is imported only by ``enable_metrics``.
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 from ..runtime.timing import add_listener
 
@@ -46,9 +46,9 @@ class RequestRecord:
         return line + (": " + self.reason if self.reason else "")
 
 
-def count_lines(answer: list) -> int:
-    """The lines (or boxes, or labels) in a module's answer: a list per image, or one list for all images."""
-    return sum(len(item) if isinstance(item, list) else 1 for item in answer)
+def count_entry(entry: Any) -> int:
+    """The lines (or boxes) in one image's entry of a module's answer: a list of them, or one label (a dict)."""
+    return len(entry) if isinstance(entry, list) else 1
 
 
 class _Metrics:

@@ -11,9 +11,8 @@ from typing import Any, Dict, Mapping, Optional
 from PIL import Image
 
 from ..runtime import warm_up_all
+from . import app as service_app
 from . import front, status
-from .demo import install_routes
-from .paddlex import PaddleXRoutes
 from .shared import server_folder
 
 _configured = threading.Event()
@@ -83,16 +82,14 @@ def _master_starting(arbiter: Any) -> None:
 
 
 def warm_worker(worker: Any = None) -> None:
-    """Load and run every model this process's modules use, then report the worker warm, and put the web demo's
-    routes in front of its app. gunicorn calls this in each new worker before its first accept; a model that
-    cannot run stops the worker, and gunicorn the server, with the reason in the log."""
+    """Load and run every model this process's modules use, then report the worker warm. gunicorn calls this in
+    each new worker before its first accept; a model that cannot run stops the worker, and gunicorn the server,
+    with the reason in the log."""
     started = time.perf_counter()
     models = warm_up_all()
     logging.getLogger("ocr_engine").info(
         "worker %d warm: %d model(s) loaded and run in %.1f s", os.getpid(), models, time.perf_counter() - started)
     status.worker_warm()
-    if worker is not None:
-        install_routes(worker.wsgi)  # PaddleHub's Flask app in this worker: the web demo from any worker
 
 
 def serve_through_front(explicit: Mapping[str, Any], modules: Mapping[str, Any]) -> None:
@@ -113,7 +110,7 @@ def serve_through_front(explicit: Mapping[str, Any], modules: Mapping[str, Any])
 
     if not _originals:
         _originals.update(create_app=app_compat.create_app, run=app_compat.run)
-        app_compat.create_app = _with_api_routes(_originals["create_app"], modules)
+        app_compat.create_app = _built(_originals["create_app"], modules)
     buffered = front.current_options().http_front == "buffered"
     gunicorn_config = _gunicorn_config()
     if gunicorn_config is not None:
@@ -121,13 +118,11 @@ def serve_through_front(explicit: Mapping[str, Any], modules: Mapping[str, Any])
     app_compat.run = _run_one_process if buffered else _originals["run"]
 
 
-def _with_api_routes(create_app: Any, modules: Mapping[str, Any]) -> Any:
-    def create_app_with_api(*args: Any, **kwargs: Any) -> Any:
-        app = create_app(*args, **kwargs)
-        app.wsgi_app = PaddleXRoutes(app.wsgi_app, modules)
-        return app
+def _built(create_app: Any, modules: Mapping[str, Any]) -> Any:
+    def create_app_built(*args: Any, **kwargs: Any) -> Any:
+        return service_app.build(create_app(*args, **kwargs), modules)
 
-    return create_app_with_api
+    return create_app_built
 
 
 # PaddleHub's own create_app and run, before they were wrapped.
@@ -146,7 +141,7 @@ def _run_one_process(configs: Optional[dict] = None, port: int = 8866) -> None:
         raise ValueError("hub serving start found no module configuration to serve")
     app_compat.config_with_file(configs)
     app = app_compat.create_app(init_flag=True)
-    front.serve(front.JSONBodies(app), "0.0.0.0", port)
+    front.serve(app, "0.0.0.0", port)
 
 
 def _gunicorn_config():

@@ -1,4 +1,5 @@
-"""What a client sent over HTTP, checked: arguments by name and type, then every image against the limits.
+"""What a client sent over HTTP, checked: ``/predict``'s arguments by name and type, the limits every request is
+held to, and each file's base64.
 
 Each check raises InputError with one sentence that names the argument or the image ("image 2 of 3") and what is
 wrong with it, so the client can fix the request; the first problem found fails the whole request, because an
@@ -9,17 +10,10 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional
 
-import numpy as np
-
-from ..formats import is_pdf
-from .documents import DocumentOptions, Page, PdfInput
 from .errors import InputError
-from .images import decode_image_bytes, describe_size
-
-# What one item of ``images`` becomes: an image, or a PDF's pages.
-Input = Union[np.ndarray, List[Page]]
+from .images import describe_size
 
 _DATA_URL = re.compile(r"^data:image/[A-Za-z0-9.+-]+;base64,")
 _URL = re.compile(r"^(https?|ftp|file|s3|gs)://", re.IGNORECASE)
@@ -44,13 +38,31 @@ class InputLimits:
                    params["request_timeout"])
 
 
-def parse_request(arguments: Mapping[str, Any], limits: InputLimits, use_gpu: bool,
-                  documents: Optional[DocumentOptions] = None, module: str = "") -> List[Input]:
-    """Check a request's JSON arguments and decode its images into BGR uint8 arrays, in the order sent; with
-    ``documents`` (modules that read pages), a PDF becomes the list of its pages (``documents.Page``).
+@dataclass(frozen=True)
+class Declared:
+    """What the wire says a file is (``pdf``), in the wire's own words for the sentence when its bytes disagree:
+    ``words`` ("fileType is 0 (a PDF document)") and ``fix`` (what to send instead)."""
 
-    Known arguments: ``images`` (required) and ``use_gpu`` (which PaddleHub's GPU worker adds; it must match the
-    device the module was started on). ``paths`` and anything else are refused by name.
+    pdf: bool
+    words: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class SentFile:
+    """One file as a client sent it: the JSON value (base64 text, checked here), how sentences name it ("image 2 of
+    3", "file"), and what the wire says it is (None: told from its bytes alone)."""
+
+    data: Any
+    label: str
+    declared: Optional[Declared] = None
+
+
+def predict_files(arguments: Mapping[str, Any], use_gpu: bool) -> List[SentFile]:
+    """The files of a ``/predict/<module>`` request's JSON arguments, named "image N of M", in the order sent.
+
+    Known arguments: ``images`` (required, a non-empty list) and ``use_gpu`` (which PaddleHub's GPU worker adds; it
+    must match the device the module was started on). ``paths`` and anything else are refused by name.
     """
     if "paths" in arguments:
         raise InputError("paths is not accepted over HTTP: send the image bytes, base64-encoded, in images")
@@ -59,9 +71,14 @@ def parse_request(arguments: Mapping[str, Any], limits: InputLimits, use_gpu: bo
         raise InputError("unknown argument(s) %s: this endpoint takes only images" % ", ".join(unknown))
     if "use_gpu" in arguments:
         check_device(arguments["use_gpu"], use_gpu)
-    if arguments.get("images") is None:
+    images = arguments.get("images")
+    if images is None:
         raise InputError('images is missing: send {"images": [base64, ...]}')
-    return decode_images(arguments["images"], limits, documents, module)
+    if not isinstance(images, list):
+        raise InputError("images must be a list of base64 strings, got %s" % json_type(images))
+    if not images:
+        raise InputError("images is empty: send at least one base64 image")
+    return [SentFile(item, "image %d of %d" % (i + 1, len(images))) for i, item in enumerate(images)]
 
 
 def check_device(requested: Any, use_gpu: bool) -> None:
@@ -73,33 +90,6 @@ def check_device(requested: Any, use_gpu: bool) -> None:
             "use_gpu is %s but this module runs on %s; the device is chosen in config.json's init_args"
             % ("true" if requested else "false", "GPU" if use_gpu else "CPU")
         )
-
-
-def decode_images(images: Any, limits: InputLimits, documents: Optional[DocumentOptions] = None,
-                  module: str = "") -> List[Input]:
-    """Decode ``images``, a non-empty list of base64 strings, within ``limits``; PDFs as ``parse_request`` says.
-    Every PDF page counts as one image toward ``max_images_per_request``. Raises InputError naming the item."""
-    if not isinstance(images, list):
-        raise InputError("images must be a list of base64 strings, got %s" % json_type(images))
-    if not images:
-        raise InputError("images is empty: send at least one base64 image")
-    check_count(len(images), limits)
-    labels = ["image %d of %d" % (i + 1, len(images)) for i in range(len(images))]
-    raws = [decode_base64(item, label, limits.max_image_bytes) for item, label in zip(images, labels)]
-    pdfs = {}
-    try:
-        for i, raw in enumerate(raws):
-            if documents is not None and is_pdf(raw):
-                pdfs[i] = PdfInput(raw, labels[i])
-            elif is_pdf(raw):
-                raise InputError("%s: is a PDF document; %s reads images of single lines, send documents to "
-                                 "ocr_system (or ocr_det for the boxes alone)" % (labels[i], module or "this module"))
-        check_pages(len(images), {labels[i]: pdf.pages for i, pdf in pdfs.items()}, limits)
-        return [pdfs[i].render(documents, limits.max_image_pixels) if i in pdfs
-                else decode_image_bytes(raw, labels[i], limits.max_image_pixels) for i, raw in enumerate(raws)]
-    finally:
-        for pdf in pdfs.values():
-            pdf.close()
 
 
 def check_pages(inputs: int, pages: Dict[str, int], limits: InputLimits) -> None:

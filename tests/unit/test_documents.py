@@ -1,13 +1,15 @@
-"""PDF handling without a server: recognising a PDF, the render scale, the page limit's sentence, regrouping the
+"""PDF handling without a server: recognising a PDF, the render scale, the page limit's sentence, shaping the
 answers by input with their page, and the request's deadline checked before each page."""
 
 import numpy as np
 import pytest
 
 from ocr_engine.runtime.deadline import DeadlinePassed, deadline
-from ocr_engine.serving.documents import DocumentOptions, Page, PdfInput, page_scale, regroup, to_read
+from ocr_engine.serving.documents import DocumentOptions, Page, PdfInput, page_scale
 from ocr_engine.serving.errors import InputError
+from ocr_engine.serving.hub_module import OCRHubModule
 from ocr_engine.serving.request import InputLimits, check_pages
+from ocr_engine.serving.service import DecodedFile, Service
 from ocr_view.drawing import is_pdf
 from testkit.documents import blank_pages_pdf, text_pdf
 
@@ -35,13 +37,19 @@ def test_pages_count_toward_the_limit_in_one_sentence():
         "limit of 16 per request (max_images_per_request): send the pages in several requests")
 
 
-def test_answers_are_regrouped_by_input_with_their_pages():
+def test_each_file_gets_its_pages_answers_and_a_pdf_its_boxes_by_page():
     image = np.zeros((4, 4, 3), np.uint8)
     layer = [{"text": "from the text layer", "confidence": 1.0, "text_region": [], "source": "pdf_text"}]
-    inputs = [image, [Page(image, None, 1.0), Page(None, layer, 1.0), Page(image, None, 1.0)], image]
-    assert len(to_read(inputs)) == 4  # two images, the two pages without a text layer
-    answers = [[{"text": "a"}], [{"text": "p1"}], [{"text": "p3"}, {"text": "p3b"}], []]
-    assert regroup(inputs, answers) == [
+    pdf_pages = [Page(image, None, 1.0), Page(None, layer, 1.0), Page(image, None, 1.0)]
+    files = [DecodedFile("image 1 of 3", False, [Page(image, None, 1.0)]), DecodedFile("image 2 of 3", True, pdf_pages),
+             DecodedFile("image 3 of 3", False, [Page(image, None, 1.0)])]
+    per_image = [[{"text": "a"}], [{"text": "p1"}], [{"text": "p3"}, {"text": "p3b"}], []]
+    read = []
+    with Service("ocr_system", LIMITS, DocumentOptions(72, False)).request(3) as request:
+        answers = request.read(files, lambda images: read.extend(images) or per_image, len)
+    assert len(read) == 4  # two images, the two pages without a text layer
+    assert request.entry.lines == 5  # four boxes read, one from the text layer
+    assert OCRHubModule().shaped(answers) == [
         [{"text": "a"}],
         [{"text": "p1", "page": 1}, dict(layer[0], page=2), {"text": "p3", "page": 3}, {"text": "p3b", "page": 3}],
         [],

@@ -12,7 +12,9 @@ from waitress import wasyncore
 
 from ocr_engine import DEFAULTS, merge_params
 from ocr_engine.serving import front
-from ocr_engine.serving.front import FrontOptions, JSONBodies, body_problem, refusal, timeout_sentence
+from ocr_engine.serving.envelopes import refusal
+from ocr_engine.serving.front import FrontOptions, JSONBodies, body_problem, timeout_sentence, transport
+from ocr_engine.serving.front import options as front_options
 
 
 def test_the_body_limit_is_just_above_what_the_image_limits_allow():
@@ -33,7 +35,7 @@ def test_options_are_checked(option, value, sentence):
 
 
 def test_a_front_option_is_set_once_and_the_other_modules_take_it(monkeypatch):
-    monkeypatch.setattr(front, "_claimed", {})
+    monkeypatch.setattr(front_options, "_claimed", {})
     front.use_options({})  # a module that sets none
     front.use_options({"client_timeout": 5})
     front.use_options({"client_timeout": 5, "http_front": "buffered"})
@@ -111,7 +113,7 @@ def test_a_worker_leaves_new_connections_to_its_siblings_while_it_has_work_or_on
         client = socket.create_connection(listener.getsockname())
         wasyncore.loop(timeout=1.0, map=worker.map, count=1)  # accepts it; no byte of its request is in
         assert worker.leaves_connections_to_siblings()
-        time.sleep(front.ARRIVAL_GRACE)
+        time.sleep(transport.ARRIVAL_GRACE)
         assert not worker.leaves_connections_to_siblings(), "a client that stalls holds accepting back only briefly"
         client.close()
     finally:

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from ocr_engine.runtime import timing
-from ocr_engine.serving.metrics import RequestRecord, count_lines
+from ocr_engine.serving.metrics import RequestRecord, count_entry
 from ocr_engine.serving.status import gunicorn_readiness
 
 
@@ -69,9 +69,9 @@ def test_the_log_line_says_what_a_request_did_in_stage_order():
 
 
 def test_lines_are_counted_per_image_or_in_one_list():
-    system = [[{"text": "a"}, {"text": "b"}], [], [{"text": "c"}]]
-    recognised = [[{"text": "a", "confidence": 0.9}, {"text": "b", "confidence": 0.8}]]
-    assert count_lines(system) == 3 and count_lines(recognised) == 2 and count_lines([]) == 0
+    # ocr_system's and ocr_det's entry per image is a list of lines or boxes; ocr_rec's and ocr_cls's one dict.
+    assert count_entry([{"text": "a"}, {"text": "b"}]) == 2 and count_entry([]) == 0
+    assert count_entry({"text": "a", "confidence": 0.9}) == 1
 
 
 @pytest.mark.parametrize("listening, workers, warm, wanted, ready, why", [

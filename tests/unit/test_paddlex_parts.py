@@ -86,12 +86,14 @@ def test_answers_that_need_no_model():
 
 
 def test_an_unexpected_failure_is_a_500_without_internals(caplog):
-    class Broken:
-        pipeline = None
-
+    class BrokenService:
         @contextlib.contextmanager
-        def answering(self, entry):
-            yield
+        def request(self, sent, api=""):
+            yield None
+
+    class Broken:  # a module whose service lets an error out, which the real one never does
+        pipeline = None
+        service = BrokenService()
 
     status, answer = answer_ocr(json.dumps({"file": "x"}).encode(), {"ocr_system": Broken()})
     assert status == 500 and answer["errorMsg"] == (

@@ -9,6 +9,6 @@
 """
 
 from .launcher import DemoLauncher
-from .routes import DEMO_MODULES, install_routes
+from .routes import DEMO_MODULES
 
-__all__ = ["DEMO_MODULES", "DemoLauncher", "install_routes"]
+__all__ = ["DEMO_MODULES", "DemoLauncher"]

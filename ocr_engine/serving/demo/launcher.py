@@ -17,6 +17,7 @@ import threading
 import time
 from typing import List, Optional, Tuple
 
+from .. import envelopes
 from ..shared import server_folder
 
 log = logging.getLogger(__name__)
@@ -84,8 +85,7 @@ class DemoLauncher:
                 answer = answer_like_http(self.module, images)
             except Exception:  # noqa: BLE001 - the page must get an answer, whatever happened here
                 log.exception("web demo: answering failed")
-                answer = {"status": "101", "msg": "the server failed to process the images; the cause is in the "
-                          "server log", "results": ""}
+                answer = envelopes.hub_failure(envelopes.ENGINE_FAILED)
             self._server_end.send(answer)
 
     def ask(self, image: bytes) -> dict:

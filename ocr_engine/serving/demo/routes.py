@@ -105,10 +105,3 @@ def _text(start_response: Callable, status: str, text: str) -> List[bytes]:
 
 # The hub modules of this server that have a web demo: each adds its name when it starts.
 DEMO_MODULES: Set[str] = set()
-
-
-def install_routes(app) -> None:
-    """Put ``GradioRoutes`` in front of a Flask ``app`` (PaddleHub's), once."""
-    if not getattr(app, "ocr_demo_routes", False):
-        app.wsgi_app = GradioRoutes(app.wsgi_app, DEMO_MODULES)
-        app.ocr_demo_routes = True

@@ -16,6 +16,17 @@ OCR_PATH = "/ocr"
 HEALTH_PATH = "/health"
 PATHS = (OCR_PATH, HEALTH_PATH)
 PDF_FILE, IMAGE_FILE = 0, 1  # fileType's values
+# The request fields that change how one request is read, and the option of this server's schema each one sets
+# (``options``, which checks its value): a field's range is the option's.
+SETTING_OPTIONS = {
+    "textDetLimitSideLen": "det_limit_side_len",
+    "textDetLimitType": "det_limit_type",
+    "textDetThresh": "det_db_thresh",
+    "textDetBoxThresh": "det_db_box_thresh",
+    "textDetUnclipRatio": "det_db_unclip_ratio",
+    "textRecScoreThresh": "drop_score",
+    "useTextlineOrientation": "use_angle_cls",
+}
 
 
 class OCRRequest(BaseModel):

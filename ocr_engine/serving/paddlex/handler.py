@@ -10,28 +10,27 @@ import functools
 import json
 import logging
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Callable, Iterable, List, Mapping, Optional, Tuple, Union
 
 import cv2
 import numpy as np
 from pydantic import ValidationError
 
-from ...formats import is_pdf, sniff_format
+from ...options import BY_NAME
 from ...pipeline import Reading, ReadSettings, TextLine
-from ...runtime.timing import timed
-from ...stages.detection import LIMIT_TYPES, DetectionSettings
 from ...stages.geometry import region_json
-from ..documents import Page, PdfInput
+from .. import envelopes
+from ..documents import Page
 from ..errors import EngineFailed, InputError, RequestTooLong
-from ..images import decode_image_bytes, describe_size
 from ..metrics import RequestRecord, record
-from ..request import check_pages, decode_base64
+from ..request import Declared, SentFile
 from .contract import (
     HEALTH_PATH,
     IMAGE_FILE,
     OCR_PATH,
     PATHS,
     PDF_FILE,
+    SETTING_OPTIONS,
     ImageInfo,
     ModelSettings,
     OCRAnswer,
@@ -59,8 +58,6 @@ ANSWERING_MODULE = "ocr_system"
 MAX_SIDE_LIMIT = 4000
 # ocrImage and inputImage are shrunk to fit this box (width, height), as PaddleX shrinks them.
 VISUAL_SIZE = (2000, 2000)
-_REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 422: "Unprocessable Entity",
-            500: "Internal Server Error", 503: "Service Unavailable"}
 
 
 @dataclass(frozen=True)
@@ -89,14 +86,14 @@ class PaddleXRoutes:
             return self.app(environ, start_response)
         if path == HEALTH_PATH:
             if method in ("GET", "HEAD"):
-                return _send(start_response, 200, healthy())
-            return _send(start_response, 405, failure(None, 405, "/health answers GET only"))
+                return envelopes.send(start_response, 200, healthy())
+            return envelopes.send(start_response, 405, failure(None, 405, "/health answers GET only"))
         if method != "POST":
-            return _send(start_response, 405, failure(None, 405, 'POST /ocr with a JSON body: {"file": "<base64>", '
-                                                                  '"fileType": 1 for an image or 0 for a PDF}'))
+            how = 'POST /ocr with a JSON body: {"file": "<base64>", "fileType": 1 for an image or 0 for a PDF}'
+            return envelopes.send(start_response, 405, failure(None, 405, how))
         length = int(environ.get("CONTENT_LENGTH") or 0)
         status, answer = answer_ocr(environ["wsgi.input"].read(length) if length else b"", self.modules)
-        return _send(start_response, status, answer)
+        return envelopes.send(start_response, status, answer)
 
 
 def answer_ocr(body: bytes, modules: Mapping[str, object]) -> Tuple[int, dict]:
@@ -104,9 +101,8 @@ def answer_ocr(body: bytes, modules: Mapping[str, object]) -> Tuple[int, dict]:
     and every request is logged and counted (``metrics``), refusals of its shape included."""
     try:
         parsed = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as err:
-        where = " (it breaks at byte %d)" % err.pos if isinstance(err, json.JSONDecodeError) else ""
-        return _refused(None, 422, invalid_json_message("the request body is not valid JSON%s" % where))
+    except ValueError as err:  # UnicodeDecodeError too
+        return _refused(None, 422, invalid_json_message(envelopes.not_json(err)))
     log_id = log_id_of(parsed)
     try:
         request = OCRRequest.model_validate(parsed)
@@ -140,97 +136,66 @@ def _refused(log_id: Optional[str], status: int, message: str) -> Tuple[int, dic
 
 
 def read_request(module, request: OCRRequest) -> OCRAnswer:
-    """Read a checked request's file with the ocr_system ``module``: one result per image or PDF page. Counted,
-    timed and held to request_timeout as a ``/predict`` request is (``OCRHubModule.answering``)."""
-    entry = RequestRecord(OCR_PATH)
-    entry.images = 1
-    with module.answering(entry):
+    """Read a checked request's file with the ocr_system ``module``'s engine, through its service (decoded, held
+    to its limits and request_timeout, recorded as ``/ocr``), and shape the answer: one result per image or PDF
+    page."""
+    with module.service.request(1, api=OCR_PATH) as call:
         settings = read_settings(request, module.pipeline)
-        with timed("decode"):
-            pages, info = decode_file(request, module)
-        images = [page.image for page in pages if page.image is not None]
-        entry.images, entry.pixels = len(pages), sum(image.shape[0] * image.shape[1] for image in images)
-        readings = iter(module.pipeline.readings(images, settings))
-        visualize = module.visualize if request.visualize is None else request.visualize
-        results = []
-        for page in pages:
-            reading = next(readings) if page.image is not None else text_layer_reading(page)
-            result = OCRResult(prunedResult=pruned_result(reading, settings, page.size))
-            if visualize and page.image is not None:
-                result.ocrImage, result.inputImage = drawn(page.image, reading.lines), jpeg_base64(page.image)
-            results.append(result)
-        entry.lines = sum(len(result.prunedResult.rec_texts) for result in results)
+        declared = None if request.fileType is None else _DECLARED[request.fileType]
+        files = call.decode([SentFile(request.file, "file", declared)])
+        answer = call.read(files, lambda images: module.pipeline.readings(images, settings),
+                           lambda reading: len(reading.lines))[0]
+    visualize = module.visualize if request.visualize is None else request.visualize
+    results = []
+    for page, found in zip(answer.file.pages, answer.answers):
+        reading = found if found is not None else text_layer_reading(page)
+        result = OCRResult(prunedResult=pruned_result(reading, settings, page.size))
+        if visualize and page.image is not None:
+            result.ocrImage, result.inputImage = drawn(page.image, reading.lines), jpeg_base64(page.image)
+        results.append(result)
+    pages = answer.file.pages
+    info: Union[ImageInfo, PDFInfo] = (
+        PDFInfo(numPages=len(pages), pages=[PageInfo(width=page.size[0], height=page.size[1]) for page in pages])
+        if answer.file.pdf else ImageInfo(width=pages[0].size[0], height=pages[0].size[1]))
     return OCRAnswer(ocrResults=results, dataInfo=info)
 
 
+# What fileType says a file is, in its own words, for the sentence when the file's bytes say otherwise.
+_DECLARED = {
+    PDF_FILE: Declared(True, "fileType is 0 (a PDF document)", "send fileType 1 for an image, or null"),
+    IMAGE_FILE: Declared(False, "fileType is 1 (an image)", "send fileType 0, or null to let the server tell"),
+}
+
+
 def read_settings(request: OCRRequest, pipeline) -> ReadSettings:
-    """The request's reading settings, over the server's own (``pipeline``'s); a value out of range, or an option
-    this server does not offer, is refused in a sentence."""
+    """The request's reading settings over the server's own: each field read by the option it sets
+    (``SETTING_OPTIONS``), so a value out of the option's range, or an option this server does not offer, is
+    refused in a sentence that names the field."""
     for name in ("useDocOrientationClassify", "useDocUnwarping"):
         if getattr(request, name):
             raise InputError(
                 "%s: this server has no document %s model, so it accepts only false or null; it reads upside-down "
                 "lines with its angle classifier (useTextlineOrientation) and reads tall images turned a quarter"
                 % (name, "orientation" if name == "useDocOrientationClassify" else "unwarping"))
-    if request.useTextlineOrientation and pipeline.classifier is None:
-        raise InputError("useTextlineOrientation: the angle classifier is off on this server (use_angle_cls false "
-                         "in config.json's init_args), so it accepts only false or null")
-    own = pipeline.detector.settings
-    detection = DetectionSettings(
-        limit_side_len=_pick(request.textDetLimitSideLen, own.limit_side_len),
-        limit_type=_pick(request.textDetLimitType, own.limit_type),
-        thresh=_pick(request.textDetThresh, own.thresh),
-        box_thresh=_pick(request.textDetBoxThresh, own.box_thresh),
-        unclip_ratio=_pick(request.textDetUnclipRatio, own.unclip_ratio),
-        max_side_limit=MAX_SIDE_LIMIT,
-    )
-    drop_score = _pick(request.textRecScoreThresh, pipeline.drop_score)
-    if detection.limit_side_len < 1:
-        raise InputError("textDetLimitSideLen must be a positive number of pixels, got %d" % detection.limit_side_len)
-    if detection.limit_type not in LIMIT_TYPES:
-        raise InputError("textDetLimitType must be %s, not %r" % (", ".join(LIMIT_TYPES), detection.limit_type))
-    for name, value in (("textDetThresh", detection.thresh), ("textDetBoxThresh", detection.box_thresh),
-                        ("textRecScoreThresh", drop_score)):
-        if not 0.0 <= value <= 1.0:
-            raise InputError("%s must be from 0 to 1, got %g" % (name, value))
-    if not detection.unclip_ratio > 0:
-        raise InputError("textDetUnclipRatio must be greater than 0, got %g" % detection.unclip_ratio)
-    return ReadSettings(detection, drop_score, request.useTextlineOrientation, bool(request.returnWordBox))
-
-
-def _pick(sent, own):
-    return own if sent is None else sent
-
-
-def decode_file(request: OCRRequest, module) -> Tuple[List[Page], object]:
-    """The request's ``file`` as pages to read (one for an image) and its ``dataInfo``, within the module's limits.
-    A PDF is told by its content; a ``fileType`` that says otherwise is refused, naming both."""
-    limits = module.limits
-    raw = decode_base64(request.file, "file", limits.max_image_bytes)
-    found_pdf = is_pdf(raw)
-    if request.fileType == IMAGE_FILE and found_pdf:
-        raise InputError("file: is a PDF document, but fileType is 1 (an image): send fileType 0, or null to let "
-                         "the server tell")
-    if request.fileType == PDF_FILE and not found_pdf:
-        raise InputError("file: fileType is 0 (a PDF document), but the file is %s (%s): send fileType 1 for an "
-                         "image, or null" % (sniff_format(raw) or "not a PDF", describe_size(len(raw))))
-    if not found_pdf:
-        image = decode_image_bytes(raw, "file", limits.max_image_pixels)
-        height, width = image.shape[:2]
-        return [Page(image, None, 1.0, (width, height))], ImageInfo(width=width, height=height)
-    pdf = PdfInput(raw, "file")
+    changes = {}
+    for name, option in SETTING_OPTIONS.items():
+        value = getattr(request, name)
+        if value is not None:
+            try:
+                changes[option] = BY_NAME[option].read(value)
+            except ValueError as err:
+                raise InputError("%s: %s" % (name, err)) from None
     try:
-        check_pages(1, {"file": pdf.pages}, limits)
-        pages = pdf.render(module.documents, limits.max_image_pixels)
-    finally:
-        pdf.close()
-    info = PDFInfo(numPages=len(pages), pages=[PageInfo(width=page.size[0], height=page.size[1]) for page in pages])
-    return pages, info
+        return pipeline.read_settings(changes, bool(request.returnWordBox), MAX_SIDE_LIMIT)
+    except ValueError as err:
+        fields = [name for name, option in SETTING_OPTIONS.items() if option in changes]
+        raise InputError("%s: %s" % (" / ".join(fields), err)) from None
 
 
 def text_layer_reading(page: Page) -> Reading:
     """A page answered from its text layer (``pdf_text_layer``), as a reading: its lines, confidence 1."""
-    lines = [TextLine(box["text"], 1.0, np.asarray(box["text_region"], dtype=np.float32), []) for box in page.boxes]
+    lines = [TextLine(box["text"], 1.0, np.asarray(box["text_region"], dtype=np.float32), [])
+             for box in page.boxes or []]
     return Reading([line.region for line in lines], [False] * len(lines), lines)
 
 
@@ -296,10 +261,3 @@ def jpeg_base64(image: np.ndarray) -> str:
     if not ok:
         raise ValueError("JPEG encoding failed")
     return base64.b64encode(encoded.tobytes()).decode("ascii")
-
-
-def _send(start_response: Callable, status: int, answer: Dict) -> List[bytes]:
-    body = json.dumps(answer, ensure_ascii=False).encode("utf-8")
-    start_response("%d %s" % (status, _REASONS.get(status, "Error")),
-                   [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-    return [body]

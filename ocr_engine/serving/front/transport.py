@@ -1,5 +1,5 @@
-"""The HTTP front of every way ``hub serving start`` serves: waitress, an event-driven WSGI server, in place of
-Flask's development server (one process) and of gunicorn's sync workers (``use_multiprocess``).
+"""The HTTP front's transport, for every way ``hub serving start`` serves: waitress, an event-driven WSGI server, in
+place of Flask's development server (one process) and of gunicorn's sync workers (``use_multiprocess``).
 
 Both of those read a request on the thread that runs the models, with no read timeout: one client that stops
 half-way through its request held the one-process server, and one per worker held gunicorn, for as long as it
@@ -17,26 +17,24 @@ The front is reached through PaddleHub's own start-up (``process.serve_through_f
 default, as ``process`` reaches gunicorn's timeouts, and PaddleHub's one-process ``run``.
 """
 
-import io
-import json
 import logging
 import os
 import queue
 import threading
 import time
-from dataclasses import dataclass, fields
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Iterable, List, Optional
 
 from waitress import wasyncore
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask
-from waitress.utilities import Error
 
-from .paddlex import contract as paddlex_contract
+from ..envelopes import refusal
+from .options import FrontOptions, current_options
+from .refusals import parser_sentence, timeout_sentence
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("ocr_engine.serving.front")
 
 # Connections one process keeps open; slow and stalled ones included. Each costs a file descriptor and a buffer.
 CONNECTION_LIMIT = 512
@@ -45,73 +43,6 @@ CONNECTION_LIMIT = 512
 # short because each client that connects and stalls holds back its worker's accepting for this long (64 such
 # connections at once delay the next request by well under a second with two workers; tests/test_front.py).
 ARRIVAL_GRACE = 0.02
-
-
-@dataclass(frozen=True)
-class FrontOptions:
-    """Which front serves (``http_front``) and what it allows a client (``client_timeout``,
-    ``max_request_bytes``); one set per process."""
-
-    http_front: str
-    client_timeout: int
-    max_request_bytes: int
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> "FrontOptions":
-        """Read the front's options of a merged params dict (``options.merge_params`` checked them)."""
-        return cls(params["http_front"], params["client_timeout"], params["max_request_bytes"])
-
-
-FRONT_OPTIONS = tuple(field.name for field in fields(FrontOptions))
-# The front options the process's modules set, by name: each belongs to the whole server.
-_claimed: Dict[str, Any] = {}
-
-
-def use_options(explicit: Mapping[str, Any]) -> None:
-    """Take the front options one module set in its params.py or init_args (checked values): a module that leaves
-    one out takes what another set, or the default; two modules setting different values are refused."""
-    for name, value in explicit.items():
-        if name in _claimed and _claimed[name] != value:
-            raise ValueError(
-                "%s belongs to the whole server, and one module sets %r, another %r: set it once, in any one "
-                "module's init_args (the others take it)" % (name, _claimed[name], value))
-        _claimed[name] = value
-
-
-def refusal(code: int, sentence: str, path: str = "") -> Tuple[str, List[Tuple[str, str]], bytes]:
-    """An HTTP status line, headers and body refusing a request in the service's JSON, ``sentence`` as ``msg``;
-    for PaddleX's API (``path`` /ocr or /health) in its envelope, ``sentence`` as ``errorMsg``."""
-    if path in paddlex_contract.PATHS:
-        answer = paddlex_contract.failure(None, code, sentence)
-    else:
-        answer = {"status": "101", "msg": sentence, "results": ""}
-    body = json.dumps(answer).encode("utf-8")
-    reasons = {400: "Bad Request", 408: "Request Timeout", 413: "Content Too Large",
-               431: "Request Header Fields Too Large", 501: "Not Implemented"}
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))), ("Connection", "close")]
-    return "%d %s" % (code, reasons.get(code, "Error")), headers, body
-
-
-def parser_sentence(error: Error, options: FrontOptions, content_length: int) -> str:
-    """The sentence for what waitress's request parser refused (``error.code``)."""
-    if error.code == 413:
-        if content_length:
-            return ("the request body is %d bytes, over the limit of %d bytes (max_request_bytes): send fewer or "
-                    "smaller images per request" % (content_length, options.max_request_bytes))
-        return ("the request body passed the limit of %d bytes (max_request_bytes) as it arrived: send fewer or "
-                "smaller images per request" % options.max_request_bytes)
-    if error.code == 431:
-        return "the request's headers are too large: send the images in the JSON body, not in headers"
-    if error.code == 501:
-        return "the request's Transfer-Encoding is not supported: send the body whole or chunked"
-    return "the request is not valid HTTP: %s" % str(error.body).strip()
-
-
-def timeout_sentence(headers_done: bool, options: FrontOptions) -> str:
-    """The sentence for a request that did not arrive within ``client_timeout``."""
-    late = ("its body stopped for %d s before it was complete" if headers_done
-            else "its headers were not all in %d s after they began") % options.client_timeout
-    return "the request did not arrive in time: %s (client_timeout); send the whole request without pausing" % late
 
 
 class _RefusalTask(ErrorTask):
@@ -337,49 +268,6 @@ class Front:
             wasyncore.loop(timeout=0.5, map=self.map, count=1)
 
 
-def body_problem(body: bytes) -> Optional[str]:
-    """Why ``body`` cannot be a request to a module (None when it is a JSON object), in a sentence."""
-    try:
-        parsed = json.loads(body)
-    except UnicodeDecodeError:
-        return "the request body is not valid JSON: it is not UTF-8 text"
-    except ValueError as err:
-        where = " (it breaks at byte %d)" % err.pos if isinstance(err, json.JSONDecodeError) else ""
-        return "the request body is not valid JSON%s: send {\"images\": [\"<base64>\", ...]}" % where
-    if not isinstance(parsed, dict):
-        kind = {list: "a list", str: "a string", type(None): "null", bool: "a boolean"}.get(type(parsed), "a number")
-        return "the request body must be a JSON object such as {\"images\": [\"<base64>\", ...]}, not %s" % kind
-    return None
-
-
-class JSONBodies:
-    """WSGI middleware: a POST to ``/predict/<module>`` whose body is not a JSON object is refused here, in the
-    service's JSON, where Flask and PaddleHub would answer an HTML page; the rest passes to ``app`` unchanged."""
-
-    def __init__(self, app: Callable):
-        self.app = app
-
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") != "POST" or not environ.get("PATH_INFO", "").startswith("/predict/"):
-            return self.app(environ, start_response)
-        if environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower() != "application/json":
-            return _answer(start_response, 415, "the request body must be JSON, sent with Content-Type: "
-                                                "application/json")
-        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        problem = body_problem(body)
-        if problem:
-            return _answer(start_response, 400, problem)
-        environ["wsgi.input"] = io.BytesIO(body)
-        return self.app(environ, start_response)
-
-
-def _answer(start_response: Callable, code: int, sentence: str) -> List[bytes]:
-    status, headers, body = refusal(code, sentence)
-    log.info("refused: %s", sentence)
-    start_response(status, headers[:-1])
-    return [body]
-
-
 def serve(app: Any, host: str, port: int) -> None:
     """Serve ``app`` on ``host``:``port`` with the process's options until the process is stopped: the
     one-process server. Requests run on the calling thread."""
@@ -391,8 +279,3 @@ def serve(app: Any, host: str, port: int) -> None:
     front.serve_requests(lambda: True)
 
 
-def current_options() -> FrontOptions:
-    """The options the process's modules set (``use_options``) over the defaults."""
-    from ..options import merge_params
-
-    return FrontOptions.from_params(merge_params(_claimed))

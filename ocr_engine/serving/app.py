@@ -1,0 +1,31 @@
+"""The one WSGI application every kind of serving process runs, built here, once per PaddleHub app.
+
+PaddleHub builds its Flask app with ``app_compat.create_app`` for one process and for each gunicorn worker alike
+(``process.serve_through_front`` wraps that function so that every app it makes goes through ``build``). In front of
+PaddleHub's routes, outermost first:
+
+1. ``JSONBodies``: a ``/predict`` body that is not a JSON object is refused in the service's JSON, where Flask would
+   answer an HTML page;
+2. ``PaddleXRoutes``: PaddleOCR 3.x's ``/ocr`` and ``/health``, answered through ocr_system's service;
+3. ``GradioRoutes``: the web demo at ``/gradio/<module>/...``;
+4. PaddleHub's Flask app: ``/predict/<module>``, ``/gradio/<module>`` (which starts a demo) and the rest.
+
+Whatever serves it (the front's event loop, a gunicorn worker, or PaddleHub's own servers with ``http_front:
+paddlehub``) serves this same stack. A new route or middleware goes in here.
+"""
+
+from typing import Any, Mapping
+
+from .demo import DEMO_MODULES
+from .demo.routes import GradioRoutes
+from .front import JSONBodies
+from .paddlex import PaddleXRoutes
+
+
+def build(flask_app: Any, modules: Mapping[str, Any]) -> Any:
+    """Put the stack in front of PaddleHub's Flask ``app`` (once; a second call does nothing) and return the app.
+    ``modules`` is the process's served modules by name, which fills as they start."""
+    if not getattr(flask_app, "ocr_stack", False):
+        flask_app.wsgi_app = JSONBodies(PaddleXRoutes(GradioRoutes(flask_app.wsgi_app, DEMO_MODULES), modules))
+        flask_app.ocr_stack = True
+    return flask_app

@@ -1,0 +1,82 @@
+"""Every error answer, in its API's envelope, made here and nowhere else, with the one table of HTTP statuses.
+
+- ``/predict/<module>`` (PaddleHub's API): ``{"status": "101", "msg": sentence, "results": ""}``.
+- PaddleX's routes (``/ocr``, ``/health``): ``{"logId", "errorCode": HTTP status, "errorMsg": sentence}``
+  (``paddlex.contract.failure``, the wire contract's own).
+
+Which envelope a refusal takes follows its path (``refusal``), so the front, the body check and the routes answer
+alike. Sentences that more than one place says live here too.
+"""
+
+import json
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from .paddlex import contract as paddlex_contract
+
+# The HTTP statuses this server answers with, and their reason phrases.
+REASONS: Dict[int, str] = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    503: "Service Unavailable",
+}
+# PaddleHub's status for a request that failed, in /predict's answers.
+HUB_FAILED = "101"
+# What the engine's failure says to a client: the cause is logged, never sent.
+ENGINE_FAILED = "the server failed to process the images; the cause is in the server log"
+
+Headers = List[Tuple[str, str]]
+
+
+def status_line(code: int) -> str:
+    """``"413 Content Too Large"``."""
+    return "%d %s" % (code, REASONS.get(code, "Error"))
+
+
+def hub_failure(sentence: str) -> Dict[str, Any]:
+    """``/predict``'s answer for a request that failed, ``sentence`` as ``msg``."""
+    return {"status": HUB_FAILED, "msg": sentence, "results": ""}
+
+
+def for_path(path: str, code: int, sentence: str, log_id: Optional[str] = None) -> Dict[str, Any]:
+    """The envelope of the API ``path`` belongs to, refusing with ``sentence``."""
+    if path in paddlex_contract.PATHS:
+        return paddlex_contract.failure(log_id, code, sentence)
+    return hub_failure(sentence)
+
+
+def json_response(code: int, answer: Dict[str, Any], close: bool = False) -> Tuple[str, Headers, bytes]:
+    """An HTTP status line, headers and body carrying ``answer`` as JSON (and closing the connection)."""
+    body = json.dumps(answer, ensure_ascii=False).encode("utf-8")
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    if close:
+        headers.append(("Connection", "close"))
+    return status_line(code), headers, body
+
+
+def refusal(code: int, sentence: str, path: str = "") -> Tuple[str, Headers, bytes]:
+    """A refused request's answer, in ``path``'s envelope, closing the connection."""
+    return json_response(code, for_path(path, code, sentence), close=True)
+
+
+def send(start_response: Callable, code: int, answer: Dict[str, Any]) -> List[bytes]:
+    """Answer a WSGI request with ``answer`` as JSON."""
+    status, headers, body = json_response(code, answer)
+    start_response(status, headers)
+    return [body]
+
+
+def not_json(err: ValueError) -> str:
+    """The sentence for a body that is not JSON (``json.loads`` raised ``err``)."""
+    if isinstance(err, UnicodeDecodeError):
+        return "the request body is not valid JSON: it is not UTF-8 text"
+    where = " (it breaks at byte %d)" % err.pos if isinstance(err, json.JSONDecodeError) else ""
+    return "the request body is not valid JSON%s" % where
