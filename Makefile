@@ -68,9 +68,10 @@ serve: install
 	HUB_HOME=$(HUB_HOME) $(BIN)/hub install $(addprefix hubserving/,$(addsuffix /,$(MODULES)))
 	PATH=$(CURDIR)/$(BIN):$$PATH HUB_HOME=$(HUB_HOME) $(BIN)/hub serving start -c $(CONFIG)
 
-# Lint and the fast unit tests first, so that a mistake they catch costs seconds, not a server start.
+# Lint, the type checker (mypy.ini) and the fast unit tests first, so that a mistake they catch costs seconds, not a server start.
 test: install test-tools
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q --confcutdir=tests/unit tests/unit
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -v tests --ignore=tests/unit --ignore=tests/image
 
@@ -81,6 +82,7 @@ image-test: install test-tools
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) $(MCP_VENV) $(HUB_HOME) .pytest_cache *.egg-info

@@ -1,10 +1,12 @@
-"""The shared PaddleInference OCR engine behind the ocr_det, ocr_cls, ocr_rec and ocr_system hub modules.
+"""The shared OCR engine (OpenVINO or Paddle Inference, per model) behind the ocr_det, ocr_cls, ocr_rec and
+ocr_system hub modules.
 
 Three layers, each a sub-package, imports flowing one way (serving -> pipeline -> stages -> runtime):
 
 - ``stages``: localise (``TextDetector``), crop (``geometry``), rectify (``TextClassifier``), recognise
   (``TextRecognizer``); ``pipeline`` assembles them into ``OCRSystem``.
-- ``runtime``: model files, program folding, and the process-wide registry of paddle.inference predictors.
+- ``runtime``: the backends, the rule that picks one per model (``choice``), model files, conversion, and the
+  process-wide registry of predictors.
 - ``serving``: what the hub modules share - start-up, a client's request and its limits, image decoding, errors.
   Only this layer imports PaddleHub, and importing the engine changes no process-wide setting.
 
@@ -27,9 +29,9 @@ __version__ = "1.0.0"
 # What ``from ocr_engine import ...`` gives, imported on first use: importing ``ocr_engine.options`` or
 # ``ocr_engine.formats`` (the client, setup.py) then costs no paddle import.
 _EXPORTS = {
-    "DEFAULTS": "options", "merge_params": "options",
+    "DEFAULTS": "options", "merge_params": "options", "read_view": "options",
     "OCRSystem": "pipeline", "PipelineOptions": "pipeline", "TextLine": "pipeline",
-    "PredictorOptions": "runtime",
+    "PredictorOptions": "runtime", "runtime_options": "runtime",
     "TextClassifier": "stages", "TextDetector": "stages", "TextRecognizer": "stages",
 }
 __all__ = sorted(_EXPORTS)

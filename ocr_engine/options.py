@@ -15,8 +15,8 @@ Standard library only, so that the client and setup read it without paddle.
 """
 
 import os
-from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional, Tuple
+from dataclasses import dataclass, field, fields
+from typing import Any, Dict, Mapping, Optional, Tuple, Type, TypeVar
 
 KINDS = ("bool", "int", "float", "str", "shape", "labels")
 
@@ -79,7 +79,9 @@ class Option:
         elif self.kind == "bool":
             words = "true or false"
         elif self.kind == "int":
-            words = {(1, None): "a positive integer", (0, None): "a non-negative integer"}.get(
+            named: Dict[Tuple[Optional[float], Optional[float]], str] = {
+                (1, None): "a positive integer", (0, None): "a non-negative integer"}
+            words = named.get(
                 (self.low, self.high), "an integer from %s to %s" % (_num(self.low), _num(self.high)))
         elif self.kind == "float":
             words = ("a number from %s to %s" % (_num(self.low), _num(self.high)) if self.high is not None
@@ -303,6 +305,33 @@ def merge_params(*layers: Mapping[str, Any]) -> Dict[str, Any]:
     for layer in layers:
         merged.update(layer)
     return {name: BY_NAME[name].read(value) for name, value in merged.items()}
+
+
+V = TypeVar("V")
+
+
+def when(switch: str) -> Any:
+    """A view's field that holds its option's value only while the boolean option ``switch`` is on, else None
+    (``thin_image_ratio`` with ``thin_image_detection``)."""
+    return field(metadata={"when": switch})
+
+
+def read_view(view: Type[V], params: Mapping[str, Any], **given: Any) -> V:
+    """The typed view ``view`` (a dataclass) of a merged params dict (``merge_params`` checked every value): each
+    field takes the option of its name, or of its name after the view's ``OPTION_PREFIX`` where such an option
+    exists (the classifier's ``thresh`` is ``cls_thresh``, its ``label_list`` itself); a field made with ``when``
+    is None while its switch is off. ``given`` fills the fields no option holds (a model choice)."""
+    prefix = getattr(view, "OPTION_PREFIX", "")
+    values = dict(given)
+    for item in fields(view):  # type: ignore[arg-type]
+        if item.name in given or not item.init:
+            continue
+        name = prefix + item.name if prefix + item.name in BY_NAME else item.name
+        if name not in BY_NAME:
+            raise TypeError("%s.%s is no option: pass it to read_view" % (view.__name__, item.name))
+        switch = item.metadata.get("when")
+        values[item.name] = params[name] if switch is None or params[switch] else None
+    return view(**values)
 
 
 def markdown_table() -> str:

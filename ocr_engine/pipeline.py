@@ -1,15 +1,17 @@
 """The whole pipeline: localise, crop, rectify, recognise, assemble."""
 
 from dataclasses import dataclass, replace
-from typing import Any, List, Mapping, Optional, Sequence
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 
-from .runtime import PredictorOptions
+from .options import read_view, when
+from .runtime import PredictorOptions, runtime_options
 from .stages import TextClassifier, TextDetector, TextRecognizer
 from .stages.detection import DetectionSettings
 from .stages.geometry import crop_quad, is_column, reading_order, span_quad
+from .stages.recognition import WordSpan
 
 
 @dataclass
@@ -60,18 +62,9 @@ class PipelineOptions:
 
     use_angle_cls: bool
     drop_score: float
-    vertical_image_ratio: Optional[float]  # None: vertical_image_rotation is off
     turned_page_order: bool
+    vertical_image_ratio: Optional[float] = when("vertical_image_rotation")  # None: off
 
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> "PipelineOptions":
-        """Read the pipeline options of a merged params dict (``options.merge_params`` checked them)."""
-        return cls(
-            use_angle_cls=params["use_angle_cls"],
-            drop_score=params["drop_score"],
-            vertical_image_ratio=params["vertical_image_ratio"] if params["vertical_image_rotation"] else None,
-            turned_page_order=params["turned_page_order"],
-        )
 
 
 # The options one call may change (``OCRSystem.read_settings``).
@@ -100,8 +93,8 @@ class OCRSystem:
     def from_params(cls, params: Mapping[str, Any], runtime: Optional[PredictorOptions] = None) -> "OCRSystem":
         """Build every stage from one merged params dict (``options.merge_params``), all run as ``runtime`` says
         (read from the same dict when not given); the classifier only with use_angle_cls."""
-        runtime = runtime or PredictorOptions.from_params(params)
-        options = PipelineOptions.from_params(params)
+        runtime = runtime or runtime_options(params)
+        options = read_view(PipelineOptions, params)
         classifier = TextClassifier.from_params(params, runtime) if options.use_angle_cls else None
         detector = TextDetector.from_params(params, runtime)
         return cls(detector, TextRecognizer.from_params(params, runtime), classifier, options)
@@ -169,11 +162,10 @@ class OCRSystem:
         for quads in regions:
             these = crops[start : start + len(quads)]
             flipped = turned[start : start + len(quads)]
-            if not quads:
-                readings = []
-            elif settings.word_boxes:
-                readings = self.recognizer.with_words(these)
-            else:
+            readings: List[Tuple[str, float, Optional[List[WordSpan]]]] = []
+            if quads and settings.word_boxes:
+                readings = list(self.recognizer.with_words(these))
+            elif quads:
                 readings = [(text, score, None) for text, score in self.recognizer(these)]
             lines = [
                 TextLine(text=text, confidence=confidence, region=quad,

@@ -111,6 +111,7 @@ def draw_answer(data: bytes, entries: List[dict], font_path: Optional[str], pdf_
         import io
 
         image = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+        assert image is not None  # exif_transpose returns an image unless asked to turn it in place
         return [("", draw_result(image, entries, font_path) or image.convert("RGB"))]
     shown = []
     for number, page in enumerate(pdf_pages(data, pdf_dpi), 1):

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from conftest import assert_ok
 
-from ocr_engine import PredictorOptions, merge_params
-from ocr_engine.runtime import MODELS, InputShapes, StageModel
+from ocr_engine import merge_params
+from ocr_engine.runtime import MODELS, InputShapes, StageModel, runtime_options
 from ocr_engine.runtime.models import ModelChoice, bundled_path
 from ocr_engine.runtime.onnx_import import onnx_character_file, paddle_model_dir
 from testkit.inputs import encode, encode_file
@@ -41,7 +41,7 @@ def test_converted_models_compute_what_onnx_runtime_computes(v6_cache, stage, sh
     import onnxruntime
 
     folder = paddle_model_dir(onnx_file(stage), v6_cache)
-    runtime = PredictorOptions.from_params(merge_params({"cpu_threads": 2, "preload": False, "backend": "paddle"}))
+    runtime = runtime_options(merge_params({"cpu_threads": 2, "preload": False, "backend": "paddle"}))
     model = StageModel(ModelChoice("PP-OCRv6_small_%s" % stage, v6_cache, folder), runtime,
                        InputShapes(min=shape, opt=shape, max=shape))
     batch = np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)

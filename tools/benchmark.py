@@ -352,15 +352,15 @@ def run_models(version: str, cache_dir: Optional[str], threads: int, repeats: in
     each runtime's threads keep spinning for a while after a run, which would slow the other's next run. A
     recogniser's time includes taking each column's best class and probability, all its decoder reads: from the
     probabilities, or from a graph that gives them."""
-    from ocr_engine import PredictorOptions, merge_params
+    from ocr_engine import PredictorOptions, merge_params, runtime_options
     from ocr_engine.runtime import MODELS, InputShapes, StageModel, generation
     from ocr_engine.runtime.choice import this_machine
     from ocr_engine.runtime.models import ModelChoice, bundled_path
     from ocr_engine.stages.recognition import best_columns
 
     def options(backend: str, precision: str) -> PredictorOptions:
-        return PredictorOptions.from_params(merge_params({"cpu_threads": threads, "preload": False,
-                                                          "backend": backend, "precision": precision}))
+        return runtime_options(merge_params({"cpu_threads": threads, "preload": False, "backend": backend,
+                                             "precision": precision}))
 
     runtimes = {"paddle": options("paddle", "fp32"), "openvino": options("openvino", "fp32")}
     if this_machine().bf16_units:
@@ -435,12 +435,12 @@ def run_pdf(init_args: dict, threads: int) -> None:
     timed, so that kernel building for its shapes is not counted."""
     from collections import Counter
 
-    from ocr_engine import DEFAULTS, OCRSystem, merge_params
+    from ocr_engine import DEFAULTS, OCRSystem, merge_params, read_view
     from ocr_engine.serving.documents import DocumentOptions, PdfInput
     from testkit.documents import sample_documents
 
     params = merge_params(dict({"cpu_threads": threads}, **init_args))
-    ocr, options = OCRSystem.from_params(params), DocumentOptions.from_params(params)
+    ocr, options = OCRSystem.from_params(params), read_view(DocumentOptions, params)
     layer = DocumentOptions(options.pdf_dpi, True)
     photos = [os.path.join(REPO, "tests", "data", name) for name in ("french.jpg", "chinese.jpg")]
     print("pdf_dpi %d, %d threads" % (options.pdf_dpi, threads))

@@ -34,14 +34,13 @@ def _paddle_child(version: str, stage: str, runs: int, threads: int) -> None:
     times; the report is printed when the process ends."""
     from paddle import inference
 
-    from ocr_engine import PredictorOptions, merge_params
+    from ocr_engine import merge_params, runtime_options
     from ocr_engine.runtime import InputShapes, generation
     from ocr_engine.runtime.backends.paddle import build_config
     from ocr_engine.runtime.models import find_model_files, resolve_model_dir
 
     shape = INPUTS[stage]
-    options = PredictorOptions.from_params(merge_params({"cpu_threads": threads, "preload": False,
-                                                         "backend": "paddle"}))
+    options = runtime_options(merge_params({"cpu_threads": threads, "preload": False, "backend": "paddle"}))
     files = find_model_files(resolve_model_dir(generation(version)[stage]), "paddle")
     config = build_config(files, options, InputShapes(min=shape, opt=shape, max=shape))
     config.enable_profile()
@@ -78,13 +77,13 @@ def openvino_profile(version: str, stage: str, runs: int, threads: int) -> Profi
     kernel, averaged over ``runs`` runs after one untimed run."""
     import openvino
 
-    from ocr_engine import PredictorOptions, merge_params
+    from ocr_engine import merge_params, runtime_options
     from ocr_engine.runtime import MODELS, generation
     from ocr_engine.runtime.backends.openvino import compile_config
     from ocr_engine.runtime.models import bundled_path, find_model_files
 
-    options = PredictorOptions.from_params(merge_params({"cpu_threads": threads, "preload": False,
-                                                         "backend": "openvino", "precision": "fp32"}))
+    options = runtime_options(merge_params({"cpu_threads": threads, "preload": False, "backend": "openvino",
+                                            "precision": "fp32"}))
     program = find_model_files(bundled_path(MODELS[generation(version)[stage]].files), "openvino").program
     core = openvino.Core()
     compiled = core.compile_model(core.read_model(program), "CPU", dict(compile_config(options), PERF_COUNT=True))

@@ -3,6 +3,7 @@
 (``models``, ``onnx_import``, ``onnx_rewrite``, ``folding``), and the registry that shares predictors across a
 process (``inference``)."""
 
+from .choice import runtime_options
 from .inference import ModelRunError, StageModel, warm_up_all
 from .models import (
                      ANGLE_CLASSIFIER,
@@ -27,5 +28,6 @@ __all__ = [
     "generation",
     "resolve_char_dict",
     "resolve_model_dir",
+    "runtime_options",
     "warm_up_all",
 ]

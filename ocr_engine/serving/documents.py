@@ -7,7 +7,7 @@ Every problem is an InputError naming the input ("image 2 of 3") and, where it i
 import math
 import threading
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
@@ -29,10 +29,6 @@ class DocumentOptions:
     pdf_dpi: int
     pdf_text_layer: bool
 
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> "DocumentOptions":
-        """Read the options from a merged params dict (``options.merge_params`` checked them)."""
-        return cls(params["pdf_dpi"], params["pdf_text_layer"])
 
 
 @dataclass

@@ -12,8 +12,8 @@ from typing import Any, Callable, Dict, List, Mapping, Sequence
 import numpy as np
 from paddlehub.module.module import serving
 
-from ..options import merge_params
-from ..runtime import PredictorOptions
+from ..options import merge_params, read_view
+from ..runtime import PredictorOptions, runtime_options
 from ..stages.geometry import region_json  # noqa: F401 (the hub modules import it from ocr_engine.serving)
 from .demo import DEMO_MODULES, DemoLauncher
 from .documents import DocumentOptions
@@ -56,19 +56,19 @@ class OCRHubModule:
         """
         configure_process()
         params = merge_params(self.read_params(), init_args)
-        self.limits = InputLimits.from_params(params)
+        self.limits = read_view(InputLimits, params)
         allow_requests_of(self.limits.request_timeout)
         warm_workers()
         given = set(self.read_params()) | set(init_args)
         serve_through_front({name: params[name] for name in FRONT_OPTIONS if name in given}, SERVED_MODULES)
-        status = StatusOptions.from_params(params)
+        status = read_view(StatusOptions, params)
         if status.metrics_port is not None:
             start_status_server(status.metrics_port)
-        self.runtime = PredictorOptions.from_params(params)
-        self.documents = DocumentOptions.from_params(params) if self.reads_documents else None
+        self.runtime = runtime_options(params)
+        self.documents = read_view(DocumentOptions, params) if self.reads_documents else None
         if self.documents and not self.answers_text:
             self.documents = dataclasses.replace(self.documents, pdf_text_layer=False)
-        self.visualize = APIOptions.from_params(params).visualize
+        self.visualize = read_view(APIOptions, params).visualize
         self.service = Service(self.name, self.limits, self.documents)
         self.build(params, self.runtime)
         if self.name:
@@ -92,9 +92,9 @@ class OCRHubModule:
             if not answer.file.pdf:
                 entries.append(answer.answers[0])
                 continue
-            boxes = []
+            boxes: List[dict] = []
             for number, (page, found) in enumerate(zip(answer.file.pages, answer.answers), 1):
-                boxes.extend(dict(box, page=number) for box in (page.boxes if found is None else found))
+                boxes.extend(dict(box, page=number) for box in (page.boxes or [] if found is None else found))
             entries.append(boxes)
         return [entries] if self.one_list else entries
 

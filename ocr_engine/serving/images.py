@@ -43,7 +43,9 @@ def decode_image_bytes(raw: bytes, label: str, max_pixels: int) -> np.ndarray:
         raise InputError("%s: has no pixels (%d x %d)" % (label, width, height))
     check_pixels(label, width, height, max_pixels)
     try:
-        return to_bgr(ImageOps.exif_transpose(image))
+        upright = ImageOps.exif_transpose(image)
+        assert upright is not None  # exif_transpose returns an image unless asked to turn it in place
+        return to_bgr(upright)
     except Exception as err:
         # Pillow's words for a cut-off file vary by format; any of them means the end of the data was reached.
         words = str(err).lower()

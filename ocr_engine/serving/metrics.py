@@ -12,13 +12,14 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional
 
+from ..runtime.tasks import TASKS
 from ..runtime.timing import add_listener
 
 log = logging.getLogger("ocr_engine.requests")
 
-# Stages in the order a request goes through them; ``render`` is PDF pages (inside ``decode``), ``load`` appears
-# when a request had to load a model.
-STAGES = ("decode", "render", "detect", "classify", "recognise", "load")
+# Stages in the order a request goes through them: each model family's (``runtime.tasks``) between ``decode``
+# (``render`` is PDF pages, inside it) and ``load``, which appears when a request had to load a model.
+STAGES = ("decode", "render") + tuple(task.stage for task in TASKS.values()) + ("load",)
 OUTCOMES = ("ok", "refused", "failed")
 # A blank image answers in milliseconds, 16 photos on a slow CPU in minutes (request_timeout is 300 s by default).
 SECONDS_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)

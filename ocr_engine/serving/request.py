@@ -31,11 +31,6 @@ class InputLimits:
     max_image_pixels: int
     request_timeout: int  # seconds
 
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> "InputLimits":
-        """Read the limits from a merged params dict (``options.merge_params`` checked them)."""
-        return cls(params["max_images_per_request"], params["max_image_bytes"], params["max_image_pixels"],
-                   params["request_timeout"])
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import os
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from .metrics import enable_metrics, metrics_text
 from .shared import server_folder
@@ -29,10 +29,6 @@ class StatusOptions:
 
     metrics_port: Optional[int]
 
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> "StatusOptions":
-        """Read ``metrics_port`` from a merged params dict (``options.merge_params`` checked it)."""
-        return cls(params["metrics_port"])
 
 
 class StatusServer:
@@ -96,7 +92,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/ready":
             ready, why = _server.readiness() if _server else (False, "not ready")
             self.reply(200 if ready else 503, why.encode() + b"\n")
-        elif path == "/metrics":
+        elif path == "/metrics" and _server is not None:
             self.reply(200, metrics_text(_server.folder), "text/plain; version=0.0.4; charset=utf-8")
         else:
             self.reply(404, b"the status server answers /ready, /live and /metrics\n")

@@ -1,14 +1,16 @@
 """Stage 3, rectify: turn text lines that were detected upside down (180 degrees) the right way up."""
 
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Sequence, Tuple
+from typing import Any, ClassVar, List, Mapping, Sequence, Tuple
 
 import cv2
 import numpy as np
 from paddleocr.ppocr.postprocess.cls_postprocess import ClsPostProcess
 
+from ..options import read_view
 from ..runtime import InputShapes, PredictorOptions, StageModel
 from ..runtime.models import ModelChoice
+from ..runtime.tasks import TEXTLINE_ORIENTATION
 from ..runtime.timing import timed_stage
 from .preprocess import line_batch
 
@@ -17,6 +19,7 @@ from .preprocess import line_batch
 class ClassifierOptions:
     """The angle classifier's options (``cls_*``, ``label_list``); defaults in ``options.DEFAULTS``."""
 
+    OPTION_PREFIX: ClassVar[str] = "cls_"
     model: ModelChoice
     image_shape: Tuple[int, int, int]  # channels, height, width
     batch_num: int
@@ -24,17 +27,6 @@ class ClassifierOptions:
     label_list: Tuple[str, ...]
     long_line_windows: bool
 
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> "ClassifierOptions":
-        """Read the classification options of a merged params dict (``options.merge_params`` checked them)."""
-        return cls(
-            model=ModelChoice.from_params(params, "cls"),
-            image_shape=params["cls_image_shape"],
-            batch_num=params["cls_batch_num"],
-            thresh=params["cls_thresh"],
-            label_list=params["label_list"],
-            long_line_windows=params["cls_long_line_windows"],
-        )
 
 
 class TextClassifier:
@@ -56,15 +48,16 @@ class TextClassifier:
     @classmethod
     def from_params(cls, params: Mapping[str, Any], runtime: PredictorOptions) -> "TextClassifier":
         """A classifier with the classification options of a merged params dict, run as ``runtime`` says."""
-        return cls(ClassifierOptions.from_params(params), runtime)
+        model = ModelChoice.from_params(params, TEXTLINE_ORIENTATION)
+        return cls(read_view(ClassifierOptions, params, model=model), runtime)
 
-    @timed_stage("classify")
+    @timed_stage(TEXTLINE_ORIENTATION.stage)
     def __call__(self, crops: Sequence[np.ndarray]) -> List[Tuple[str, float]]:
         """Classify each crop; the answer lists crops in the order given."""
         pieces = [self.windows(crop) if self.long_line_windows else [crop] for crop in crops]
         flat = [piece for parts in pieces for piece in parts]
-        probs = [self._run(flat[start : start + self.batch_size]) for start in range(0, len(flat), self.batch_size)]
-        probs = np.concatenate(probs) if probs else np.zeros((0, 2), dtype=np.float32)
+        batches = [self._run(flat[start : start + self.batch_size]) for start in range(0, len(flat), self.batch_size)]
+        probs = np.concatenate(batches) if batches else np.zeros((0, 2), dtype=np.float32)
         # A line's angle is read from the mean of its windows' probabilities (a line that fits has one window).
         means, start = [], 0
         for parts in pieces:

@@ -2,15 +2,16 @@
 
 import math
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, ClassVar, Dict, List, Mapping, Optional, Tuple
 
 import cv2
 import numpy as np
 from paddleocr.ppocr.postprocess.db_postprocess import DBPostProcess
 
-from ..options import BY_NAME
+from ..options import BY_NAME, read_view, when
 from ..runtime import InputShapes, PredictorOptions, StageModel
 from ..runtime.models import ModelChoice, detector_normalisation
+from ..runtime.tasks import TEXT_DETECTION
 from ..runtime.timing import timed_stage
 from .geometry import clip_to_image, order_clockwise, quad_size
 from .preprocess import detection_batch, detection_size
@@ -43,6 +44,7 @@ class DetectionSettings:
 class DetectorOptions:
     """The detection options (``det_*``, ``use_dilation``, ``thin_image_*``); defaults in ``options.DEFAULTS``."""
 
+    OPTION_PREFIX: ClassVar[str] = "det_"
     model: ModelChoice
     limit_side_len: int
     limit_type: str  # max | min | resize_long
@@ -52,23 +54,8 @@ class DetectorOptions:
     use_dilation: bool
     db_score_mode: str  # fast | slow
     max_candidates: int
-    thin_image_ratio: Optional[float]  # None: thin_image_detection is off
+    thin_image_ratio: Optional[float] = when("thin_image_detection")  # None: off
 
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> "DetectorOptions":
-        """Read the detection options of a merged params dict (``options.merge_params`` checked them)."""
-        return cls(
-            model=ModelChoice.from_params(params, "det"),
-            limit_side_len=params["det_limit_side_len"],
-            limit_type=params["det_limit_type"],
-            db_thresh=params["det_db_thresh"],
-            db_box_thresh=params["det_db_box_thresh"],
-            db_unclip_ratio=params["det_db_unclip_ratio"],
-            use_dilation=params["use_dilation"],
-            db_score_mode=params["det_db_score_mode"],
-            max_candidates=params["det_max_candidates"],
-            thin_image_ratio=params["thin_image_ratio"] if params["thin_image_detection"] else None,
-        )
 
 
 class TextDetector:
@@ -96,9 +83,9 @@ class TextDetector:
     @classmethod
     def from_params(cls, params: Mapping[str, Any], runtime: PredictorOptions) -> "TextDetector":
         """A detector with the detection options of a merged params dict, run as ``runtime`` says."""
-        return cls(DetectorOptions.from_params(params), runtime)
+        return cls(read_view(DetectorOptions, params, model=ModelChoice.from_params(params, TEXT_DETECTION)), runtime)
 
-    @timed_stage("detect")
+    @timed_stage(TEXT_DETECTION.stage)
     def __call__(self, image: np.ndarray, settings: Optional[DetectionSettings] = None) -> List[np.ndarray]:
         """Return the text regions of ``image`` in its own pixel coordinates, in no particular order; ``settings``
         change the resize and thresholds for this call alone (None: the detector's own, ``self.settings``)."""

@@ -86,7 +86,7 @@ def column_order(quads: List[np.ndarray]) -> List[np.ndarray]:
 def crop_quad(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     """Cut ``quad`` out of ``image`` and warp it flat; a crop much taller than wide is turned to lie horizontal."""
     width, height = quad_size(quad)
-    target = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     transform = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
     crop = cv2.warpPerspective(
         image, transform, (width, height), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC

@@ -35,9 +35,9 @@ def detection_batch(
     """Resize a BGR uint8 image to ``size`` (height, width) and normalise it into a 1 x 3 x H x W batch with the
     model's ``mean`` and ``std`` (per channel, of values scaled to 0-1)."""
     resized = cv2.resize(image, (size[1], size[0]))
-    mean, std = np.asarray(mean, dtype=np.float32), np.asarray(std, dtype=np.float32)
+    means, stds = np.asarray(mean, dtype=np.float32), np.asarray(std, dtype=np.float32)
     # One float pass: (x / 255 - mean) / std == x * (1 / (255 * std)) - mean / std.
-    normalized = resized.astype(np.float32) * (1.0 / (255.0 * std)) - mean / std
+    normalized = resized.astype(np.float32) * (1.0 / (255.0 * stds)) - means / stds
     return normalized.transpose(2, 0, 1)[np.newaxis]
 
 

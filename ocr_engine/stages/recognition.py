@@ -4,13 +4,15 @@
 import math
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, ClassVar, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 from paddleocr.ppocr.postprocess.rec_postprocess import CTCLabelDecode
 
+from ..options import read_view
 from ..runtime import InputShapes, ModelRunError, PredictorOptions, StageModel, resolve_char_dict
 from ..runtime.models import ModelChoice
+from ..runtime.tasks import TEXT_RECOGNITION
 from ..runtime.timing import timed_stage
 from .batching import plan_batches
 from .preprocess import line_batch
@@ -20,6 +22,7 @@ from .preprocess import line_batch
 class RecognizerOptions:
     """The recognition options (``rec_*``, ``use_space_char``); defaults in ``options.DEFAULTS``."""
 
+    OPTION_PREFIX: ClassVar[str] = "rec_"
     model: ModelChoice
     char_dict_path: Optional[str]  # None: the export's inference.yml list, else the generation's
     image_shape: Tuple[int, int, int]  # channels, height, width
@@ -27,17 +30,6 @@ class RecognizerOptions:
     max_width: int
     use_space_char: bool
 
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> "RecognizerOptions":
-        """Read the recognition options of a merged params dict (``options.merge_params`` checked them)."""
-        return cls(
-            model=ModelChoice.from_params(params, "rec"),
-            char_dict_path=params["rec_char_dict_path"],
-            image_shape=params["rec_image_shape"],
-            batch_num=params["rec_batch_num"],
-            max_width=params["rec_max_width"],
-            use_space_char=params["use_space_char"],
-        )
 
 
 @dataclass(frozen=True)
@@ -82,7 +74,8 @@ class TextRecognizer:
     @classmethod
     def from_params(cls, params: Mapping[str, Any], runtime: PredictorOptions) -> "TextRecognizer":
         """A recogniser with the recognition options of a merged params dict, run as ``runtime`` says."""
-        return cls(RecognizerOptions.from_params(params), runtime)
+        model = ModelChoice.from_params(params, TEXT_RECOGNITION)
+        return cls(read_view(RecognizerOptions, params, model=model), runtime)
 
     def __call__(self, crops: Sequence[np.ndarray]) -> List[Tuple[str, float]]:
         """Recognise each crop; the answer lists crops in the order given."""
@@ -93,7 +86,7 @@ class TextRecognizer:
         (``word_spans``)."""
         return self.read(crops, True)
 
-    @timed_stage("recognise")
+    @timed_stage(TEXT_RECOGNITION.stage)
     def read(self, crops: Sequence[np.ndarray], words: bool) -> List[Tuple[str, float, List[WordSpan]]]:
         """(text, confidence, words) per crop, in the order given; ``words`` empty unless asked for."""
         ratios = [crop.shape[1] / float(crop.shape[0]) for crop in crops]

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import yaml
 
+from testkit.scripts import load
 from testkit.server import REPO
 
-sys.path.insert(0, os.path.join(REPO, "deploy"))
-import healthcheck  # noqa: E402
+healthcheck = load("deploy/healthcheck.py")
 
 
 def hadolint() -> str:

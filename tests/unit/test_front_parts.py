@@ -1,7 +1,6 @@
 """The HTTP front's pure parts: its options, its sentences, the JSON envelope and the body check, without a server
 (tests/test_front.py serves)."""
 
-import io
 import json
 import math
 import socket
@@ -11,10 +10,12 @@ import pytest
 from waitress import wasyncore
 
 from ocr_engine import DEFAULTS, merge_params
+from ocr_engine.options import read_view
 from ocr_engine.serving import front
 from ocr_engine.serving.envelopes import refusal
 from ocr_engine.serving.front import FrontOptions, JSONBodies, body_problem, timeout_sentence, transport
 from ocr_engine.serving.front import options as front_options
+from testkit import wsgi
 
 
 def test_the_body_limit_is_just_above_what_the_image_limits_allow():
@@ -31,7 +32,7 @@ def test_the_body_limit_is_just_above_what_the_image_limits_allow():
 ])
 def test_options_are_checked(option, value, sentence):
     with pytest.raises(ValueError, match="^%s$" % sentence):
-        FrontOptions.from_params(merge_params({option: value}))
+        read_view(FrontOptions, merge_params({option: value}))
 
 
 def test_a_front_option_is_set_once_and_the_other_modules_take_it(monkeypatch):
@@ -73,15 +74,8 @@ def test_body_problems_in_a_sentence(body, problem):
 
 
 def call(app, path: str, body: bytes, content_type: str = "application/json"):
-    seen = {}
-
-    def start_response(status, headers):
-        seen["status"] = status
-
-    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": path, "CONTENT_TYPE": content_type,
-               "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)}
-    answer = b"".join(app(environ, start_response))
-    return seen["status"], answer
+    status, _, answer = wsgi.call(app, path, body, content_type=content_type)
+    return status, answer
 
 
 def test_json_bodies_passes_good_requests_on_with_their_body_and_refuses_the_rest():

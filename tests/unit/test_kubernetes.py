@@ -11,7 +11,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from ocr_engine.options import merge_params
+from ocr_engine.options import merge_params, read_view
 from ocr_engine.serving.request import InputLimits
 from ocr_engine.serving.status import StatusOptions
 from testkit.server import MODULES, REPO, shipped_config
@@ -76,7 +76,7 @@ def test_the_mounted_config_is_the_shipped_one_with_the_status_port(overlay, con
     assert ports == {"http": mounted["port"], "status": port}
     assert spec["metadata"]["annotations"]["prometheus.io/port"] == str(port)
     for module in mounted["modules_info"].values():
-        assert StatusOptions.from_params(options(module["init_args"])).metrics_port == port
+        assert read_view(StatusOptions, options(module["init_args"])).metrics_port == port
 
 
 @pytest.mark.parametrize("overlay", ["base", "gpu"])
@@ -89,7 +89,7 @@ def test_probes_and_the_stop_fit_the_service(overlay):
     assert ocr["volumeMounts"][0]["mountPath"] == "/etc/ocr"
     # The grace period covers the preStop sleep and the longest request the config allows.
     pre_stop = int(ocr["lifecycle"]["preStop"]["exec"]["command"][-1])
-    limits = InputLimits.from_params(options(mounted_config(objects)["modules_info"]["ocr_system"]["init_args"]))
+    limits = read_view(InputLimits, options(mounted_config(objects)["modules_info"]["ocr_system"]["init_args"]))
     grace = objects["Deployment"]["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
     assert grace >= pre_stop + limits.request_timeout
     assert objects["Deployment"]["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0

@@ -49,7 +49,7 @@ def test_each_model_carries_its_own_normalisation_and_characters():
     assert detector_normalisation(None, "PP-OCRv4_mobile_det")[0] == IMAGENET_MEAN
     assert detector_normalisation(None, "PP-OCRv6_small_det") == ((0.5,) * 3, (0.5,) * 3)
     assert resolve_char_dict(None, "PP-OCRv4_mobile_rec").endswith("ppocr_keys_v1.txt")
-    assert {model.stage for model in MODELS.values()} == {"det", "rec", "cls"}
+    assert {model.task.short for model in MODELS.values()} == {"det", "rec", "cls"}
 
 
 def test_a_users_folder_wins_over_the_bundled_model(tmp_path):

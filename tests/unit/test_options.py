@@ -7,7 +7,9 @@ import re
 import pytest
 
 from ocr_engine import DEFAULTS, PipelineOptions, PredictorOptions, merge_params
-from ocr_engine.options import KINDS, OPTIONS, markdown_table, parse_shape
+from ocr_engine.options import KINDS, OPTIONS, markdown_table, parse_shape, read_view
+from ocr_engine.runtime import runtime_options
+from ocr_engine.runtime.models import ModelChoice
 from ocr_engine.serving import InputLimits
 from ocr_engine.serving.documents import DocumentOptions
 from ocr_engine.serving.front import FrontOptions
@@ -48,32 +50,34 @@ def test_unknown_options_are_named_with_the_known_ones():
 
 def test_every_option_is_read_by_exactly_the_views_and_nothing_is_left_over():
     params = Recording(merge_params())
+    models = {DetectorOptions: "det", ClassifierOptions: "cls", RecognizerOptions: "rec"}
     for view in VIEWS:
-        view.from_params(params)
+        given = {"model": ModelChoice.from_params(params, models[view])} if view in models else {}
+        read_view(view, params, **given)
     assert params.read == set(DEFAULTS), "options no layer reads: %s" % sorted(set(DEFAULTS) - params.read)
 
 
 def test_views_carry_the_merged_values_typed():
     params = merge_params({"det_limit_side_len": 1280, "det_model_dir": "/models/det", "thin_image_detection": False,
                            "cls_image_shape": [3, 48, 160], "label_list": [0, 180], "vertical_image_rotation": False})
-    det = DetectorOptions.from_params(params)
+    det = read_view(DetectorOptions, params, model=ModelChoice.from_params(params, "det"))
     assert det.limit_side_len == 1280 and det.model.model_dir == "/models/det" and det.thin_image_ratio is None
-    cls = ClassifierOptions.from_params(params)
+    cls = read_view(ClassifierOptions, params, model=ModelChoice.from_params(params, "cls"))
     assert cls.image_shape == (3, 48, 160) and cls.label_list == ("0", "180")
-    rec = RecognizerOptions.from_params(params)
+    rec = read_view(RecognizerOptions, params, model=ModelChoice.from_params(params, "rec"))
     assert rec.image_shape == (3, 48, 320) and rec.max_width == 2304
     assert rec.model.model_dir is None and rec.model.name == "PP-OCRv6_small_rec"
-    assert PipelineOptions.from_params(params).vertical_image_ratio is None
+    assert read_view(PipelineOptions, params).vertical_image_ratio is None
 
 
 def test_runtime_options_on_cpu_and_preload_does_not_split_predictors():
-    runtime = PredictorOptions.from_params(merge_params({"cpu_threads": 0, "use_tensorrt": True}))
+    runtime = runtime_options(merge_params({"cpu_threads": 0, "use_tensorrt": True}))
     assert runtime.use_gpu is False and runtime.enable_mkldnn is True and runtime.use_tensorrt is False
     assert runtime.cpu_threads == 1  # at least one thread
-    lazy = PredictorOptions.from_params(merge_params({"cpu_threads": 0, "use_tensorrt": True, "preload": False}))
+    lazy = runtime_options(merge_params({"cpu_threads": 0, "use_tensorrt": True, "preload": False}))
     assert lazy == runtime and hash(lazy) == hash(runtime) and lazy.preload is False
     with pytest.raises(ValueError, match="precision must be auto, fp32, bf16, fp16 or int8, not .fp64."):
-        PredictorOptions.from_params(merge_params({"precision": "fp64"}))
+        runtime_options(merge_params({"precision": "fp64"}))
 
 
 @pytest.mark.parametrize("option, value, sentence", [
@@ -101,20 +105,20 @@ def test_the_options_table_is_the_schema():
 @pytest.mark.parametrize("bad", [0, -1, True, 2.5, "16"])
 def test_limits_are_positive_integers(bad):
     with pytest.raises(ValueError, match="max_images_per_request must be a positive integer"):
-        InputLimits.from_params(merge_params({"max_images_per_request": bad}))
+        read_view(InputLimits, merge_params({"max_images_per_request": bad}))
 
 
 @pytest.mark.parametrize("bad", [0, 65536, True, "9100", 91.5])
 def test_metrics_port_is_a_port_or_null(bad):
-    assert StatusOptions.from_params(merge_params()).metrics_port is None
-    assert StatusOptions.from_params(merge_params({"metrics_port": 9100})).metrics_port == 9100
+    assert read_view(StatusOptions, merge_params()).metrics_port is None
+    assert read_view(StatusOptions, merge_params({"metrics_port": 9100})).metrics_port == 9100
     with pytest.raises(ValueError, match="metrics_port must be a TCP port number"):
-        StatusOptions.from_params(merge_params({"metrics_port": bad}))
+        read_view(StatusOptions, merge_params({"metrics_port": bad}))
 
 
 def test_wrong_choices_and_shapes_are_refused():
     with pytest.raises(ValueError, match="det_limit_type must be max, min or resize_long"):
-        DetectorOptions.from_params(merge_params({"det_limit_type": "longest"}))
+        read_view(DetectorOptions, merge_params({"det_limit_type": "longest"}), model=None)
     assert parse_shape("3, 48, 320") == (3, 48, 320) and parse_shape([3, 48, 192]) == (3, 48, 192)
     with pytest.raises(ValueError, match="three positive integers"):
         parse_shape("48, 320")
@@ -131,18 +135,18 @@ def test_backend_openvino_refuses_what_it_cannot_do_in_one_sentence():
     from ocr_engine.runtime.choice import this_machine
 
     with pytest.raises(ValueError, match="backend must be auto, paddle or openvino, not 'onnx'"):
-        PredictorOptions.from_params(merge_params({"backend": "onnx"}))
+        runtime_options(merge_params({"backend": "onnx"}))
     with pytest.raises(ValueError, match="backend openvino runs on the CPU only"):
-        PredictorOptions.from_params(merge_params({"backend": "openvino", "use_gpu": True}))
+        runtime_options(merge_params({"backend": "openvino", "use_gpu": True}))
     with pytest.raises(ValueError, match="precision must be fp32 or bf16 with backend openvino, not 'fp16'"):
-        PredictorOptions.from_params(merge_params({"backend": "openvino", "precision": "fp16"}))
+        runtime_options(merge_params({"backend": "openvino", "precision": "fp16"}))
     bf16 = merge_params({"backend": "openvino", "precision": "bf16"})
     if this_machine().bf16_units:
-        assert PredictorOptions.from_params(bf16).precision == "bf16"
+        assert runtime_options(bf16).precision == "bf16"
         with pytest.raises(ValueError, match="precision must be fp32, fp16 or int8 with backend paddle, not 'bf16'"):
-            PredictorOptions.from_params(merge_params({"backend": "paddle", "precision": "bf16"}))
+            runtime_options(merge_params({"backend": "paddle", "precision": "bf16"}))
     else:
         with pytest.raises(ValueError, match="needs a CPU with bf16 units"):
-            PredictorOptions.from_params(bf16)
-    runtime = PredictorOptions.from_params(merge_params({"backend": "openvino"}))
-    assert runtime.backend == "openvino" and runtime != PredictorOptions.from_params(merge_params({}))
+            runtime_options(bf16)
+    runtime = runtime_options(merge_params({"backend": "openvino"}))
+    assert runtime.backend == "openvino" and runtime != runtime_options(merge_params({}))

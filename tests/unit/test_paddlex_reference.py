@@ -1,13 +1,10 @@
 """tools/paddlex_reference.py's differential check: shapes compare names, types and nesting, never values."""
 
-import os
-import sys
+from testkit.scripts import load
 
-from testkit.server import REPO
-
-sys.path.insert(0, os.path.join(REPO, "tools"))
-
-from paddlex_reference import _yaml, compare_answers, differences, shape_of  # noqa: E402
+reference = load("tools/paddlex_reference.py")
+_yaml, compare_answers, differences, shape_of = (reference._yaml, reference.compare_answers, reference.differences,
+                                                 reference.shape_of)
 
 
 def answer(pruned: dict, info=None) -> dict:

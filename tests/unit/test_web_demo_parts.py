@@ -1,7 +1,6 @@
 """The web demo's parts that need no server: the page's table and filter, the drawing, and the routes in front of
 PaddleHub's app (against a small WSGI app and a real HTTP server on loopback standing in for the demo process)."""
 
-import io
 import json
 import os
 import threading
@@ -12,6 +11,7 @@ from PIL import Image
 
 from ocr_engine.serving.demo import launcher, page, routes
 from ocr_view.drawing import draw_result
+from testkit import wsgi
 
 SYSTEM = [{"text": "Palais du LOUVRE", "confidence": 0.93, "text_region": [[10, 10], [90, 10], [90, 30], [10, 30]]},
           {"text": "faint", "confidence": 0.55, "text_region": [[10, 40], [60, 40], [60, 55], [10, 55]]}]
@@ -102,15 +102,7 @@ def demo_process():
 
 
 def call(app, path, query="", host="ocr.example.com:8866"):
-    environ = {"PATH_INFO": path, "QUERY_STRING": query, "REQUEST_METHOD": "GET", "HTTP_HOST": host,
-               "HTTP_ACCEPT": "text/html", "wsgi.input": io.BytesIO(), "wsgi.url_scheme": "http", "SCRIPT_NAME": ""}
-    seen = {}
-
-    def start_response(status, headers):
-        seen["status"], seen["headers"] = status, dict(headers)
-
-    body = b"".join(app(environ, start_response))
-    return seen["status"], seen["headers"], body
+    return wsgi.call(app, path, query=query, headers={"Host": host, "Accept": "text/html"})
 
 
 def paddlehub_app(environ, start_response):

@@ -72,9 +72,10 @@ def build_config(files: ModelFiles, options: PredictorOptions, shapes: InputShap
     folded = folded_model(files) if options.fold_affine_blocks else None
     if folded:
         config = inference.Config()
-        config.set_model_buffer(folded[0], len(folded[0]), folded[1], len(folded[1]))
+        # paddle's stubs say str; the program and weights are bytes, which it reads as they are.
+        config.set_model_buffer(folded[0], len(folded[0]), folded[1], len(folded[1]))  # type: ignore[arg-type]
     else:
-        config = inference.Config(files.program, files.params)
+        config = inference.Config(files.program, files.params or "")
     if options.use_gpu:
         if not options.preload:  # the devices were not counted when the options were read (resolve_gpu_id)
             check_gpu_visible(options.gpu_id)

@@ -9,7 +9,7 @@ lines on the page; the server's own ``drop_score`` already applied.
 
 import json
 import os
-from typing import Callable, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ocr_view.drawing import draw_answer, find_font
 
@@ -38,7 +38,8 @@ def table(module: str, lines: List[dict]) -> dict:
     page) as the drawing numbers the boxes."""
     headers = MODULES[module][1]
     paged = any("page" in line for line in lines)
-    rows, numbers = [], {}
+    rows: List[list] = []
+    numbers: Dict[Any, int] = {}
     for line in lines:
         page = line.get("page")
         number = numbers[page] = numbers.get(page, 0) + 1

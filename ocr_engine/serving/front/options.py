@@ -4,6 +4,8 @@ taken from whichever modules set them."""
 from dataclasses import dataclass, fields
 from typing import Any, Dict, Mapping
 
+from ...options import read_view
+
 
 @dataclass(frozen=True)
 class FrontOptions:
@@ -14,10 +16,6 @@ class FrontOptions:
     client_timeout: int
     max_request_bytes: int
 
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> "FrontOptions":
-        """Read the front's options of a merged params dict (``options.merge_params`` checked them)."""
-        return cls(params["http_front"], params["client_timeout"], params["max_request_bytes"])
 
 
 FRONT_OPTIONS = tuple(field.name for field in fields(FrontOptions))
@@ -40,4 +38,4 @@ def current_options() -> FrontOptions:
     """The options the process's modules set (``use_options``) over the defaults."""
     from ...options import merge_params
 
-    return FrontOptions.from_params(merge_params(_claimed))
+    return read_view(FrontOptions, merge_params(_claimed))

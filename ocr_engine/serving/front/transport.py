@@ -64,6 +64,7 @@ class _Channel(HTTPChannel):
     """One client connection; knows when its request in progress began."""
 
     error_task_class = _RefusalTask
+    request: Any  # waitress's request in progress, None between requests
     request_began = 0.0
     refusal_pending = False  # a refused request waits to be answered in the event loop (``_Server.add_task``)
     answered = False  # whether a request of this connection has been served

@@ -66,10 +66,6 @@ class APIOptions:
 
     visualize: bool
 
-    @classmethod
-    def from_params(cls, params: Mapping[str, object]) -> "APIOptions":
-        """Read the option from a merged params dict (``options.merge_params`` checked it)."""
-        return cls(params["visualize"])
 
 
 class PaddleXRoutes:
@@ -201,7 +197,9 @@ def text_layer_reading(page: Page) -> Reading:
 
 def pruned_result(reading: Reading, settings: ReadSettings, size: Tuple[int, int]) -> PrunedResult:
     """One reading in PaddleX's ``prunedResult`` shape; boxes clipped to the ``size`` (width, height) page."""
-    detection = settings.detection
+    detection, drop_score = settings.detection, settings.drop_score
+    # OCRSystem.read_settings fills every field; None means "as built" only in settings made elsewhere.
+    assert detection is not None and detection.max_side_limit is not None and drop_score is not None
     words = settings.word_boxes
     return PrunedResult(
         model_settings=ModelSettings(use_doc_preprocessor=False, use_textline_orientation=reading.classified),
@@ -211,7 +209,7 @@ def pruned_result(reading: Reading, settings: ReadSettings, size: Tuple[int, int
             max_side_limit=detection.max_side_limit, box_thresh=detection.box_thresh,
             unclip_ratio=detection.unclip_ratio),
         textline_orientation_angles=[int(turned) if reading.classified else -1 for turned in reading.turned],
-        text_rec_score_thresh=settings.drop_score,
+        text_rec_score_thresh=drop_score,
         return_word_box=words,
         rec_texts=[line.text for line in reading.lines],
         rec_scores=[line.confidence for line in reading.lines],
