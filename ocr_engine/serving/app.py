@@ -16,7 +16,6 @@ paddlehub``) serves this same stack. A new route or middleware goes in here.
 
 from typing import Any, Mapping
 
-from .demo import DEMO_MODULES
 from .demo.routes import GradioRoutes
 from .front import JSONBodies
 from .paddlex import PaddleXRoutes
@@ -26,6 +25,6 @@ def build(flask_app: Any, modules: Mapping[str, Any]) -> Any:
     """Put the stack in front of PaddleHub's Flask ``app`` (once; a second call does nothing) and return the app.
     ``modules`` is the process's served modules by name, which fills as they start."""
     if not getattr(flask_app, "ocr_stack", False):
-        flask_app.wsgi_app = JSONBodies(PaddleXRoutes(GradioRoutes(flask_app.wsgi_app, DEMO_MODULES), modules))
+        flask_app.wsgi_app = JSONBodies(PaddleXRoutes(GradioRoutes(flask_app.wsgi_app, modules), modules))
         flask_app.ocr_stack = True
     return flask_app

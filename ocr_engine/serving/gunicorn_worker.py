@@ -11,7 +11,8 @@ import os
 
 from gunicorn.workers.base import Worker
 
-from .front import Front, current_options
+from .front import Front
+from .server import SERVER
 
 
 class FrontWorker(Worker):
@@ -20,7 +21,7 @@ class FrontWorker(Worker):
     models (``process.warm_worker``), one at a time as a sync worker runs them."""
 
     def run(self) -> None:
-        front = Front(self.wsgi, current_options(), sockets=[listener.sock for listener in self.sockets])
+        front = Front(self.wsgi, SERVER.settings.front, sockets=[listener.sock for listener in self.sockets])
         front.start()
         # notify is gunicorn's heartbeat: a worker silent for its timeout is replaced.
         front.serve_requests(lambda: self.alive and self.ppid == os.getppid(), idle=self.notify)

@@ -15,23 +15,18 @@ from paddlehub.module.module import serving
 from ..options import merge_params, read_view
 from ..runtime import PredictorOptions, runtime_options
 from ..stages.geometry import region_json  # noqa: F401 (the hub modules import it from ocr_engine.serving)
-from .demo import DEMO_MODULES, DemoLauncher
+from .demo import DemoLauncher
 from .documents import DocumentOptions
 from .errors import InputError
-from .front import FRONT_OPTIONS
 from .images import check_arrays, read_image_files
 from .metrics import count_entry
 from .paddlex import APIOptions
-from .process import allow_requests_of, configure_process, serve_through_front, warm_workers
 from .request import InputLimits, check_count, predict_files
+from .server import SERVER
 from .service import FileAnswer, Service
-from .status import StatusOptions, start_status_server
 
 log = logging.getLogger(__name__)
 
-# The hub modules this process serves, by name, each added when it starts: the PaddleX API (``paddlex``) answers
-# through ocr_system's.
-SERVED_MODULES: Dict[str, "OCRHubModule"] = {}
 
 
 class OCRHubModule:
@@ -54,16 +49,9 @@ class OCRHubModule:
         Options are DEFAULTS, then params.py, then ``init_args``; an unknown name stops start-up. The device is
         resolved once, here, for every stage the module builds.
         """
-        configure_process()
         params = merge_params(self.read_params(), init_args)
+        SERVER.join(params, set(self.read_params()) | set(init_args))  # the process, before any model loads
         self.limits = read_view(InputLimits, params)
-        allow_requests_of(self.limits.request_timeout)
-        warm_workers()
-        given = set(self.read_params()) | set(init_args)
-        serve_through_front({name: params[name] for name in FRONT_OPTIONS if name in given}, SERVED_MODULES)
-        status = read_view(StatusOptions, params)
-        if status.metrics_port is not None:
-            start_status_server(status.metrics_port)
         self.runtime = runtime_options(params)
         self.documents = read_view(DocumentOptions, params) if self.reads_documents else None
         if self.documents and not self.answers_text:
@@ -72,8 +60,7 @@ class OCRHubModule:
         self.service = Service(self.name, self.limits, self.documents)
         self.build(params, self.runtime)
         if self.name:
-            DEMO_MODULES.add(self.name)
-            SERVED_MODULES[self.name] = self
+            SERVER.register(self.name, self)
 
     def build(self, params: Dict[str, Any], runtime: PredictorOptions) -> None:
         """Build the module's stage from the merged options; every stage runs as ``runtime`` says."""

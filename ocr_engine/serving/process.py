@@ -13,6 +13,7 @@ from PIL import Image
 from ..runtime import warm_up_all
 from . import app as service_app
 from . import front, status
+from .front import FrontOptions
 from .shared import server_folder
 
 _configured = threading.Event()
@@ -92,18 +93,18 @@ def warm_worker(worker: Any = None) -> None:
     status.worker_warm()
 
 
-def serve_through_front(explicit: Mapping[str, Any], modules: Mapping[str, Any]) -> None:
-    """Have ``hub serving start`` answer PaddleX's API (``paddlex``: ``/ocr``, ``/health``) beside PaddleHub's
-    routes, and serve through the buffering front (``front``) unless ``http_front`` is paddlehub.
+def serve_through_front(options: FrontOptions, modules: Mapping[str, Any]) -> None:
+    """Have ``hub serving start`` serve the one app (``app``: PaddleX's API, the web demo and the JSON body check in
+    front of PaddleHub's routes) through the buffering front (``front``), unless ``options.http_front`` is
+    paddlehub.
 
     PaddleHub builds its Flask app with ``app_compat.create_app``, for one process and for gunicorn alike, after
     the modules: wrapping it reaches every app it makes. gunicorn's worker class default becomes
     ``gunicorn_worker.FrontWorker``, the setting PaddleHub leaves to its default as it does the timeouts above, and
     PaddleHub's one-process ``run`` serves with the front in place of Flask's development server. Only in the
-    process of ``hub serving start``: a program that builds a module keeps its own servers. ``explicit`` are the
-    front options this module set (``front.use_options``), ``modules`` the process's served modules by name, which
-    the API answers through. Each module's call decides again, so a later module that sets ``http_front`` wins."""
-    front.use_options(explicit)
+    process of ``hub serving start``: a program that builds a module keeps its own servers. ``modules`` is the
+    process's served modules by name, which the routes answer through. Each module's start decides again, so a later
+    module that sets ``http_front`` wins."""
     if not _is_serving_start():
         return
     from paddlehub.serving import app_compat
@@ -111,7 +112,7 @@ def serve_through_front(explicit: Mapping[str, Any], modules: Mapping[str, Any])
     if not _originals:
         _originals.update(create_app=app_compat.create_app, run=app_compat.run)
         app_compat.create_app = _built(_originals["create_app"], modules)
-    buffered = front.current_options().http_front == "buffered"
+    buffered = options.http_front == "buffered"
     gunicorn_config = _gunicorn_config()
     if gunicorn_config is not None:
         gunicorn_config.WorkerClass.default = "ocr_engine.serving.gunicorn_worker.FrontWorker" if buffered else "sync"
@@ -141,7 +142,9 @@ def _run_one_process(configs: Optional[dict] = None, port: int = 8866) -> None:
         raise ValueError("hub serving start found no module configuration to serve")
     app_compat.config_with_file(configs)
     app = app_compat.create_app(init_flag=True)
-    front.serve(app, "0.0.0.0", port)
+    from .server import SERVER  # it imports this module
+
+    front.serve(app, SERVER.settings.front, "0.0.0.0", port)
 
 
 def _gunicorn_config():

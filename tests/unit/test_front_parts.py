@@ -14,7 +14,7 @@ from ocr_engine.options import read_view
 from ocr_engine.serving import front
 from ocr_engine.serving.envelopes import refusal
 from ocr_engine.serving.front import FrontOptions, JSONBodies, body_problem, timeout_sentence, transport
-from ocr_engine.serving.front import options as front_options
+from ocr_engine.serving.server import Server
 from testkit import wsgi
 
 
@@ -35,16 +35,17 @@ def test_options_are_checked(option, value, sentence):
         read_view(FrontOptions, merge_params({option: value}))
 
 
-def test_a_front_option_is_set_once_and_the_other_modules_take_it(monkeypatch):
-    monkeypatch.setattr(front_options, "_claimed", {})
-    front.use_options({})  # a module that sets none
-    front.use_options({"client_timeout": 5})
-    front.use_options({"client_timeout": 5, "http_front": "buffered"})
-    front.use_options({})
+def test_a_process_option_is_set_once_and_the_other_modules_take_it():
+    process = Server()
+    process.claim({})  # a module that sets none
+    process.claim({"client_timeout": 5})
+    process.claim({"client_timeout": 5, "http_front": "buffered", "metrics_port": 9100})
+    process.claim({})
     with pytest.raises(ValueError, match="^client_timeout belongs to the whole server, and one module sets 5, "
                                          "another 30: set it once, in any one module's init_args"):
-        front.use_options({"client_timeout": 30})
-    assert front.current_options() == FrontOptions("buffered", 5, DEFAULTS["max_request_bytes"])
+        process.claim({"client_timeout": 30})
+    assert process.settings.front == FrontOptions("buffered", 5, DEFAULTS["max_request_bytes"])
+    assert process.settings.metrics_port == 9100
 
 
 def test_a_refusal_is_the_services_json_with_its_status():

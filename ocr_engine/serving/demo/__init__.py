@@ -9,6 +9,5 @@
 """
 
 from .launcher import DemoLauncher
-from .routes import DEMO_MODULES
 
-__all__ = ["DEMO_MODULES", "DemoLauncher"]
+__all__ = ["DemoLauncher"]

@@ -11,7 +11,7 @@ the address the browser used, and finds the demo from any worker through the ser
 import http.client
 import importlib.util
 import re
-from typing import Callable, Iterable, Iterator, List, Set
+from typing import Callable, Container, Iterable, Iterator, List
 
 from .launcher import forget_demo, running_demo
 
@@ -22,10 +22,10 @@ _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriz
 
 
 class GradioRoutes:
-    """WSGI middleware: the web demo of the modules named in ``modules`` (a set that may grow), everything else
-    to ``app``."""
+    """WSGI middleware: the web demo of the modules named in ``modules`` (the served modules by name, which fill
+    as they start), everything else to ``app``."""
 
-    def __init__(self, app: Callable, modules: Set[str]):
+    def __init__(self, app: Callable, modules: Container[str]):
         self.app = app
         self.modules = modules
 
@@ -102,6 +102,3 @@ def _text(start_response: Callable, status: str, text: str) -> List[bytes]:
     start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
     return [body]
 
-
-# The hub modules of this server that have a web demo: each adds its name when it starts.
-DEMO_MODULES: Set[str] = set()

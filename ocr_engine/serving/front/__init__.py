@@ -2,9 +2,9 @@
 each request whole, and the queue the model thread runs them from), ``refusals`` (the sentences for what it
 refuses, and the JSON body check) and ``options`` (its per-process options)."""
 
-from .options import FRONT_OPTIONS, FrontOptions, current_options, use_options
+from .options import FRONT_OPTIONS, FrontOptions
 from .refusals import JSONBodies, body_problem, parser_sentence, timeout_sentence
 from .transport import Front, serve
 
-__all__ = ["FRONT_OPTIONS", "Front", "FrontOptions", "JSONBodies", "body_problem", "current_options",
-           "parser_sentence", "serve", "timeout_sentence", "use_options"]
+__all__ = ["FRONT_OPTIONS", "Front", "FrontOptions", "JSONBodies", "body_problem", "parser_sentence", "serve",
+           "timeout_sentence"]

@@ -31,7 +31,7 @@ from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask
 
 from ..envelopes import refusal
-from .options import FrontOptions, current_options
+from .options import FrontOptions
 from .refusals import parser_sentence, timeout_sentence
 
 log = logging.getLogger("ocr_engine.serving.front")
@@ -269,10 +269,9 @@ class Front:
             wasyncore.loop(timeout=0.5, map=self.map, count=1)
 
 
-def serve(app: Any, host: str, port: int) -> None:
-    """Serve ``app`` on ``host``:``port`` with the process's options until the process is stopped: the
-    one-process server. Requests run on the calling thread."""
-    options = current_options()
+def serve(app: Any, options: FrontOptions, host: str, port: int) -> None:
+    """Serve ``app`` on ``host``:``port`` with ``options`` until the process is stopped: the one-process server.
+    Requests run on the calling thread."""
     front = Front(app, options, host=host, port=port)
     front.start()
     log.info("serving on %s:%d (pid %d): client_timeout %d s, max_request_bytes %d", host, port, os.getpid(),

@@ -1,5 +1,5 @@
 """``POST /ocr`` and ``GET /health``, PaddleX's OCR serving API, on the port of ``/predict/<module>``: answered by
-the ocr_system module this process already serves (``hub_module.SERVED_MODULES``), so no model is loaded twice.
+the ocr_system module this process already serves (``server.SERVER.modules``), so no model is loaded twice.
 
 Every answer, refusals included, is PaddleX's envelope (``contract``), with PaddleX's statuses: 422 for what the
 client can fix (the contract's validation, then this service's own sentences: limits, bad images, broken PDFs,
