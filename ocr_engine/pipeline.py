@@ -43,6 +43,10 @@ class Reading:
     lines: List[TextLine]
     classified: bool = False
 
+    def line_count(self) -> int:
+        """How many lines were kept."""
+        return len(self.lines)
+
 
 @dataclass(frozen=True)
 class ReadSettings:

@@ -139,8 +139,9 @@ def read_request(module, request: OCRRequest) -> OCRAnswer:
         settings = read_settings(request, module.pipeline)
         declared = None if request.fileType is None else _DECLARED[request.fileType]
         files = call.decode([SentFile(request.file, "file", declared)])
-        answer = call.read(files, lambda images: module.pipeline.readings(images, settings),
-                           lambda reading: len(reading.lines))[0]
+        # The engine's own calls, bound to this request's settings: the service runs them without coming back here.
+        answer = call.read(files, functools.partial(module.pipeline.readings, settings=settings),
+                           Reading.line_count)[0]
     visualize = module.visualize if request.visualize is None else request.visualize
     results = []
     for page, found in zip(answer.file.pages, answer.answers):
