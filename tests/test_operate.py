@@ -180,5 +180,5 @@ def test_two_status_ports_are_refused_at_start(hub_home, tmp_path):
     path = write_config(str(tmp_path / "two.json"), config, free_port())
     result = run_until_exit(["-c", path], hub_home, str(tmp_path))
     assert result.returncode != 0
-    assert "metrics_port is" in result.stdout + result.stderr
+    assert "metrics_port belongs to the whole server, and one module sets" in result.stdout + result.stderr
     assert "set it once, in any one module's init_args" in result.stdout + result.stderr
