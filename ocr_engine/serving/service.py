@@ -4,7 +4,7 @@ An endpoint (``/predict/<module>`` in ``hub_module``, PaddleX's ``/ocr`` in ``pa
 shape into the service's typed calls and the typed answer back into its wire shape; nothing else. The service owns
 what lies between::
 
-    with service.request("ocr_system", sent=2) as request:    # the deadline, the record, the errors
+    with service.request(sent=2) as request:                  # the deadline, the record, the errors
         files = request.decode([SentFile(...), ...])          # base64, what each file is (image or PDF), limits
         answers = request.read(files, engine_call, lines)     # the engine on every image and PDF page
 
