@@ -4,8 +4,9 @@ start-up.
 
 - On the GPU: Paddle Inference (TensorRT where the options ask for it), fp32 unless a precision is set.
 - On an x86-64 CPU: OpenVINO, which ran each bundled model 1.0-1.7x as fast as Paddle Inference with oneDNN in
-  fp32 (1.9-3.3x in bf16) and read the corpus and the photos with the same text in fp32. A model OpenVINO cannot read (a PIR export, or a program it
-  fails to compile) runs on Paddle Inference instead, and the log says why, in a line.
+  fp32 (1.9-3.3x in bf16) and read the corpus and the photos with the same text in fp32. A model OpenVINO cannot
+  read (a PIR export, or a program it fails to compile) runs on Paddle Inference instead, and the log says why, in
+  a line.
 - On any other CPU, or without the openvino package: Paddle Inference (OpenVINO is not measured there).
 - ``precision: auto``: bf16 for a model on OpenVINO where the CPU has bf16 units (AVX512_BF16 or AMX), measured to
   read as well as fp32 (``BF16_BY_DEFAULT``); fp32 everywhere else.
