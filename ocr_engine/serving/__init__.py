@@ -1,11 +1,14 @@
-"""The serving layer: what turns a PaddleHub request into engine calls and back. The only part of the engine that
+"""The serving layer: what turns an HTTP request into engine calls and back. The only part of the engine that
 imports PaddleHub (``hub_module``).
 
-- ``request`` and ``images`` check what a client sent, within ``InputLimits``; ``documents`` turns a PDF into its
-  pages and the answers back into one entry per input; ``errors`` holds the one error a client is shown.
-- ``process`` holds process-wide settings and gunicorn's (timeouts, warm workers); ``shared`` the folder a server's
-  processes share; ``status`` the status server (/ready, /live, /metrics) and ``metrics`` what it counts and the
-  per-request log line.
+- ``service`` is the one service every endpoint calls: what each file is, the limits, the deadline, the record.
+  ``hub_module`` (``/predict/<module>``) and ``paddlex`` (PaddleOCR 3.x's ``/ocr``) only translate their wire shapes;
+  ``envelopes`` makes every error answer; ``app`` builds the one WSGI stack every process serves.
+- ``request`` and ``images`` read what a client sent, within ``InputLimits``; ``documents`` turns a PDF into its
+  pages; ``errors`` holds the one error a client is shown.
+- ``server`` is the serving process as one object (its settings, its modules); ``process`` what it applies
+  (logging, gunicorn's timeouts and hooks, the front); ``shared`` the folder a server's processes share; ``status``
+  the status server (/ready, /live, /metrics) and ``metrics`` what it counts and the per-request log line.
 - ``front`` is the HTTP front every `hub serving start` serves through (requests read whole, 408 and 413 in the
   service's JSON), ``gunicorn_worker`` the gunicorn worker that runs it.
 - ``demo``: the web demo at PaddleHub's /gradio/<module>.

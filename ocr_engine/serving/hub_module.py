@@ -1,7 +1,8 @@
-"""What the four hub modules share: start-up, the in-process and HTTP entry points, and error wording.
+"""What the four hub modules share: their options read at start-up, the in-process entry point, and
+``/predict/<module>``'s translation to and from the service (``service``).
 
 A hub module (hubserving/<name>/module.py) subclasses ``OCRHubModule``, names its params.py, builds its stage in
-``build`` and shapes its answer in ``answer``; everything else happens here. PaddleHub finds ``_initialize`` and
+``build`` and gives one upstream-shaped entry per image in ``answer``; everything else happens here. PaddleHub finds ``_initialize`` and
 the ``@serving`` method through the class's bases.
 """
 
@@ -26,7 +27,6 @@ from .server import SERVER
 from .service import FileAnswer, Service
 
 log = logging.getLogger(__name__)
-
 
 
 class OCRHubModule:
