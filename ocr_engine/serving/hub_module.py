@@ -2,8 +2,8 @@
 ``/predict/<module>``'s translation to and from the service (``service``).
 
 A hub module (hubserving/<name>/module.py) subclasses ``OCRHubModule``, names its params.py, builds its stage in
-``build`` and gives one upstream-shaped entry per image in ``answer``; everything else happens here. PaddleHub finds ``_initialize`` and
-the ``@serving`` method through the class's bases.
+``build`` and gives one upstream-shaped entry per image in ``answer``; everything else happens here. PaddleHub finds
+``_initialize`` and the ``@serving`` method through the class's bases.
 """
 
 import dataclasses
