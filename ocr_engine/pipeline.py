@@ -70,7 +70,6 @@ class PipelineOptions:
     vertical_image_ratio: Optional[float] = when("vertical_image_rotation")  # None: off
 
 
-
 # The options one call may change (``OCRSystem.read_settings``).
 _CALL_OPTIONS = ("det_limit_side_len", "det_limit_type", "det_db_thresh", "det_db_box_thresh", "det_db_unclip_ratio",
                  "drop_score", "use_angle_cls")

@@ -61,7 +61,6 @@ def test_own_exported_models_in_both_formats(hub_home, exported_models, english,
         assert loaded[os.path.join(rec, "model.pdmodel")] == ("openvino" if openvino_is_chosen() else "paddle")
 
 
-
 def test_a_model_openvino_fails_to_load_runs_on_paddle_saying_why(hub_home, exported_models, english, tmp_path):
     det, _ = exported_models
     # A folder with a broken ONNX file beside a good PIR program: backend auto tries OpenVINO on the ONNX file, which
@@ -151,7 +150,6 @@ def test_a_model_failing_on_a_request_is_an_error_not_an_empty_answer(hub_home, 
             assert_refused(answer, "the server failed to process the images; the cause is in the server log")
             assert read_image(server, image) == [squash(p.text) for p in placed]
         assert "prediction failed" in server.log() and "inference.json" in server.log()
-
 
 
 def test_a_character_list_that_does_not_fit_the_recogniser_is_named_at_start_up(hub_home, tmp_path):

@@ -407,17 +407,13 @@ def run_models(version: str, cache_dir: Optional[str], threads: int, repeats: in
 
 
 def cpu_name() -> str:
-    """The processor's model name, as /proc/cpuinfo gives it ("" elsewhere), for the figures it is printed beside."""
+    """The processor's model name, as /proc/cpuinfo gives it (elsewhere what platform says), for the figures it is
+    printed beside."""
     import platform
 
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.partition(":")[2].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    from ocr_engine.runtime.choice import cpuinfo_value
+
+    return cpuinfo_value("model name") or platform.processor() or platform.machine()
 
 
 def _ort_session(path: str, threads: int):

@@ -18,11 +18,11 @@ resolves the rest once a stage knows its model.
 import dataclasses
 import functools
 import importlib.util
-import os
 import platform
 from dataclasses import dataclass
 from typing import Any, FrozenSet, Mapping, Optional, Tuple
 
+from .models import first_program
 from .predictor import PredictorOptions, backend
 
 AUTO = "auto"
@@ -40,16 +40,21 @@ class Machine:
     openvino: bool
 
 
-def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> FrozenSet[str]:
-    """The processor's feature flags as Linux lists them (``avx512_bf16``, ``amx_bf16``, ...); empty elsewhere."""
+def cpuinfo_value(key: str, cpuinfo: str = "/proc/cpuinfo") -> Optional[str]:
+    """The first processor's ``key`` line in Linux's cpuinfo (``flags``, ``model name``); None elsewhere."""
     try:
         with open(cpuinfo, encoding="utf-8", errors="replace") as handle:
             for line in handle:
-                if line.startswith("flags"):
-                    return frozenset(line.partition(":")[2].split())
+                if line.startswith(key):
+                    return line.partition(":")[2].strip()
     except OSError:
         pass
-    return frozenset()
+    return None
+
+
+def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> FrozenSet[str]:
+    """The processor's feature flags as Linux lists them (``avx512_bf16``, ``amx_bf16``, ...); empty elsewhere."""
+    return frozenset((cpuinfo_value("flags", cpuinfo) or "").split())
 
 
 def has_bf16_units(flags: FrozenSet[str]) -> bool:
@@ -81,8 +86,7 @@ def cpu_backend(model_dir: Optional[str], machine: Machine) -> Tuple[str, str]:
         return "paddle", "OpenVINO is not measured on %s processors" % platform.machine()
     if not machine.openvino:
         return "paddle", "the openvino package is not installed (pip install -c constraints.txt '.[cpu]')"
-    if model_dir and not any(os.path.isfile(os.path.join(model_dir, name))
-                             for name in backend("openvino").program_files):
+    if model_dir and first_program(model_dir, "openvino") is None:
         return "paddle", "its folder holds no program OpenVINO reads (%s), as a PIR export does not" % ", ".join(
             backend("openvino").program_files)
     return "openvino", "the fastest runtime measured for it on x86 CPUs"

@@ -76,11 +76,8 @@ GENERATIONS: Dict[str, Dict[str, str]] = {
 }
 
 
-
 class ModelNotFoundError(FileNotFoundError):
     """A configured model folder or file does not exist or lacks the files paddle.inference needs."""
-
-
 
 
 def generation(name: str) -> Dict[str, str]:
@@ -209,6 +206,14 @@ def resolve_char_dict(path: Optional[str], name: str, cache_dir: Optional[str] =
     return path
 
 
+def first_program(folder: str, backend_name: str) -> Optional[str]:
+    """The first of backend ``backend_name``'s ``program_files`` in ``folder``, or None when it holds none."""
+    for name in backend(backend_name).program_files:
+        if os.path.isfile(os.path.join(folder, name)):
+            return os.path.join(folder, name)
+    return None
+
+
 def find_model_files(path: str, backend_name: str = "paddle") -> ModelFiles:
     """Find what the backend loads at ``path``: an ONNX file (a backend that reads ONNX), or the program and
     weights in an exported inference model folder, the first of the backend's ``program_files`` there (a
@@ -220,15 +225,14 @@ def find_model_files(path: str, backend_name: str = "paddle") -> ModelFiles:
     if not os.path.isdir(path):
         raise ModelNotFoundError("model folder %s does not exist" % path)
     names = chosen.program_files
-    for name in names:
-        program = os.path.join(path, name)
-        if not os.path.isfile(program):
-            continue
+    program = first_program(path, backend_name)
+    if program is not None:
         if program.endswith(".onnx"):
             return ModelFiles(program=program, params=None)
         params = os.path.splitext(program)[0] + ".pdiparams"
         if not os.path.isfile(params):
-            raise ModelNotFoundError("model folder %s has %s but not %s" % (path, name, os.path.basename(params)))
+            raise ModelNotFoundError("model folder %s has %s but not %s"
+                                     % (path, os.path.basename(program), os.path.basename(params)))
         return ModelFiles(program=program, params=params)
     why = chosen.unreadable(path)
     if why:

@@ -57,7 +57,6 @@ class PredictorOptions:
     preload: bool = field(compare=False)
 
 
-
 class Predictor(Protocol):
     """One model, loaded and run once on its warm-up input. Runs are serialised by the predictor itself."""
 

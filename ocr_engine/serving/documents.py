@@ -30,7 +30,6 @@ class DocumentOptions:
     pdf_text_layer: bool
 
 
-
 @dataclass
 class Page:
     """One page: its image to read, or (text layer) its boxes already read; ``scale`` is pixels per point."""

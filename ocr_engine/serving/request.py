@@ -32,7 +32,6 @@ class InputLimits:
     request_timeout: int  # seconds
 
 
-
 @dataclass(frozen=True)
 class Declared:
     """What the wire says a file is (``pdf``), in the wire's own words for the sentence when its bytes disagree:

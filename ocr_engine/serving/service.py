@@ -87,9 +87,9 @@ class Request:
             finally:
                 for pdf in pdfs.values():
                     pdf.close()
-        images = [page.image for item in decoded for page in item.pages if page.image is not None]
-        self.entry.images = len(images) + sum(1 for item in decoded for page in item.pages if page.image is None)
-        self.entry.pixels = sum(image.shape[0] * image.shape[1] for image in images)
+        pages = [page for item in decoded for page in item.pages]
+        self.entry.images = len(pages)
+        self.entry.pixels = sum(page.image.shape[0] * page.image.shape[1] for page in pages if page.image is not None)
         return decoded
 
     def _is_pdf(self, sent: SentFile, raw: bytes) -> bool:

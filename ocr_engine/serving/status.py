@@ -30,7 +30,6 @@ class StatusOptions:
     metrics_port: Optional[int]
 
 
-
 class StatusServer:
     """The process's status server and what readiness is judged from."""
 

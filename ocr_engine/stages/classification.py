@@ -28,7 +28,6 @@ class ClassifierOptions:
     long_line_windows: bool
 
 
-
 class TextClassifier:
     """Angle of text lines: BGR crops in, one (label, confidence) per crop out, label one of ``label_list``."""
 

@@ -57,7 +57,6 @@ class DetectorOptions:
     thin_image_ratio: Optional[float] = when("thin_image_detection")  # None: off
 
 
-
 class TextDetector:
     """Find text: a BGR uint8 image (H x W x 3) in, a list of clockwise quads (4 x 2 float32) out."""
 

@@ -31,7 +31,6 @@ class RecognizerOptions:
     use_space_char: bool
 
 
-
 @dataclass(frozen=True)
 class WordSpan:
     """A word of a line read and where it lies along the line's crop: ``start`` and ``end`` are fractions of the

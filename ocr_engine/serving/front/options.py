@@ -14,5 +14,4 @@ class FrontOptions:
     max_request_bytes: int
 
 
-
 FRONT_OPTIONS = tuple(field.name for field in fields(FrontOptions))

@@ -67,7 +67,6 @@ class APIOptions:
     visualize: bool
 
 
-
 class PaddleXRoutes:
     """WSGI middleware: ``/ocr`` and ``/health`` answered here, everything else passed to ``app``. ``modules`` is
     the process's served modules by name (it fills as they start)."""
