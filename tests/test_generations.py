@@ -17,6 +17,7 @@ from ocr_engine import merge_params
 from ocr_engine.runtime import MODELS, InputShapes, StageModel, runtime_options
 from ocr_engine.runtime.models import ModelChoice, bundled_path
 from ocr_engine.runtime.onnx_import import onnx_character_file, paddle_model_dir
+from ocr_engine.runtime.onnx_rewrite import CTC_OUTPUTS
 from testkit.inputs import encode, encode_file
 from testkit.scoring import word_f1
 from testkit.server import REPO, HubServer, shipped_config
@@ -47,12 +48,13 @@ def test_converted_models_compute_what_onnx_runtime_computes(v6_cache, stage, sh
     batch = np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)
     session = onnxruntime.InferenceSession(onnx_file(stage), providers=["CPUExecutionProvider"])
     expected = session.run(None, {session.get_inputs()[0].name: batch})
-    got = model.outputs(batch)  # oneDNN, as served
+    outputs = model.outputs(batch)  # oneDNN, as served
+    got = list(outputs.values())
     if stage == "rec":
         expected = expected[0]
         # The converted recogniser gives each column's best class and its probability, and a zero per class
         # (onnx_rewrite.CTC_OUTPUTS), not all 18710 probabilities of every column.
-        best, prob, classes = got
+        best, prob, classes = (outputs[name] for name in CTC_OUTPUTS)
         assert best.shape == prob.shape == expected.shape[:2] and classes.shape == expected.shape[2:]
         # Each best class is ONNX Runtime's best, or one within the tolerance of it.
         assert (best == expected.argmax(axis=2)).mean() > 0.9

@@ -384,7 +384,9 @@ def run_models(version: str, cache_dir: Optional[str], threads: int, repeats: in
             runs = {name: (lambda m=model, b=batch, n=needed: n(m.outputs(b))) for name, model in models.items()}
             if ort_session is not None:
                 feed = {ort_session.get_inputs()[0].name: batch}
-                runs["onnxruntime"] = lambda f=feed, session=ort_session, n=needed: n(session.run(None, f))
+                names = [output.name for output in ort_session.get_outputs()]
+                runs["onnxruntime"] = lambda f=feed, session=ort_session, n=needed, o=names: n(
+                    dict(zip(o, session.run(None, f))))
             times: Dict[str, List[float]] = {name: [] for name in runs}
             for run in runs.values():
                 run()  # the first run builds the predictor and its kernels; not timed

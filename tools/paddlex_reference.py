@@ -52,7 +52,8 @@ def write_model_folder(folder: str, name: str, stage: str) -> str:
     """A folder PaddleX can load the bundled model ``name`` (PP-OCRv4_mobile_det or _rec) from: its program and
     weights linked in, and an ``inference.yml`` naming the model, its pre- and post-processing as PaddleOCR exports
     write them, and (recogniser) its character list."""
-    from ocr_engine.runtime.models import bundled_model, resolve_char_dict, resolve_model_dir
+    from ocr_engine.runtime.models import bundled_model, resolve_model_dir
+    from ocr_engine.stages.recognition import character_list_file
 
     model = bundled_model(name, stage)
     source = resolve_model_dir(name)
@@ -76,7 +77,7 @@ def write_model_folder(folder: str, name: str, stage: str) -> str:
                             "unclip_ratio": 1.5},
         }
     else:
-        with open(resolve_char_dict(None, name), encoding="utf-8") as handle:
+        with open(character_list_file(None, name), encoding="utf-8") as handle:
             characters = [line.rstrip("\r\n") for line in handle]
         config = {
             "Global": {"model_name": name},

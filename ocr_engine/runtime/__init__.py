@@ -11,7 +11,6 @@ from .models import (
                      MODELS,
                      ModelNotFoundError,
                      generation,
-                     resolve_char_dict,
                      resolve_model_dir,
 )
 from .predictor import InputShapes, PredictorOptions
@@ -26,7 +25,6 @@ __all__ = [
     "PredictorOptions",
     "StageModel",
     "generation",
-    "resolve_char_dict",
     "resolve_model_dir",
     "runtime_options",
     "warm_up_all",

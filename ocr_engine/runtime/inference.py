@@ -58,10 +58,10 @@ class StageModel:
     """
 
     def __init__(self, model: ModelChoice, options: PredictorOptions, shapes: InputShapes,
-                 check_output: Optional[Callable[[List[Tuple[int, ...]]], None]] = None):
+                 check_output: Optional[Callable[[Dict[str, Tuple[int, ...]]], None]] = None):
         """``model`` is a bundled model or a user's folder (``models.ModelChoice``), run as ``options`` say once
         ``auto`` is settled for it; with ``options.preload`` the predictor is built and run now. ``check_output``,
-        given the shapes of the warm-up run's outputs, raises when the stage cannot use the model (a recogniser's
+        given the warm-up run's outputs' shapes by name, raises when the stage cannot use the model (a recogniser's
         character list that does not match): so such a model fails when it loads, at start-up with preload or
         before a worker's first request."""
         self.model = model
@@ -96,18 +96,20 @@ class StageModel:
             hint = backend(self.options.backend).failure_hint(self.options)
             raise ModelRunError("model %s cannot run%s: %s" % (self.files.program, hint, _first_line(err))) from err
         if self.check_output is not None:
-            self.check_output(predictor.output_shapes)
+            self.check_output(dict(zip(predictor.output_names, predictor.output_shapes)))
 
     def run(self, batch: np.ndarray) -> np.ndarray:
         """Run the model on a float32 NCHW batch and return its first output (``outputs``, for models that have
         more than one)."""
-        return self.outputs(batch)[0]
+        return next(iter(self.outputs(batch).values()))
 
-    def outputs(self, batch: np.ndarray) -> List[np.ndarray]:
-        """Run the model on a float32 NCHW batch and return its outputs, in its order. Raises DeadlinePassed,
-        before running, when the request being served has run out of time (``deadline``)."""
+    def outputs(self, batch: np.ndarray) -> Dict[str, np.ndarray]:
+        """Run the model on a float32 NCHW batch and return its outputs by name (``predictor.output_names``), in
+        its order. Raises DeadlinePassed, before running, when the request being served has run out of time
+        (``deadline``)."""
         check_deadline()
-        return load_predictor(self.files, self.options, self.shapes).run(batch)
+        predictor = load_predictor(self.files, self.options, self.shapes)
+        return dict(zip(predictor.output_names, predictor.run(batch)))
 
 
 def _first_line(err: Exception) -> str:

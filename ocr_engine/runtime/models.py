@@ -118,19 +118,6 @@ def stage_model_name(params: Mapping[str, Any], task: Union[Task, str]) -> str:
     return bundled_model(name, task).name
 
 
-def detector_normalisation(model_dir: Optional[str], name: str) -> Tuple[Triple, Triple]:
-    """The detector input's mean and std: from the ``inference.yml`` of ``model_dir`` when it gives them, else
-    those of the bundled detector ``name``."""
-    from .export_config import read_export_config
-
-    exported = read_export_config(model_dir)
-    if exported is not None and exported.mean and exported.std:
-        return exported.mean, exported.std
-    chosen = bundled_model(name, TEXT_DETECTION)
-    assert chosen.mean is not None and chosen.std is not None
-    return chosen.mean, chosen.std
-
-
 def bundled_path(item: Bundled) -> str:
     """The path of a bundled file or folder; ModelNotFoundError says which package to install when it is missing."""
     spec = importlib.util.find_spec(item.package)
@@ -177,32 +164,6 @@ def resolve_model_dir(name: str, model_dir: Optional[str] = None, cache_dir: Opt
         from .onnx_import import paddle_model_dir
 
         return paddle_model_dir(path, cache_dir)
-    return path
-
-
-def resolve_char_dict(path: Optional[str], name: str, cache_dir: Optional[str] = None,
-                      model_dir: Optional[str] = None) -> str:
-    """Return the recognition character list: ``path``; else the one in the ``inference.yml`` of ``model_dir``
-    (a user's export); else the bundled recogniser ``name``'s (a bundled file, or the list its ONNX file
-    carries)."""
-    from .export_config import character_file, read_export_config
-
-    chosen = bundled_model(name, TEXT_RECOGNITION)
-    exported = read_export_config(model_dir)
-    if path:
-        path = os.path.abspath(os.path.expanduser(path))
-    elif exported is not None and exported.characters:
-        from .onnx_import import writable_cache_dir
-
-        path = character_file(exported.characters, writable_cache_dir(cache_dir))
-    elif chosen.characters is not None:
-        path = bundled_path(chosen.characters)
-    else:
-        from .onnx_import import onnx_character_file
-
-        path = onnx_character_file(bundled_path(chosen.files), cache_dir)
-    if not os.path.isfile(path):
-        raise ModelNotFoundError("rec_char_dict_path %s is not a file" % path)
     return path
 
 

@@ -20,6 +20,7 @@ import tempfile
 from typing import List, Optional
 
 from .onnx_rewrite import REWRITE_VERSION, rewrite_for_onednn
+from .predictor import OUTPUT_NAMES_FILE
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,8 @@ def _convert(onnx_path: str, target: str) -> None:
         if result.returncode != 0 or not os.path.isfile(os.path.join(exported, "model.json")):
             tail = (result.stdout + result.stderr).strip().splitlines()[-5:]
             raise RuntimeError("converting %s failed: %s" % (onnx_path, " | ".join(tail)))
+        with open(os.path.join(exported, OUTPUT_NAMES_FILE), "w", encoding="utf-8") as names:
+            names.write("".join(output.name + "\n" for output in model.graph.output))
         open(os.path.join(exported, _DONE), "w").close()
         if os.path.isdir(target):
             shutil.rmtree(target)  # an interrupted earlier conversion

@@ -30,8 +30,8 @@ from typing import Dict, List, Tuple
 import numpy as np
 
 # Part of the converted models' cache key (onnx_import): raise it whenever a rewrite changes, so that models
-# converted by an earlier version are converted again.
-REWRITE_VERSION = 4
+# converted by an earlier version are converted again. 5: the output names are recorded (predictor.output_names).
+REWRITE_VERSION = 5
 
 # The most channels a group of an upsampling's transposed convolution holds (its channel count's largest divisor
 # up to this). Measured on the PP-OCRv6 detector at 640 x 480: 24 (and 48) let oneDNN choose its brgemm kernel in

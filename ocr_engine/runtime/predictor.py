@@ -6,6 +6,7 @@ on first use, so a process on Paddle never imports OpenVINO.
 """
 
 import importlib
+import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Protocol, Sequence, Tuple
 
@@ -57,10 +58,28 @@ class PredictorOptions:
     preload: bool = field(compare=False)
 
 
+# Beside a program converted from ONNX (``onnx_import``): its outputs' ONNX names, one per line, in order. The
+# converter renames them (fetch_name_0, ...), and a stage reads a model's outputs by name.
+OUTPUT_NAMES_FILE = "outputs.txt"
+
+
+def output_names(files: ModelFiles, reported: Sequence[str]) -> List[str]:
+    """The names of the outputs of the model in ``files``: those recorded beside its program when it was converted,
+    else ``reported``, the names its runtime gives."""
+    recorded = os.path.join(os.path.dirname(files.program), OUTPUT_NAMES_FILE)
+    if os.path.isfile(recorded):
+        with open(recorded, encoding="utf-8") as handle:
+            names = handle.read().split()
+        if len(names) == len(reported):
+            return names
+    return list(reported)
+
+
 class Predictor(Protocol):
     """One model, loaded and run once on its warm-up input. Runs are serialised by the predictor itself."""
 
     files: ModelFiles
+    output_names: List[str]  # in the model's order (``output_names``)
     output_shapes: List[Shape]  # of the warm-up run's outputs
 
     def run(self, batch: np.ndarray) -> List[np.ndarray]:

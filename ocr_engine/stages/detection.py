@@ -10,7 +10,8 @@ from paddleocr.ppocr.postprocess.db_postprocess import DBPostProcess
 
 from ..options import BY_NAME, read_view, when
 from ..runtime import InputShapes, PredictorOptions, StageModel
-from ..runtime.models import ModelChoice, detector_normalisation
+from ..runtime.export_config import read_export_config
+from ..runtime.models import ModelChoice, Triple, bundled_model
 from ..runtime.tasks import TEXT_DETECTION
 from ..runtime.timing import timed_stage
 from .geometry import clip_to_image, order_clockwise, quad_size
@@ -55,6 +56,17 @@ class DetectorOptions:
     db_score_mode: str  # fast | slow
     max_candidates: int
     thin_image_ratio: Optional[float] = when("thin_image_detection")  # None: off
+
+
+def detector_normalisation(model_dir: Optional[str], name: str) -> Tuple[Triple, Triple]:
+    """The detector input's mean and std: from the ``inference.yml`` of ``model_dir`` when it gives them, else
+    those of the bundled detector ``name``."""
+    exported = read_export_config(model_dir)
+    if exported is not None and exported.mean and exported.std:
+        return exported.mean, exported.std
+    chosen = bundled_model(name, TEXT_DETECTION)
+    assert chosen.mean is not None and chosen.std is not None
+    return chosen.mean, chosen.std
 
 
 class TextDetector:

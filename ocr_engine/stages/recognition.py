@@ -2,6 +2,7 @@
 (``word_spans``)."""
 
 import math
+import os
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, ClassVar, List, Mapping, Optional, Sequence, Tuple
@@ -10,8 +11,11 @@ import numpy as np
 from paddleocr.ppocr.postprocess.rec_postprocess import CTCLabelDecode
 
 from ..options import read_view
-from ..runtime import InputShapes, ModelRunError, PredictorOptions, StageModel, resolve_char_dict
-from ..runtime.models import ModelChoice
+from ..runtime import InputShapes, ModelNotFoundError, ModelRunError, PredictorOptions, StageModel
+from ..runtime.export_config import character_file, read_export_config
+from ..runtime.models import ModelChoice, bundled_model, bundled_path
+from ..runtime.onnx_import import onnx_character_file, writable_cache_dir
+from ..runtime.onnx_rewrite import CTC_OUTPUTS
 from ..runtime.tasks import TEXT_RECOGNITION
 from ..runtime.timing import timed_stage
 from .batching import plan_batches
@@ -41,6 +45,26 @@ class WordSpan:
     end: float
 
 
+def character_list_file(path: Optional[str], name: str, cache_dir: Optional[str] = None,
+                      model_dir: Optional[str] = None) -> str:
+    """Return the recognition character list: ``path``; else the one in the ``inference.yml`` of ``model_dir``
+    (a user's export); else the bundled recogniser ``name``'s (a bundled file, or the list its ONNX file
+    carries)."""
+    chosen = bundled_model(name, TEXT_RECOGNITION)
+    exported = read_export_config(model_dir)
+    if path:
+        path = os.path.abspath(os.path.expanduser(path))
+    elif exported is not None and exported.characters:
+        path = character_file(exported.characters, writable_cache_dir(cache_dir))
+    elif chosen.characters is not None:
+        path = bundled_path(chosen.characters)
+    else:
+        path = onnx_character_file(bundled_path(chosen.files), cache_dir)
+    if not os.path.isfile(path):
+        raise ModelNotFoundError("rec_char_dict_path %s is not a file" % path)
+    return path
+
+
 class TextRecognizer:
     """Read text lines: BGR crops in, one (text, confidence) per crop out."""
 
@@ -50,7 +74,7 @@ class TextRecognizer:
         self.max_width = max(self.width, options.max_width)
         self.max_columns = self.batch_size * self.max_width
         self.decode = CTCLabelDecode(
-            character_dict_path=resolve_char_dict(options.char_dict_path, options.model.name,
+            character_dict_path=character_list_file(options.char_dict_path, options.model.name,
                                                   options.model.model_cache_dir, options.model.model_dir),
             use_space_char=options.use_space_char,
         )
@@ -93,7 +117,7 @@ class TextRecognizer:
         for batch in plan_batches(ratios, self.height, self.batch_size, self.width, self.max_columns):
             inputs = line_batch([crops[i] for i in batch.lines], self.height, batch.width)
             outputs = self.model.outputs(inputs)
-            self.check_classes(output_classes([output.shape for output in outputs]))
+            self.check_classes(output_classes({name: output.shape for name, output in outputs.items()}))
             best, prob = best_columns(outputs)
             decoded = self.decode.decode(best, prob, is_remove_duplicate=True)
             for row, (i, (text, score)) in enumerate(zip(batch.lines, decoded)):
@@ -116,25 +140,24 @@ class TextRecognizer:
             )
 
 
-def _has_best_columns(shapes: Sequence[Tuple[int, ...]]) -> bool:
-    # The three outputs of a graph that takes each column's best class itself (onnx_rewrite.CTC_OUTPUTS):
-    # best class and probability (N x T each) and a zero per class.
-    return len(shapes) == 3 and len(shapes[0]) == 2 and len(shapes[2]) == 1
+# The outputs of a graph that takes each column's best class itself (``onnx_rewrite``): best class and probability
+# (N x T each), and a zero per class. Any other recogniser's first output is its probabilities (N x T x classes).
+BEST_CLASS, BEST_PROB, CLASSES = CTC_OUTPUTS
 
 
-def output_classes(shapes: Sequence[Tuple[int, ...]]) -> int:
-    """How many classes a recogniser has, from the shapes of its outputs: its probabilities (N x T x classes), or
-    the three outputs of a graph that takes each column's best class itself."""
-    return shapes[2][0] if _has_best_columns(shapes) else shapes[0][-1]
+def output_classes(shapes: Mapping[str, Tuple[int, ...]]) -> int:
+    """How many classes a recogniser has, from its outputs' shapes by name: its class output's length, or the last
+    dimension of its probabilities."""
+    return shapes[CLASSES][0] if CLASSES in shapes else next(iter(shapes.values()))[-1]
 
 
-def best_columns(outputs: Sequence[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
-    """Each column's best class and its probability (N x T each), from a recogniser's outputs: taken from its
-    probabilities (N x T x classes), or given by the graph itself (the same values, without copying the
-    probabilities out)."""
-    if _has_best_columns([output.shape for output in outputs]):
-        return outputs[0], outputs[1]
-    return outputs[0].argmax(axis=2), outputs[0].max(axis=2)
+def best_columns(outputs: Mapping[str, np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
+    """Each column's best class and its probability (N x T each), from a recogniser's outputs by name: given by the
+    graph itself (the same values, without copying the probabilities out), or taken from its probabilities."""
+    if BEST_CLASS in outputs:
+        return outputs[BEST_CLASS], outputs[BEST_PROB]
+    probabilities = next(iter(outputs.values()))
+    return probabilities.argmax(axis=2), probabilities.max(axis=2)
 
 
 def word_spans(columns: np.ndarray, text: str, filled: float) -> List[WordSpan]:

@@ -3,7 +3,8 @@
 import pytest
 
 from ocr_engine.runtime.export_config import ExportConfigError, character_file, read_export_config
-from ocr_engine.runtime.models import IMAGENET_MEAN, IMAGENET_STD, detector_normalisation
+from ocr_engine.runtime.models import IMAGENET_MEAN, IMAGENET_STD
+from ocr_engine.stages.detection import detector_normalisation
 
 DET = """Global:
   model_name: PP-OCRv5_server_det

@@ -10,11 +10,11 @@ from ocr_engine.runtime.models import (
     IMAGENET_MEAN,
     MODELS,
     ModelChoice,
-    detector_normalisation,
-    resolve_char_dict,
     stage_model_name,
 )
 from ocr_engine.runtime.onnx_import import PREPARED_MODELS_ENV, converted_name, paddle_model_dir, search_dirs
+from ocr_engine.stages.detection import detector_normalisation
+from ocr_engine.stages.recognition import character_list_file
 
 
 def chosen(**options) -> tuple:
@@ -48,7 +48,7 @@ def test_an_unknown_or_wrong_stage_name_is_refused_with_the_known_ones(option, v
 def test_each_model_carries_its_own_normalisation_and_characters():
     assert detector_normalisation(None, "PP-OCRv4_mobile_det")[0] == IMAGENET_MEAN
     assert detector_normalisation(None, "PP-OCRv6_small_det") == ((0.5,) * 3, (0.5,) * 3)
-    assert resolve_char_dict(None, "PP-OCRv4_mobile_rec").endswith("ppocr_keys_v1.txt")
+    assert character_list_file(None, "PP-OCRv4_mobile_rec").endswith("ppocr_keys_v1.txt")
     assert {model.task.short for model in MODELS.values()} == {"det", "rec", "cls"}
 
 

@@ -13,7 +13,7 @@ from typing import List, Optional
 
 import numpy as np
 
-from ..predictor import InputShapes, ModelFiles, PredictorOptions
+from ..predictor import InputShapes, ModelFiles, PredictorOptions, output_names
 
 
 @functools.lru_cache(maxsize=1)
@@ -73,6 +73,8 @@ class OpenVINOPredictor:
         self._compiled = core.compile_model(core.read_model(files.program), "CPU", config)
         self._request = self._compiled.create_infer_request()
         self._outputs = len(self._compiled.outputs)
+        reported = [min(out.names) if out.names else "output_%d" % i for i, out in enumerate(self._compiled.outputs)]
+        self.output_names = output_names(files, reported)
         self._lock = threading.Lock()
         # A run on the common shape proves the model loads and runs. Warming up on the largest input, as Paddle
         # must, left a PP-OCRv6 process 365 MB larger at start-up (1190 against 825 MB) and no faster.

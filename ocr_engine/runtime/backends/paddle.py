@@ -14,7 +14,7 @@ from typing import List, Optional
 import numpy as np
 
 from ..folding import folded_model
-from ..predictor import InputShapes, ModelFiles, PredictorOptions
+from ..predictor import InputShapes, ModelFiles, PredictorOptions, output_names
 
 log = logging.getLogger("ocr_engine.runtime.inference")
 
@@ -146,7 +146,9 @@ class PaddlePredictor:
         self.options = options
         self._predictor = inference.create_predictor(build_config(files, options, shapes))
         self._input = self._predictor.get_input_handle(self._predictor.get_input_names()[0])
-        self._outputs = [self._predictor.get_output_handle(name) for name in self._predictor.get_output_names()]
+        reported = self._predictor.get_output_names()
+        self._outputs = [self._predictor.get_output_handle(name) for name in reported]
+        self.output_names = output_names(files, reported)
         self._lock = threading.Lock()
         # paddle's allocator keeps every block it grows, and grows new ones whenever an input is larger than any
         # before it: under varied inputs that adds up to gigabytes. Running the largest input first makes every

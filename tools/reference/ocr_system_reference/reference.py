@@ -1,7 +1,8 @@
 """Build paddleocr 2.10's TextSystem as PaddleOCR's hubserving ocr_system module does, on the models ocr_engine
 serves."""
 
-from ocr_engine.runtime import ANGLE_CLASSIFIER, resolve_char_dict, resolve_model_dir
+from ocr_engine.runtime import ANGLE_CLASSIFIER, resolve_model_dir
+from ocr_engine.stages.recognition import character_list_file
 
 # What PaddleOCR's deploy/hubserving/ocr_system/params.py changes from tools/infer/utility.py's defaults.
 UPSTREAM_HUBSERVING_PARAMS = {
@@ -38,7 +39,7 @@ def build_text_system(enable_mkldnn: bool = False, cpu_threads=None):
     args.det_model_dir = resolve_model_dir("PP-OCRv4_mobile_det")
     args.rec_model_dir = resolve_model_dir("PP-OCRv4_mobile_rec")
     args.cls_model_dir = resolve_model_dir(ANGLE_CLASSIFIER)
-    args.rec_char_dict_path = resolve_char_dict(None, "PP-OCRv4_mobile_rec")
+    args.rec_char_dict_path = character_list_file(None, "PP-OCRv4_mobile_rec")
     args.use_gpu = False
     args.ir_optim = True
     args.enable_mkldnn = enable_mkldnn
