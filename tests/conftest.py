@@ -69,6 +69,22 @@ def server(hub_home, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def shipped_server(hub_home, tmp_path_factory):
+    """configs/cpu.json as shipped, all four modules, started with `hub serving start -c`: what `make serve` runs.
+    Shared by every test that needs it unchanged, whatever OCR_VERSION says."""
+    with HubServer.with_config(shipped_config("cpu.json"), hub_home, str(tmp_path_factory.mktemp("cpu"))) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="session")
+def paddle_server(hub_home, tmp_path_factory):
+    """configs/cpu_paddle.json as shipped: every model on Paddle Inference with oneDNN."""
+    workdir = str(tmp_path_factory.mktemp("cpu_paddle"))
+    with HubServer.with_config(shipped_config("cpu_paddle.json"), hub_home, workdir) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="session")
 def multiprocess_server(hub_home, tmp_path_factory):
     """configs/cpu_multiprocess.json: gunicorn workers with oneDNN, started with `hub serving start -c`."""
     workdir = str(tmp_path_factory.mktemp("serve_mp"))

@@ -23,16 +23,18 @@ OPENVINO_FP32 = {"backend": "openvino", "precision": "fp32"}
 @pytest.fixture(scope="module", params=["default", "PP-OCRv4", "PP-OCRv6"])
 def servers(request, hub_home, tmp_path_factory):
     """OpenVINO in fp32 and the Paddle oneDNN config, on the default pair or pinned to one model generation, all four
-    modules each."""
+    modules each. The default pair's Paddle server is the session's shipped cpu_paddle.json."""
     version = request.param
     models = {} if version == "default" else pinned_generation(version)
     started = []
     try:
-        for base, runtime in (("cpu.json", OPENVINO_FP32), ("cpu_paddle.json", {})):
+        bases = [("cpu.json", OPENVINO_FP32)] + ([("cpu_paddle.json", {})] if version != "default" else [])
+        for base, runtime in bases:
             init_args = {name: dict(models, **runtime) for name in MODULES}
             workdir = str(tmp_path_factory.mktemp(base.split(".")[0]))
             started.append(HubServer.with_config(shipped_config(base, init_args), hub_home, workdir).wait_ready())
-        yield version, started[0], started[1]
+        paddle = started[1] if version != "default" else request.getfixturevalue("paddle_server")
+        yield version, started[0], paddle
     finally:
         for server in started:
             server.stop()

@@ -18,6 +18,7 @@ from ocr_engine.runtime import MODELS, InputShapes, StageModel, runtime_options
 from ocr_engine.runtime.models import ModelChoice, bundled_path
 from ocr_engine.runtime.onnx_import import onnx_character_file, paddle_model_dir
 from ocr_engine.runtime.onnx_rewrite import CTC_OUTPUTS
+from ocr_engine.runtime.predictor import OUTPUT_NAMES_FILE
 from testkit.inputs import encode, encode_file
 from testkit.scoring import word_f1
 from testkit.server import REPO, HubServer, shipped_config
@@ -91,14 +92,6 @@ def ocr_system_alone(config: dict) -> dict:
 
 
 @pytest.fixture(scope="module")
-def default_server(hub_home, tmp_path_factory):
-    """ocr_system of `make serve`'s config as shipped: the default models, oneDNN."""
-    config = ocr_system_alone(shipped_config("cpu.json"))
-    with HubServer.with_config(config, hub_home, str(tmp_path_factory.mktemp("serve_default"))) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def v4_server(hub_home, tmp_path_factory):
     """ocr_system of the same config with ocr_version PP-OCRv4 pinned, as a user who wants 2023's answers writes."""
     config = ocr_system_alone(shipped_config("cpu.json", {"ocr_system": {"ocr_version": "PP-OCRv4"}}))
@@ -110,24 +103,24 @@ def read(server, image_item: str) -> list:
     return [line["text"] for line in assert_ok(server.predict("ocr_system", [image_item]))[0]]
 
 
-def test_the_default_keeps_french_accents(default_server, data_dir):
-    texts = read(default_server, encode_file(os.path.join(data_dir, "french.jpg")))
+def test_the_default_keeps_french_accents(shipped_server, data_dir):
+    texts = read(shipped_server, encode_file(os.path.join(data_dir, "french.jpg")))
     for line in LABELS["french.jpg"]["lines"][1:]:  # the first holds a superscript
         assert line in texts, texts
 
 
-def test_the_default_reads_english_words_whole(default_server, english):
+def test_the_default_reads_english_words_whole(shipped_server, english):
     image, placed = english
-    assert read(default_server, encode(image)) == [p.text for p in placed]
+    assert read(shipped_server, encode(image)) == [p.text for p in placed]
     poster = os.path.join(SHARED, "english.png")
     if not os.path.isfile(poster):
         pytest.skip("../shared/ocr-images/english.png is not on this machine")
-    texts = read(default_server, encode_file(poster))
+    texts = read(shipped_server, encode_file(poster))
     assert word_f1(texts, LABELS["english.png"]["lines"]) >= 0.95, texts
 
 
-def test_the_default_runs_the_measured_pair(default_server):
-    loaded = " ".join(re.findall(r"loading model (\S+)", default_server.log()))
+def test_the_default_runs_the_measured_pair(shipped_server):
+    loaded = " ".join(re.findall(r"loading model (\S+)", shipped_server.log()))
     assert "ch_PP-OCRv4_det_infer" in loaded and "PP-OCRv6_rec_small" in loaded, loaded
     assert "PP-OCRv6_det_small" not in loaded and "ch_PP-OCRv4_rec_infer" not in loaded, loaded
 
@@ -141,12 +134,15 @@ def test_pinning_ppocrv4_answers_as_before(v4_server, data_dir):
 
 
 def official_export(source: str, target: str, config: dict) -> str:
-    """A converted model laid out as PaddleOCR's export writes one: inference.json, .pdiparams and .yml."""
+    """A converted model laid out as PaddleOCR's export writes one: inference.json, .pdiparams and .yml, with the
+    conversion's output names (the converted recogniser gives each column's best class, not the probabilities an
+    official export gives, and says so by name)."""
     import yaml
 
     os.makedirs(target)
     for ext in ("json", "pdiparams"):
         shutil.copy(os.path.join(source, "model." + ext), os.path.join(target, "inference." + ext))
+    shutil.copy(os.path.join(source, OUTPUT_NAMES_FILE), target)
     with open(os.path.join(target, "inference.yml"), "w", encoding="utf-8") as handle:
         yaml.safe_dump(config, handle, allow_unicode=True)
     return target

@@ -5,12 +5,10 @@ the runtime and precision the rule picks for this CPU, said in the log; and `bac
 import os
 import re
 
-import pytest
 from conftest import cpu_has_bf16_units, openvino_is_chosen, served_model
 
 from testkit.answers import assert_ok
 from testkit.inputs import encode_file
-from testkit.server import HubServer, shipped_config
 
 RUNS_ON = re.compile(r"model (\S+) runs on (\w+) (\w+) \((.*)\)")
 
@@ -33,13 +31,6 @@ def test_each_default_model_runs_where_the_rule_puts_it(server):
         assert ("bf16 units" in why) == (precision == "bf16"), why
     # One line per model, however many modules share it.
     assert len(RUNS_ON.findall(server.log())) == 3, RUNS_ON.findall(server.log())
-
-
-@pytest.fixture(scope="module")
-def paddle_server(hub_home, tmp_path_factory):
-    workdir = str(tmp_path_factory.mktemp("cpu_paddle"))
-    with HubServer.with_config(shipped_config("cpu_paddle.json"), hub_home, workdir) as started:
-        yield started
 
 
 def test_backend_paddle_reads_the_chinese_sign_as_before(paddle_server, data_dir):

@@ -40,14 +40,6 @@ def browser():
         launched.close()
 
 
-@pytest.fixture(scope="module")
-def one_process(hub_home, tmp_path_factory):
-    """`hub serving start -c configs/cpu.json`, as `make serve` runs it."""
-    with HubServer.with_config(shipped_config("cpu.json"), hub_home,
-                               str(tmp_path_factory.mktemp("demo"))) as server:
-        yield server
-
-
 def open_demo(browser, server, module="ocr_system"):
     """A page on /gradio/<module> whose requests anywhere but the server's port are aborted. Returns it with the
     list of aborted requests to this machine on another port (the demo process's own port, say), which a remote
@@ -91,8 +83,8 @@ def table_texts(page):
 
 
 @needs_browser
-def test_a_photo_is_read_with_boxes_table_and_json(browser, one_process):
-    page, elsewhere = open_demo(browser, one_process)
+def test_a_photo_is_read_with_boxes_table_and_json(browser, shipped_server):
+    page, elsewhere = open_demo(browser, shipped_server)
     read_file(page, os.path.join(EXAMPLES, "french.jpg"))
     page.wait_for_selector("#table td:has-text('Palais du LOUVRE')", timeout=120_000)
     texts = table_texts(page)
@@ -100,7 +92,7 @@ def test_a_photo_is_read_with_boxes_table_and_json(browser, one_process):
     wait_for_pictures(page, 1)
     # The JSON shown is the answer /predict/ocr_system gives for the same file.
     shown = page.locator("#answer").inner_text()
-    expected = assert_ok(one_process.predict("ocr_system", [encode_file(os.path.join(EXAMPLES, "french.jpg"))]))
+    expected = assert_ok(shipped_server.predict("ocr_system", [encode_file(os.path.join(EXAMPLES, "french.jpg"))]))
     assert '"status": "000"' in shown and expected[0][0]["text"] in shown
     assert re.search(r"\d+ line\(s\) found", page.locator("#message").inner_text())
     if SCREENSHOT:
@@ -110,8 +102,8 @@ def test_a_photo_is_read_with_boxes_table_and_json(browser, one_process):
 
 
 @needs_browser
-def test_a_broken_file_shows_the_servers_sentence(browser, one_process, tmp_path):
-    page, elsewhere = open_demo(browser, one_process)
+def test_a_broken_file_shows_the_servers_sentence(browser, shipped_server, tmp_path):
+    page, elsewhere = open_demo(browser, shipped_server)
     with open(os.path.join(EXAMPLES, "french.jpg"), "rb") as handle:
         data = handle.read()
     broken = tmp_path / "broken.jpg"
@@ -135,12 +127,12 @@ def test_a_broken_file_shows_the_servers_sentence(browser, one_process, tmp_path
 
 
 @needs_browser
-def test_a_pdf_shows_each_page_with_its_boxes(browser, one_process, tmp_path):
+def test_a_pdf_shows_each_page_with_its_boxes(browser, shipped_server, tmp_path):
     from testkit.documents import photos_pdf
 
     pdf = tmp_path / "signs.pdf"
     pdf.write_bytes(photos_pdf([os.path.join(EXAMPLES, "french.jpg"), os.path.join(EXAMPLES, "chinese.jpg")]))
-    page, elsewhere = open_demo(browser, one_process)
+    page, elsewhere = open_demo(browser, shipped_server)
     read_file(page, str(pdf))
     page.wait_for_selector("#table td:has-text('愚园路')", timeout=120_000)
     texts = table_texts(page)
@@ -151,8 +143,8 @@ def test_a_pdf_shows_each_page_with_its_boxes(browser, one_process, tmp_path):
 
 
 @needs_browser
-def test_the_recogniser_page_shows_its_reading(browser, one_process):
-    page, elsewhere = open_demo(browser, one_process, "ocr_rec")
+def test_the_recogniser_page_shows_its_reading(browser, shipped_server):
+    page, elsewhere = open_demo(browser, shipped_server, "ocr_rec")
     read_file(page, os.path.join(EXAMPLES, "chinese_line.png"))
     page.wait_for_selector("#table td:has-text('衡山路')", timeout=120_000)
     texts = table_texts(page)
