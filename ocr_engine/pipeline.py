@@ -11,6 +11,7 @@ from .runtime import PredictorOptions, runtime_options
 from .stages import TextClassifier, TextDetector, TextRecognizer
 from .stages.detection import DetectionSettings
 from .stages.geometry import crop_quad, is_column, reading_order, span_quad
+from .stages.orientation import PageOrienter
 from .stages.recognition import WordSpan
 
 
@@ -42,6 +43,9 @@ class Reading:
     turned: List[bool]
     lines: List[TextLine]
     classified: bool = False
+    # How far the page was turned (0, 90, 180, 270 degrees clockwise) and turned back before it was read, when
+    # ReadSettings.upright asked; the regions are then in pixels of the upright page.
+    page_angle: Optional[int] = None
 
     def line_count(self) -> int:
         """How many lines were kept."""
@@ -57,6 +61,7 @@ class ReadSettings:
     drop_score: Optional[float] = None
     use_classifier: Optional[bool] = None
     word_boxes: bool = False
+    upright: Optional[bool] = None  # turn each page upright first (page orientation)
 
 
 @dataclass(frozen=True)
@@ -67,12 +72,13 @@ class PipelineOptions:
     use_angle_cls: bool
     drop_score: float
     turned_page_order: bool
+    use_doc_orientation_classify: bool
     vertical_image_ratio: Optional[float] = when("vertical_image_rotation")  # None: off
 
 
 # The options one call may change (``OCRSystem.read_settings``).
 _CALL_OPTIONS = ("det_limit_side_len", "det_limit_type", "det_db_thresh", "det_db_box_thresh", "det_db_unclip_ratio",
-                 "drop_score", "use_angle_cls")
+                 "drop_score", "use_angle_cls", "use_doc_orientation_classify")
 
 
 class OCRSystem:
@@ -84,8 +90,11 @@ class OCRSystem:
         recognizer: TextRecognizer,
         classifier: Optional[TextClassifier],
         options: PipelineOptions,
+        orienter: Optional[PageOrienter] = None,
     ):
         self.detector = detector
+        self.orienter = orienter
+        self.upright = options.use_doc_orientation_classify
         self.recognizer = recognizer
         self.classifier = classifier if options.use_angle_cls else None
         self.drop_score = options.drop_score
@@ -100,14 +109,17 @@ class OCRSystem:
         options = read_view(PipelineOptions, params)
         classifier = TextClassifier.from_params(params, runtime) if options.use_angle_cls else None
         detector = TextDetector.from_params(params, runtime)
-        return cls(detector, TextRecognizer.from_params(params, runtime), classifier, options)
+        # Always built (one small model): a request may turn page orientation on (``ReadSettings.upright``).
+        orienter = PageOrienter.from_params(params, runtime)
+        return cls(detector, TextRecognizer.from_params(params, runtime), classifier, options, orienter)
 
     def read_settings(self, changes: Mapping[str, Any], word_boxes: bool = False,
                       max_side_limit: Optional[int] = None) -> ReadSettings:
         """Whole settings for one call: this system's own, with ``changes`` by option name (``det_limit_side_len``,
         ``det_limit_type``, ``det_db_thresh``, ``det_db_box_thresh``, ``det_db_unclip_ratio``, ``drop_score``,
-        ``use_angle_cls``; values as ``options`` reads them), word boxes, and a cap on either side of the detector's
-        input. ValueError, in a sentence, for a change this system cannot make or a name it does not know."""
+        ``use_angle_cls``, ``use_doc_orientation_classify``; values as ``options`` reads them), word boxes, and a
+        cap on either side of the detector's input. ValueError, in a sentence, for a change this system cannot make
+        or a name it does not know."""
         unknown = sorted(set(changes) - set(_CALL_OPTIONS))
         if unknown:
             raise ValueError("a call cannot change %s" % ", ".join(unknown))
@@ -123,8 +135,10 @@ class OCRSystem:
             unclip_ratio=changes.get("det_db_unclip_ratio", own.unclip_ratio),
             max_side_limit=max_side_limit,
         )
+        if changes.get("use_doc_orientation_classify") and self.orienter is None:
+            raise ValueError("this pipeline was built without a page orientation model")
         return ReadSettings(detection, changes.get("drop_score", self.drop_score), changes.get("use_angle_cls"),
-                            word_boxes)
+                            word_boxes, changes.get("use_doc_orientation_classify", self.upright))
 
     def __call__(self, images: Sequence[np.ndarray]) -> List[List[TextLine]]:
         """Read each image: per image, its lines (``readings`` gives all the rest)."""
@@ -137,7 +151,12 @@ class OCRSystem:
         through the angle classifier, anticlockwise): a column of stacked Chinese characters reads best as it
         stands, an English line written along the column only turned. The turned reading replaces the first when it
         holds more confidently read text (``text_weight``). A tall page of horizontal lines, a receipt, is read
-        once, as it stands."""
+        once, as it stands. With ``settings.upright`` (else page orientation as built), each page is first turned
+        upright (``stages.orientation``) and read as such."""
+        angles: List[Optional[int]] = [None] * len(images)
+        if (self.upright if settings.upright is None else settings.upright) and self.orienter is not None:
+            turned_pages, found = self.orienter.upright(images)
+            images, angles = turned_pages, [page.angle for page in found]
         results = self.read(images, settings)
         tall = [
             i for i, (image, reading) in enumerate(zip(images, results))
@@ -148,7 +167,7 @@ class OCRSystem:
         for i, reading in zip(tall, turned):
             if text_weight(reading.lines) > text_weight(results[i].lines):
                 results[i] = unrotate_reading(reading, images[i].shape[0])
-        return results
+        return [replace(reading, page_angle=angle) for reading, angle in zip(results, angles)]
 
     def read(self, images: Sequence[np.ndarray], settings: ReadSettings = ReadSettings()) -> List[Reading]:
         """Run every stage. The lines of all images are classified together, in shared batches; each image's lines

@@ -186,7 +186,11 @@ class HubServer:
 
     def paddlex_ocr(self, body: Any, timeout: float = 300) -> Tuple[int, dict]:
         """POST ``body`` to PaddleX's /ocr: (HTTP status, JSON answer)."""
-        return post_for_status(self.url + "/ocr", body, timeout)
+        return self.paddlex("/ocr", body, timeout)
+
+    def paddlex(self, path: str, body: Any, timeout: float = 300) -> Tuple[int, dict]:
+        """POST ``body`` to a PaddleX endpoint (``/layout-parsing``...): (HTTP status, JSON answer)."""
+        return post_for_status(self.url + path, body, timeout)
 
     def rss(self) -> float:
         """Resident bytes of the server and every process in its session (gunicorn workers included)."""

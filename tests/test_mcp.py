@@ -17,7 +17,8 @@ pytestmark = pytest.mark.skipif(not os.path.exists(MCP_PYTHON),
 
 
 def call_ocr(server, path: str, *flags: str) -> dict:
-    """The ``ocr`` tool's answer for the file at ``path``, as testkit/mcp_client.py prints it."""
+    """The tool's answer for the file at ``path`` (``ocr``, or with ``--model PP-StructureV3`` the
+    ``pp_structurev3`` tool), as testkit/mcp_client.py prints it."""
     done = subprocess.run([MCP_PYTHON, os.path.join(REPO, "testkit", "mcp_client.py"), server.url, path] + list(flags),
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -50,3 +51,18 @@ def test_a_refusal_fails_the_tool_and_the_server_says_why(server, tmp_path):
     answer = call_ocr(server, path)
     assert answer["is_error"], answer
     assert "/ocr: refused" in server.log() and "not a decodable image (no known image header, 19 bytes)" in server.log()
+
+
+def test_the_pp_structurev3_tool_gets_a_pages_markdown(server, tmp_path):
+    import cv2
+
+    from testkit.pages import order_similarity, render_html, two_column_document, two_column_words, words
+
+    path = str(tmp_path / "page.png")
+    cv2.imwrite(path, render_html([two_column_document()])[0])
+    answer = call_ocr(server, path, "--model", "PP-StructureV3")
+    assert answer["tools"] == ["pp_structurev3"] and not answer["is_error"], answer
+    markdown = "\n".join(answer["texts"])
+    assert markdown.startswith("## Field Notes on River Birds"), markdown
+    assert order_similarity(words(markdown), two_column_words()) >= 0.9, markdown
+    assert "/layout-parsing: ok" in server.log()

@@ -204,7 +204,6 @@ def test_refusals_come_in_paddlex_envelope_with_this_servers_sentences(server, e
         "image as pdf": refused(server.paddlex_ocr({"file": good, "fileType": 0}), 422),
         "bomb": refused(server.paddlex_ocr({"file": b64(png_bomb())}), 422),
         "pages": refused(server.paddlex_ocr({"file": b64(blank_pages_pdf(17))}), 422),
-        "orientation": refused(server.paddlex_ocr({"file": good, "useDocOrientationClassify": True}), 422),
         "unwarping": refused(server.paddlex_ocr({"file": good, "useDocUnwarping": "true"}), 422),
         "limit type": refused(server.paddlex_ocr({"file": good, "textDetLimitType": "long"}), 422),
         "threshold": refused(server.paddlex_ocr({"file": good, "textRecScoreThresh": 1.5}), 422),
@@ -219,7 +218,6 @@ def test_refusals_come_in_paddlex_envelope_with_this_servers_sentences(server, e
     assert messages["image as pdf"].startswith("file: fileType is 0 (a PDF document), but the file is PNG")
     assert messages["bomb"].endswith("over the limit of 64.0 megapixels (max_image_pixels)")
     assert "file is a PDF of 17 pages" in messages["pages"] and "max_images_per_request" in messages["pages"]
-    assert messages["orientation"].startswith("useDocOrientationClassify: this server has no document orientation")
     assert messages["unwarping"].startswith("useDocUnwarping: this server has no document unwarping model")
     # Each field is read by the option it sets, so its sentence names both and says what the option accepts.
     assert messages["limit type"] == "textDetLimitType: det_limit_type must be max, min or resize_long, not 'long'"

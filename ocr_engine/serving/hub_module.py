@@ -42,6 +42,8 @@ class OCRHubModule:
     answers_text: bool = False
     # Whether the answer is one list holding every image's entry (upstream's ocr_rec and ocr_cls), not a list each.
     one_list: bool = False
+    # Whether an entry is one page's dict (the structure modules): a PDF's entry is then the list of its pages'.
+    page_entries: bool = False
 
     def _initialize(self, **init_args: Any) -> None:
         """PaddleHub's start-up hook, called with config.json's ``init_args`` (or ``hub.Module``'s keywords).
@@ -73,11 +75,16 @@ class OCRHubModule:
     def shaped(self, answers: Sequence[FileAnswer[Any]]) -> list:
         """The module's upstream answer for its files' answers: one entry per image; a PDF's boxes of all its
         pages in one entry, each marked with its ``page`` (1 = the first). ocr_rec and ocr_cls answer, as upstream,
-        one list holding every image's entry (``one_list``)."""
+        one list holding every image's entry (``one_list``); a structure module's PDF gets the list of its pages'
+        entries, each marked with its ``page`` (``page_entries``)."""
         entries = []
         for answer in answers:
             if not answer.file.pdf:
                 entries.append(answer.answers[0])
+                continue
+            if self.page_entries:
+                entries.append([dict(found, page=number) for number, found in enumerate(answer.answers, 1)
+                                if found is not None])  # such modules read every page from its image
                 continue
             boxes: List[dict] = []
             for number, (page, found) in enumerate(zip(answer.file.pages, answer.answers), 1):

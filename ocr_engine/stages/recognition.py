@@ -13,8 +13,8 @@ from paddleocr.ppocr.postprocess.rec_postprocess import CTCLabelDecode
 from ..options import read_view
 from ..runtime import InputShapes, ModelNotFoundError, ModelRunError, PredictorOptions, StageModel
 from ..runtime.export_config import character_file, read_export_config
-from ..runtime.models import ModelChoice, bundled_model, bundled_path
-from ..runtime.onnx_import import onnx_character_file, writable_cache_dir
+from ..runtime.models import ModelChoice, bundled_labels, bundled_model
+from ..runtime.onnx_import import writable_cache_dir
 from ..runtime.onnx_rewrite import CTC_OUTPUTS
 from ..runtime.tasks import TEXT_RECOGNITION
 from ..runtime.timing import timed_stage
@@ -56,10 +56,8 @@ def character_list_file(path: Optional[str], name: str, cache_dir: Optional[str]
         path = os.path.abspath(os.path.expanduser(path))
     elif exported is not None and exported.characters:
         path = character_file(exported.characters, writable_cache_dir(cache_dir))
-    elif chosen.characters is not None:
-        path = bundled_path(chosen.characters)
     else:
-        path = onnx_character_file(bundled_path(chosen.files), cache_dir)
+        path = bundled_labels(chosen.name, cache_dir)
     if not os.path.isfile(path):
         raise ModelNotFoundError("rec_char_dict_path %s is not a file" % path)
     return path

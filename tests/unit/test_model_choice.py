@@ -13,6 +13,7 @@ from ocr_engine.runtime.models import (
     stage_model_name,
 )
 from ocr_engine.runtime.onnx_import import PREPARED_MODELS_ENV, converted_name, paddle_model_dir, search_dirs
+from ocr_engine.runtime.tasks import TASKS
 from ocr_engine.stages.detection import detector_normalisation
 from ocr_engine.stages.recognition import character_list_file
 
@@ -49,7 +50,7 @@ def test_each_model_carries_its_own_normalisation_and_characters():
     assert detector_normalisation(None, "PP-OCRv4_mobile_det")[0] == IMAGENET_MEAN
     assert detector_normalisation(None, "PP-OCRv6_small_det") == ((0.5,) * 3, (0.5,) * 3)
     assert character_list_file(None, "PP-OCRv4_mobile_rec").endswith("ppocr_keys_v1.txt")
-    assert {model.task.short for model in MODELS.values()} == {"det", "rec", "cls"}
+    assert {model.task.short for model in MODELS.values()} == set(TASKS)  # a bundled model for every task
 
 
 def test_a_users_folder_wins_over_the_bundled_model(tmp_path):

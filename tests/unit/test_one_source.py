@@ -35,7 +35,8 @@ def test_every_hub_module_declares_the_packages_version():
 
 
 def test_the_hub_modules_are_the_folders_with_a_module_py():
-    assert module_names() == ["ocr_cls", "ocr_det", "ocr_rec", "ocr_system"]
+    assert module_names() == ["ocr_cls", "ocr_det", "ocr_rec", "ocr_system", "structure_layout", "structure_system",
+                              "structure_table"]
 
 
 def test_a_pdf_is_told_by_its_header_within_its_first_kilobyte():

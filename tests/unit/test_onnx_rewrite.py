@@ -62,7 +62,7 @@ def test_rewrites_keep_the_outputs_and_remove_the_patterns():
     x = np.random.default_rng(1).standard_normal((1, 2, 5, 6)).astype(np.float32)
     expected = run(model, x)
     assert rewrite_for_onednn(model) == {"identity": 2, "resize": 2, "mean": 1, "sigmoid_rows": 1,
-                                         "ctc_best": 0}
+                                         "ctc_best": 0, "hardswish": 0}
     onnx.checker.check_model(model)
     ops = [node.op_type for node in model.graph.node]
     assert ops.count("Identity") == 1  # the integer (shape) copy, which is also a graph output
@@ -148,3 +148,20 @@ def test_a_classifiers_softmax_over_a_matrix_is_left_alone():
     model = ctc_head(2)
     assert rewrite_for_onednn(model)["ctc_best"] == 0
     assert [output.name for output in model.graph.output] == ["probs"]
+
+
+def test_hardswish_becomes_its_definition_with_the_same_outputs():
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["r"]), helper.make_node("HardSwish", ["x"], ["h"]),
+         helper.make_node("Add", ["r", "h"], ["y"])],
+        "hardswish", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 5, 6])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 5, 6])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 15)])
+    x = np.linspace(-5, 5, 60, dtype=np.float32).reshape(1, 2, 5, 6)
+    expected = run(model, x)
+    assert rewrite_for_onednn(model)["hardswish"] == 1
+    onnx.checker.check_model(model)
+    assert [node.op_type for node in model.graph.node] == ["Relu", "HardSigmoid", "Mul", "Add"]
+    assert np.abs(run(model, x)[0] - expected[0]).max() < 1e-6

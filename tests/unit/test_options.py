@@ -16,10 +16,11 @@ from ocr_engine.serving.front import FrontOptions
 from ocr_engine.serving.paddlex import APIOptions
 from ocr_engine.serving.status import StatusOptions
 from ocr_engine.stages import ClassifierOptions, DetectorOptions, RecognizerOptions
+from ocr_engine.stages.layout import LayoutOptions
 from testkit.server import MODULES, REPO
 
 VIEWS = [PredictorOptions, DetectorOptions, ClassifierOptions, RecognizerOptions, PipelineOptions, InputLimits,
-         StatusOptions, DocumentOptions, FrontOptions, APIOptions]
+         StatusOptions, DocumentOptions, FrontOptions, APIOptions, LayoutOptions]
 
 
 class Recording(dict):
@@ -50,10 +51,12 @@ def test_unknown_options_are_named_with_the_known_ones():
 
 def test_every_option_is_read_by_exactly_the_views_and_nothing_is_left_over():
     params = Recording(merge_params())
-    models = {DetectorOptions: "det", ClassifierOptions: "cls", RecognizerOptions: "rec"}
+    models = {DetectorOptions: "det", ClassifierOptions: "cls", RecognizerOptions: "rec", LayoutOptions: "layout"}
     for view in VIEWS:
         given = {"model": ModelChoice.from_params(params, models[view])} if view in models else {}
         read_view(view, params, **given)
+    for task in ("table", "doc_ori"):  # stages that take their model alone
+        ModelChoice.from_params(params, task)
     assert params.read == set(DEFAULTS), "options no layer reads: %s" % sorted(set(DEFAULTS) - params.read)
 
 

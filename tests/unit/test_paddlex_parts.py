@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from ocr_engine.serving.paddlex.contract import OCRRequest, dotted, failure, success, validation_message
-from ocr_engine.serving.paddlex.handler import answer_ocr, bounding_box
+from ocr_engine.serving.paddlex.handler import bounding_box
+from ocr_engine.serving.paddlex.routes import answer_ocr
 from ocr_engine.stages.geometry import span_quad
 from ocr_engine.stages.preprocess import detection_size
 from ocr_engine.stages.recognition import WordSpan, word_spans

@@ -1,7 +1,9 @@
-"""PaddleOCR 3.x's serving API (PaddleX's ``POST /ocr`` and ``GET /health``) beside ``/predict/<module>``:
-``contract`` is the wire format, ``handler`` answers it with the ocr_system module's engine."""
+"""PaddleOCR 3.x's serving API (PaddleX's ``POST /ocr``, ``/layout-parsing``, ``/table-recognition`` and
+``GET /health``) beside ``/predict/<module>``: ``contract`` and ``structure_contract`` are the wire format,
+``handler`` and ``structure`` read a request with a module's engine, ``routes`` answers the HTTP and every error."""
 
 from .contract import PATHS
-from .handler import APIOptions, PaddleXRoutes
+from .handler import APIOptions
+from .routes import PaddleXRoutes
 
 __all__ = ["PATHS", "APIOptions", "PaddleXRoutes"]

@@ -14,7 +14,11 @@ from pydantic import BaseModel, ValidationError
 
 OCR_PATH = "/ocr"
 HEALTH_PATH = "/health"
-PATHS = (OCR_PATH, HEALTH_PATH)
+# PP-StructureV3's and the table pipeline's (``structure_contract``).
+LAYOUT_PARSING_PATH = "/layout-parsing"
+TABLE_RECOGNITION_PATH = "/table-recognition"
+# Every path PaddleX's envelope answers on this port.
+PATHS = (OCR_PATH, LAYOUT_PARSING_PATH, TABLE_RECOGNITION_PATH, HEALTH_PATH)
 PDF_FILE, IMAGE_FILE = 0, 1  # fileType's values
 # The request fields that change how one request is read, and the option of this server's schema each one sets
 # (``options``, which checks its value): a field's range is the option's.
@@ -26,6 +30,7 @@ SETTING_OPTIONS = {
     "textDetUnclipRatio": "det_db_unclip_ratio",
     "textRecScoreThresh": "drop_score",
     "useTextlineOrientation": "use_angle_cls",
+    "useDocOrientationClassify": "use_doc_orientation_classify",
 }
 
 
@@ -53,6 +58,19 @@ class ModelSettings(BaseModel):
     use_textline_orientation: bool
 
 
+class DocPreprocessorSettings(BaseModel):
+    use_doc_orientation_classify: bool
+    use_doc_unwarping: bool = False  # no unwarping model here
+
+
+class DocPreprocessorResult(BaseModel):
+    """How the page was turned upright before it was read (``useDocOrientationClassify``): the angle it was
+    turned (0, 90, 180, 270 degrees clockwise); boxes are in pixels of the upright page."""
+
+    model_settings: DocPreprocessorSettings
+    angle: int
+
+
 class TextDetParams(BaseModel):
     """The detection settings a request ran with: the server's, changed by the request's ``textDet*``."""
 
@@ -72,6 +90,7 @@ class PrunedResult(BaseModel):
     """One image's or page's reading, in PaddleX's field order; ``text_word*`` only with ``returnWordBox``."""
 
     model_settings: ModelSettings
+    doc_preprocessor_res: Optional[DocPreprocessorResult] = None
     dt_polys: List[Quad]  # every region detected, in reading order
     text_det_params: TextDetParams
     text_type: str = "general"
@@ -89,7 +108,7 @@ class PrunedResult(BaseModel):
 class OCRResult(BaseModel):
     prunedResult: PrunedResult
     ocrImage: Optional[str] = None  # base64 JPEG, with visualize
-    docPreprocessingImage: Optional[str] = None  # never: this server has no document preprocessing
+    docPreprocessingImage: Optional[str] = None  # base64 JPEG of the upright page, with useDocOrientationClassify
     inputImage: Optional[str] = None  # base64 JPEG, with visualize
 
 
@@ -122,7 +141,7 @@ def new_log_id() -> str:
     return str(uuid.uuid4())
 
 
-def success(log_id: str, answer: OCRAnswer) -> dict:
+def success(log_id: str, answer: BaseModel) -> dict:
     """The envelope of a successful answer; null fields are left out, as PaddleX leaves them."""
     return {"logId": log_id, "errorCode": 0, "errorMsg": "Success", "result": answer.model_dump(exclude_none=True)}
 

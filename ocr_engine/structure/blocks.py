@@ -1,0 +1,43 @@
+"""What a page is made of once its structure is read: blocks (layout regions with their content) in reading order."""
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+from ..pipeline import TextLine
+
+Box = Tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels of the (upright) page
+
+
+@dataclass
+class Block:
+    """One region of a page: its layout label (CDLA's: text, title, figure, figure_caption, table, table_caption,
+    header, footer, reference, equation), score and rectangle; the OCR lines inside it in reading order; a table's
+    HTML and cells; a figure's image name (its crop, in ``PageStructure.images``)."""
+
+    label: str
+    score: float
+    box: Box
+    lines: List[TextLine] = field(default_factory=list)
+    html: Optional[str] = None
+    cells: Optional[np.ndarray] = None  # a table's cell boxes, cells x 8 (four corners), in pixels of the page
+    image: Optional[str] = None
+
+    @property
+    def texts(self) -> List[str]:
+        """The block's lines' texts, in reading order."""
+        return [line.text for line in self.lines]
+
+
+@dataclass
+class PageStructure:
+    """One page read as structure: how far it was turned (0, 90, 180, 270 degrees clockwise; 0 when not classified), its
+    size upright (width, height), its blocks in reading order, every OCR line read on it, and the figures' crops
+    (BGR) by the name their blocks give."""
+
+    angle: int
+    size: Tuple[int, int]
+    blocks: List[Block]
+    lines: List[TextLine]
+    images: Dict[str, np.ndarray] = field(default_factory=dict)
