@@ -54,12 +54,13 @@ def test_openvino_reads_the_photos_as_paddle_does(servers, data_dir):
     arts = "LES ARTS DECORATIFS" if version == "PP-OCRv4" else "LES ARTS DÉCORATIFS"
     assert "Palais du LOUVRE" in french and arts in french, french
     # Each stage's model came from the file OpenVINO reads: PP-OCRv4's Paddle programs, PP-OCRv6's ONNX files; the
-    # default pair is PP-OCRv4's detector and PP-OCRv6's recogniser, with the shared classifier.
+    # default pair is PP-OCRv4's detector and PP-OCRv6's recogniser, with the shared classifier. The structure
+    # models are the same in each: the layout and page orientation ONNX files and SLANet_plus's Paddle program.
     loaded = re.findall(r"loading model (\S+) \(.*backend='openvino'", openvino.log())
-    assert len(loaded) == 3, openvino.log()
-    onnx_files = {"PP-OCRv4": 0, "default": 1, "PP-OCRv6": 2}[version]
+    assert len(loaded) == 6, openvino.log()
+    onnx_files = 2 + {"PP-OCRv4": 0, "default": 1, "PP-OCRv6": 2}[version]
     assert sum(path.endswith(".onnx") for path in loaded) == onnx_files, loaded
-    assert sum(path.endswith(".pdmodel") for path in loaded) == 3 - onnx_files, loaded
+    assert sum(path.endswith(".pdmodel") for path in loaded) == 6 - onnx_files, loaded
 
 
 def test_openvino_reads_a_thin_banner_and_a_turned_page(servers, english):

@@ -23,9 +23,10 @@ def test_multiprocess_config_serves_concurrent_clients(multiprocess_server, engl
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         answers = list(pool.map(lambda _: read_image(multiprocess_server, image), range(8)))
     assert answers == [expected] * 8
-    # gunicorn workers each build their own predictors after the fork, each model once per worker.
+    # gunicorn workers each build their own predictors after the fork, each model once per worker: the three OCR
+    # models and the three structure models.
     loads = re.findall(r"loading model (\S+) \(.*cpu_threads=1[,)]", multiprocess_server.log())
-    assert len(loads) == 3 * 2, loads
+    assert len(loads) == 6 * 2, loads
 
 
 @pytest.fixture(scope="module")

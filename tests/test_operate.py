@@ -113,7 +113,8 @@ def test_metrics_count_every_request_exactly_summed_over_workers(operated, data_
     for stage in ("decode", "detect", "classify", "recognise"):
         assert added('ocr_stage_seconds_count{module="ocr_system",stage="%s"}' % stage) == 5 + (stage == "decode")
     assert added('ocr_stage_seconds_count{module="ocr_det",stage="detect"}') == 1
-    assert after["ocr_predictor_loads_total"] == 3 * WORKERS  # each worker loaded det, cls, rec once, at start
+    # Each worker loaded each model once, at start: det, cls, rec, and the layout, table and orientation models.
+    assert after["ocr_predictor_loads_total"] == 6 * WORKERS
 
 
 def test_each_request_is_logged_in_one_line_without_its_content(operated):

@@ -504,9 +504,12 @@ def main() -> None:
                         help="folder of images (default: ../shared/ocr-images, else the tests' generated images)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=1, help="clients at once over HTTP")
-    parser.add_argument("--mode", choices=["inprocess", "http", "both", "models", "pdf"], default="both",
+    parser.add_argument("--mode", choices=["inprocess", "http", "both", "models", "pdf", "tables", "layout"],
+                        default="both",
                         help="models: each model of --init-args' ocr_version on Paddle, ONNX Runtime and OpenVINO; "
-                             "pdf: render and OCR time per page of test documents, with --init-args' pdf_dpi")
+                             "pdf: render and OCR time per page of test documents, with --init-args' pdf_dpi; "
+                             "tables: ours against upstream's ppstructure TableSystem, with TEDS; layout: "
+                             "/layout-parsing per page (tools/structure_benchmark.py)")
     parser.add_argument("--no-mkldnn", dest="mkldnn", action="store_false", help="plain CPU kernels for both")
     parser.add_argument("--workers", type=int, default=0, help="ours over HTTP: gunicorn workers (0: one process)")
     parser.add_argument("--threads", type=int, default=0, help="ours: threads per predictor (default cores/workers)")
@@ -526,6 +529,15 @@ def main() -> None:
                         help="the reference's cpu_threads (default: PaddleOCR's own default, 10)")
     args = parser.parse_args()
 
+    if args.mode in ("tables", "layout"):
+        import structure_benchmark
+
+        print("CPU: %s, %d cores" % (cpu_name(), os.cpu_count() or 1))
+        if args.mode == "tables":
+            structure_benchmark.run_tables(json.loads(args.init_args), max(3, args.rounds), args.reference_threads)
+        else:
+            structure_benchmark.run_layout(json.loads(args.init_args), max(3, args.rounds))
+        return
     if args.mode == "pdf":
         run_pdf(json.loads(args.init_args), args.threads or os.cpu_count() or 1)
         return

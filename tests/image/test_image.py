@@ -17,7 +17,7 @@ import pytest
 from conftest import cpu_has_bf16_units
 
 from testkit.answers import assert_refused
-from testkit.inputs import encode_file
+from testkit.inputs import encode, encode_file
 from testkit.server import REPO, free_port, get_text, post_json
 
 PODMAN = os.path.join(REPO, "deploy", "image", "podman-local")
@@ -121,7 +121,10 @@ def test_reads_a_real_photo_with_the_default_models(container):
     runs = re.findall(r"model (\S+) runs on (\w+ \w+) \(backend auto", log)
     assert sorted(runs) == [("PP-OCRv4_mobile_det", "openvino " + precision),
                             ("PP-OCRv6_small_rec", "openvino " + precision),
-                            ("ch_ppocr_mobile_v2.0_cls", "openvino " + precision)], log
+                            ("SLANet_plus", "openvino " + precision),
+                            ("ch_ppocr_mobile_v2.0_cls", "openvino " + precision),
+                            ("picodet_lcnet_x1_0_fgd_layout_cdla", "openvino " + precision),
+                            ("text_image_orientation", "openvino " + precision)], log
     assert "converting " not in log, log
     rss = podman("exec", name, "sh", "-c", "cat /proc/[0-9]*/status | awk '/^VmRSS:/ {kb += $2} END {print kb}'",
                  check=False).stdout.strip()
@@ -192,6 +195,18 @@ def test_paddleocr_3_clients_get_the_paddlex_api(container):
     assert status == 200 and answer["errorCode"] == 0, answer
     result = answer["result"]["ocrResults"][0]
     assert "LES ARTS DÉCORATIFS" in result["prunedResult"]["rec_texts"] and result["ocrImage"], answer
+
+
+def test_layout_parsing_reads_a_page_as_markdown(container):
+    from testkit.pages import order_similarity, render_html, two_column_document, two_column_words, words
+    from testkit.server import post_for_status
+
+    _, port, _, _ = container
+    status, answer = post_for_status("http://127.0.0.1:%d/layout-parsing" % port,
+                                     {"file": encode(render_html([two_column_document()])[0]), "fileType": 1})
+    assert status == 200 and answer["errorCode"] == 0, answer
+    markdown = answer["result"]["layoutParsingResults"][0]["markdown"]["text"]
+    assert order_similarity(words(markdown), two_column_words()) >= 0.9, markdown
 
 
 def test_paths_are_refused_and_the_server_goes_on(container):
