@@ -2,7 +2,8 @@
 
 A module answers only once its models are loaded and have run, so "healthy" means ready to read text. Reads the
 config named by OCR_CONFIG (its port and modules) and sends each module a small blank image over HTTP, as a client
-would; needs nothing but the standard library.
+would, with the first key of its ``api_keys_file`` when the config sets one; needs nothing but the standard
+library. Rate-limited (``rate_limit_per_minute``), its key's checks count like any client's.
 """
 
 import base64
@@ -29,9 +30,13 @@ def check(config_path: str, timeout: float = 25.0) -> str:
     with open(config_path) as handle:
         config = json.load(handle)
     body = json.dumps({"images": [base64.b64encode(blank_png()).decode()]}).encode()
+    headers = {"Content-Type": "application/json"}
+    key = first_key(config)
+    if key:
+        headers["Authorization"] = "Bearer " + key
     for module in config["modules_info"]:
         url = "http://127.0.0.1:%d/predict/%s" % (int(config.get("port", 8866)), module)
-        request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+        request = urllib.request.Request(url, body, headers)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 answer = json.load(response)
@@ -39,6 +44,20 @@ def check(config_path: str, timeout: float = 25.0) -> str:
             return "%s: %s" % (module, err)
         if answer.get("status") != "000":
             return "%s answered status %s: %s" % (module, answer.get("status"), answer.get("msg"))
+    return ""
+
+
+def first_key(config: dict) -> str:
+    """The first key in the ``api_keys_file`` a module of ``config`` sets ("" when none is set or it holds none)."""
+    for module in config["modules_info"].values():
+        path = module.get("init_args", {}).get("api_keys_file")
+        if path:
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    keys = [line.strip() for line in handle if line.strip() and not line.startswith("#")]
+            except OSError:
+                return ""
+            return keys[0] if keys else ""
     return ""
 
 

@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass, field, fields
 from typing import Any, Dict, Mapping, Optional, Tuple, Type, TypeVar
 
-KINDS = ("bool", "int", "float", "str", "shape", "labels")
+KINDS = ("bool", "int", "float", "str", "shape", "labels", "strings")
 
 
 def parse_shape(shape: Any) -> Tuple[int, int, int]:
@@ -67,6 +67,8 @@ class Option:
             return parse_shape(value)
         if self.kind == "labels" and isinstance(value, (list, tuple)) and value:
             return tuple(str(label) for label in value)
+        if self.kind == "strings" and isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return tuple(value)
         raise ValueError("%s must be %s, got %r" % (self.name, self.accepts(), value))
 
     def _within(self, value: float) -> bool:
@@ -89,7 +91,8 @@ class Option:
         elif self.kind == "str":
             words = _either(self.choices) if self.choices else "a string"
         else:
-            words = "a non-empty list" if self.kind == "labels" else "three positive integers"
+            words = {"labels": "a non-empty list", "strings": "a list of strings"}.get(
+                self.kind, "three positive integers")
         return words + (" or null" if self.nullable or self.default is None else "")
 
 
@@ -291,6 +294,18 @@ OPTIONS: Tuple[Option, ...] = (
     # arrives): just above what max_images_per_request x max_image_bytes take in base64, 16 x 20 MiB x 4/3 = 447.4 MB.
     Option("max_request_bytes", "int", 448_000_000,
            "the largest request body; a larger Content-Length gets 413 before the body is read", low=1, process=True),
+    # --- who may use the server (ocr_engine.serving.access): off by default, one set per serving process
+    # Keys live in their own file, never in config.json (which ends up in version control); it is re-read when it
+    # changes, so keys are added or revoked without a restart.
+    Option("api_keys_file", "str", None,
+           "a file of API keys, one per line; clients send `Authorization: Bearer KEY` (re-read when it changes); "
+           "null: no keys", nullable=True, process=True),
+    Option("cors_origins", "strings", [],
+           "browser origins allowed to call the server (CORS), e.g. `[\"https://app.example.com\"]`", process=True),
+    # Counted per serving process: each gunicorn worker counts its own.
+    Option("rate_limit_per_minute", "int", None,
+           "requests one key (with keys off: one client address) may make per minute, per serving process; past it "
+           "429 with `Retry-After`; null: no limit", nullable=True, low=1, process=True),
     # --- the PaddleX serving API (POST /ocr, ocr_engine.serving.paddlex): whether an answer holds the drawn result
     # and the input as base64 JPEGs (ocrImage, inputImage) when the request leaves visualize null; PaddleX's default.
     Option("visualize", "bool", True,
@@ -364,7 +379,7 @@ def markdown_table() -> str:
         elif isinstance(option.default, bool):
             default = str(option.default).lower()
         elif isinstance(option.default, list):
-            default = ", ".join(str(item) for item in option.default)
+            default = ", ".join(str(item) for item in option.default) or "[]"
         else:
             default = str(option.default)
         whole = " One value for the whole server." if option.process else ""

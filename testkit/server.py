@@ -78,9 +78,11 @@ def write_config(path: str, config: dict, port: int) -> str:
     return path
 
 
-def post_json(url: str, body: Any, timeout: float = 300) -> dict:
-    """POST ``body`` as JSON and return the JSON answer; an HTTP error status raises ServerError with its body."""
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+def post_json(url: str, body: Any, timeout: float = 300, headers: Optional[Dict[str, str]] = None) -> dict:
+    """POST ``body`` as JSON (with ``headers``) and return the JSON answer; an HTTP error status raises ServerError
+    with its body."""
+    request = urllib.request.Request(url, data=json.dumps(body).encode(),
+                                     headers=dict(headers or {}, **{"Content-Type": "application/json"}))
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
@@ -96,6 +98,26 @@ def post_for_status(url: str, body: Any, timeout: float = 300) -> Tuple[int, dic
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as err:
         return err.code, json.loads(err.read())
+
+
+def exchange(url: str, method: str = "POST", body: Any = None, headers: Optional[Dict[str, str]] = None,
+             timeout: float = 300) -> Tuple[int, Dict[str, str], Any]:
+    """One HTTP request with ``headers`` (``body`` sent as JSON when given): (status, response headers, the JSON
+    answer, or the text when it is not JSON), whatever the status."""
+    data = None if body is None else json.dumps(body).encode()
+    sent = dict(headers or {}, **({"Content-Type": "application/json"} if data is not None else {}))
+    request = urllib.request.Request(url, data=data, headers=sent, method=method)
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout)
+    except urllib.error.HTTPError as err:
+        response = err
+    with response:
+        raw = response.read().decode("utf-8", "replace")
+        try:
+            answer: Any = json.loads(raw)
+        except ValueError:
+            answer = raw
+        return response.status, dict(response.headers.items()), answer
 
 
 def get_text(url: str, timeout: float = 5) -> Tuple[Optional[int], str]:
@@ -116,6 +138,7 @@ class HubServer:
     def __init__(self, args: List[str], hub_home: str, workdir: str, port: int, name: str = "server"):
         self.port = port
         self.url = "http://127.0.0.1:%d" % port
+        self.headers: Dict[str, str] = {}  # sent with every predict, e.g. {"Authorization": "Bearer KEY"}
         self.log_path = os.path.join(workdir, name + ".log")
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen([os.path.join(BIN, "hub"), "serving", "start"] + args, cwd=workdir,
@@ -181,8 +204,9 @@ class HubServer:
             return handle.read().decode("utf-8", "replace")
 
     def predict(self, module: str, images: List[Any], timeout: float = 300, **extra: Any) -> dict:
-        """POST ``{"images": images, **extra}`` to /predict/``module`` and return the JSON answer."""
-        return post_json("%s/predict/%s" % (self.url, module), dict(extra, images=images), timeout)
+        """POST ``{"images": images, **extra}`` to /predict/``module`` (with ``self.headers``, e.g. an API key) and
+        return the JSON answer."""
+        return post_json("%s/predict/%s" % (self.url, module), dict(extra, images=images), timeout, self.headers)
 
     def paddlex_ocr(self, body: Any, timeout: float = 300) -> Tuple[int, dict]:
         """POST ``body`` to PaddleX's /ocr: (HTTP status, JSON answer)."""

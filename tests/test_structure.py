@@ -196,3 +196,11 @@ def test_a_huge_table_is_answered(shipped_server):
     # answer may lose rows, but no text read is dropped.
     assert html.startswith("<html><body><table>") and html.endswith("</table></body></html>"), html[:300]
     assert all("Row %d " % i in html or "Row %d<" % i in html for i in range(1, 81)), html
+
+
+def test_the_web_demo_says_which_modules_it_shows(shipped_server):
+    from testkit.server import get_text
+
+    code, text = get_text(shipped_server.url + "/gradio/structure_system", timeout=60)
+    assert code == 503 and text.startswith("The web demo shows the OCR modules"), (code, text)
+    assert "POST /layout-parsing" in text

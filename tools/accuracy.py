@@ -110,7 +110,8 @@ def main() -> None:
     parser.add_argument("--per-subset", type=int, default=12)
     parser.add_argument("--contenders", default="reference,ours",
                         help="reference, ours, generation names (%s) or DET+REC model names (%s)"
-                        % (", ".join(GENERATIONS), ", ".join(MODELS)))
+                        % (", ".join(GENERATIONS), ", ".join(name for name, model in MODELS.items()
+                                               if model.task.short in ("det", "rec"))))
     parser.add_argument("--contender", nargs=2, action="append", default=[], metavar=("LABEL", "JSON"),
                         help="also ours with these JSON init_args, named LABEL (after --contenders)")
     parser.add_argument("--init-args", default="{}", help="JSON init_args for our ocr_system")

@@ -2,6 +2,7 @@
 
     python tools/test_hubserving.py http://127.0.0.1:8866/predict/ocr_system path/to/image_or_folder
     python tools/test_hubserving.py --server_url URL --image_dir PATH [--visualize] [--output results.json]
+    OCR_API_KEY=... python tools/test_hubserving.py URL PATH     # or --api-key KEY, for a server with keys on
 
 Prints each image's time and result; --visualize draws boxes and texts into --vis_dir; --output writes every
 result as one JSON file. Exits 1 if any image failed. Needs the standard library and this package's light modules
@@ -15,6 +16,7 @@ import json
 import os
 import sys
 import time
+import urllib.error
 import urllib.request
 from typing import List, Optional
 
@@ -33,15 +35,23 @@ def list_images(path: str) -> List[str]:
     raise SystemExit("no such file or folder: %s" % path)
 
 
-def request_ocr(url: str, image_path: str, timeout: float) -> dict:
-    """POST one image file to ``url`` and return the server's JSON answer (status, msg, results)."""
+def request_ocr(url: str, image_path: str, timeout: float, api_key: Optional[str] = None) -> dict:
+    """POST one image file to ``url`` (with ``api_key`` as a Bearer token when given) and return the server's JSON
+    answer (status, msg, results), a refusal's included."""
     with open(image_path, "rb") as handle:
         payload = {"images": [base64.b64encode(handle.read()).decode("ascii")]}
-    request = urllib.request.Request(
-        url, data=json.dumps(payload).encode("utf-8"), headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return json.loads(response.read().decode("utf-8"))
+    headers = {"Content-Type": "application/json"}
+    if api_key:
+        headers["Authorization"] = "Bearer " + api_key
+    request = urllib.request.Request(url, data=json.dumps(payload).encode("utf-8"), headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as refused:  # 401, 429...: the server's sentence is in the body
+        try:
+            return json.loads(refused.read().decode("utf-8"))
+        except ValueError:
+            raise refused from None
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -58,6 +68,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per request (default %(default)s)")
     parser.add_argument("--pdf_dpi", type=int, default=DEFAULTS["pdf_dpi"],
                         help="the server's pdf_dpi, to draw PDF pages where their boxes are (default %(default)s)")
+    parser.add_argument("--api-key", default=os.environ.get("OCR_API_KEY"),
+                        help="the server's API key, sent as Authorization: Bearer (default: $OCR_API_KEY)")
     args = parser.parse_args(argv)
     url, path = args.server_url or args.url, args.image_dir or args.path
     if not url or not path:
@@ -73,7 +85,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     for image_path in list_images(path):
         start = time.time()
         try:
-            answer = request_ocr(url, image_path, args.timeout)
+            answer = request_ocr(url, image_path, args.timeout, args.api_key)
         except (OSError, ValueError) as err:  # urllib's errors are OSErrors
             answer = {"status": "client", "msg": "request failed: %s" % err, "results": ""}
         elapsed = time.time() - start

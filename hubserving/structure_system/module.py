@@ -22,6 +22,7 @@ class StructureSystemModule(OCRHubModule):
     read_params = staticmethod(read_params)
     reads_documents = True  # a PDF is read page by page: one entry per page
     page_entries = True
+    demo_page = False  # the web demo draws OCR lines
 
     def build(self, params, runtime):
         self.structure = StructureSystem.from_params(params, runtime)

@@ -16,13 +16,16 @@ from .paddlex import contract as paddlex_contract
 # The HTTP statuses this server answers with, and their reason phrases.
 REASONS: Dict[int, str] = {
     200: "OK",
+    204: "No Content",
     400: "Bad Request",
+    401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
     408: "Request Timeout",
     413: "Content Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Entity",
+    429: "Too Many Requests",
     431: "Request Header Fields Too Large",
     500: "Internal Server Error",
     501: "Not Implemented",

@@ -44,6 +44,8 @@ class OCRHubModule:
     one_list: bool = False
     # Whether an entry is one page's dict (the structure modules): a PDF's entry is then the list of its pages'.
     page_entries: bool = False
+    # Whether the web demo has a page for this module (it draws lines and boxes: the OCR modules' answers).
+    demo_page: bool = True
 
     def _initialize(self, **init_args: Any) -> None:
         """PaddleHub's start-up hook, called with config.json's ``init_args`` (or ``hub.Module``'s keywords).
@@ -113,7 +115,10 @@ class OCRHubModule:
     def create_gradio_app(self) -> DemoLauncher:
         """PaddleHub's web page hook, called on ``GET /gradio/<module>`` in the process that got it: the web demo
         (``demo``), whose page reads images through this module as ``/predict/<module>`` does."""
-        return DemoLauncher(self.name, self.documents.pdf_dpi if self.documents else None)
+        unavailable = None if self.demo_page else (
+            "The web demo shows the OCR modules (ocr_system, ocr_det, ocr_rec, ocr_cls). %s answers POST "
+            "/predict/%s; a page as Markdown: POST /layout-parsing." % (self.name, self.name))
+        return DemoLauncher(self.name, self.documents.pdf_dpi if self.documents else None, unavailable)
 
     @serving
     def serving_method(self, /, **arguments: Any) -> list:

@@ -7,6 +7,7 @@ under one folder, and the status server (``status``) sums them on a scrape. That
 metric is made, so prometheus_client is imported only by ``enable_metrics``.
 """
 
+import contextvars
 import logging
 import os
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from ..runtime.tasks import TASKS
 from ..runtime.timing import add_listener
 
 log = logging.getLogger("ocr_engine.requests")
+# The client of the request this thread serves, as the log names it (``access`` sets it): a key's fingerprint.
+CLIENT: contextvars.ContextVar[str] = contextvars.ContextVar("ocr_client", default="")
 
 # Stages in the order a request goes through them: each model family's (``runtime.tasks``) between ``decode``
 # (``render`` is PDF pages, inside it) and ``load``, which appears when a request had to load a model.
@@ -37,13 +40,15 @@ class RequestRecord:
     seconds: float = 0.0
     stages: Dict[str, float] = field(default_factory=dict)
     reason: str = ""  # the sentence a refused request was answered with
+    # Who asked: an API key's fingerprint (``access``), when keys are on; never the key itself.
+    client: str = field(default_factory=lambda: CLIENT.get())
 
     def log_line(self) -> str:
         """One line for the log: module, outcome, images, pixels, lines, milliseconds in all and per stage."""
         stages = ", ".join("%s %.0f" % (stage, 1000 * self.stages[stage]) for stage in STAGES if stage in self.stages)
-        line = "%s: %s, %d image(s), %.2f Mpx, %d line(s), %.0f ms (%s), worker %d" % (
+        line = "%s: %s, %d image(s), %.2f Mpx, %d line(s), %.0f ms (%s), worker %d%s" % (
             self.module, self.outcome, self.images, self.pixels / 1e6, self.lines, 1000 * self.seconds,
-            stages or "no stage ran", os.getpid())
+            stages or "no stage ran", os.getpid(), ", " + self.client if self.client else "")
         return line + (": " + self.reason if self.reason else "")
 
 

@@ -6,7 +6,7 @@ import os
 import sys
 import threading
 import time
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional
 
 from PIL import Image
 
@@ -93,7 +93,7 @@ def warm_worker(worker: Any = None) -> None:
     status.worker_warm()
 
 
-def serve_through_front(options: FrontOptions, modules: Mapping[str, Any]) -> None:
+def serve_through_front(options: FrontOptions, modules: Mapping[str, Any], access: Callable[[], Any]) -> None:
     """Have ``hub serving start`` serve the one app (``app``: PaddleX's API, the web demo and the JSON body check in
     front of PaddleHub's routes) through the buffering front (``front``), unless ``options.http_front`` is
     paddlehub.
@@ -103,15 +103,15 @@ def serve_through_front(options: FrontOptions, modules: Mapping[str, Any]) -> No
     ``gunicorn_worker.FrontWorker``, the setting PaddleHub leaves to its default as it does the timeouts above, and
     PaddleHub's one-process ``run`` serves with the front in place of Flask's development server. Only in the
     process of ``hub serving start``: a program that builds a module keeps its own servers. ``modules`` is the
-    process's served modules by name, which the routes answer through. Each module's start decides again, so a later
-    module that sets ``http_front`` wins."""
+    process's served modules by name, which the routes answer through, and ``access()`` who may use them. Each
+    module's start decides again, so a later module that sets ``http_front`` wins."""
     if not _is_serving_start():
         return
     from paddlehub.serving import app_compat
 
     if not _originals:
         _originals.update(create_app=app_compat.create_app, run=app_compat.run)
-        app_compat.create_app = _built(_originals["create_app"], modules)
+        app_compat.create_app = _built(_originals["create_app"], modules, access)
     buffered = options.http_front == "buffered"
     gunicorn_config = _gunicorn_config()
     if gunicorn_config is not None:
@@ -119,9 +119,9 @@ def serve_through_front(options: FrontOptions, modules: Mapping[str, Any]) -> No
     app_compat.run = _run_one_process if buffered else _originals["run"]
 
 
-def _built(create_app: Any, modules: Mapping[str, Any]) -> Any:
+def _built(create_app: Any, modules: Mapping[str, Any], access: Callable[[], Any]) -> Any:
     def create_app_built(*args: Any, **kwargs: Any) -> Any:
-        return service_app.build(create_app(*args, **kwargs), modules)
+        return service_app.build(create_app(*args, **kwargs), modules, access)
 
     return create_app_built
 

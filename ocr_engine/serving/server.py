@@ -13,18 +13,21 @@ from typing import Any, Dict, Mapping, Optional, Set
 
 from ..options import PROCESS_OPTIONS, merge_params, read_view
 from . import process
+from .access import AccessOptions
 from .front import FrontOptions
 from .status import start_status_server
 
 
 @dataclass(frozen=True)
 class ProcessSettings:
-    """What belongs to the whole serving process: its HTTP front's options, its status port (None: none), and the
-    longest ``request_timeout`` of its modules (gunicorn's worker timeout is raised above it)."""
+    """What belongs to the whole serving process: its HTTP front's options, its status port (None: none), the
+    longest ``request_timeout`` of its modules (gunicorn's worker timeout is raised above it), and who may use it
+    (``access``)."""
 
     front: FrontOptions
     metrics_port: Optional[int]
     request_timeout: int
+    access: AccessOptions
 
 
 class Server:
@@ -34,12 +37,18 @@ class Server:
         self.modules: Dict[str, Any] = {}
         self._set: Dict[str, Any] = {}  # the process options the modules set, by name
         self._longest_timeout = 0
+        self.current = self.settings  # as of the last module that joined; what every request reads
 
     @property
     def settings(self) -> ProcessSettings:
         """The settings now: the options modules set, over the defaults."""
         merged = merge_params(self._set)
-        return ProcessSettings(read_view(FrontOptions, merged), merged["metrics_port"], self._longest_timeout)
+        return ProcessSettings(read_view(FrontOptions, merged), merged["metrics_port"], self._longest_timeout,
+                               read_view(AccessOptions, merged))
+
+    def access(self) -> AccessOptions:
+        """Who may use the server, as the modules that joined so far set it."""
+        return self.current.access
 
     def claim(self, explicit: Mapping[str, Any]) -> None:
         """Take the process options one module set (checked values); ValueError when another module set a
@@ -57,10 +66,10 @@ class Server:
         process.configure_process()
         self.claim({option: params[option] for option in PROCESS_OPTIONS if option in given})
         self._longest_timeout = max(self._longest_timeout, params["request_timeout"])
-        settings = self.settings
+        settings = self.current = self.settings
         process.allow_requests_of(settings.request_timeout)
         process.warm_workers()
-        process.serve_through_front(settings.front, self.modules)
+        process.serve_through_front(settings.front, self.modules, self.access)
         if settings.metrics_port is not None:
             start_status_server(settings.metrics_port)
 

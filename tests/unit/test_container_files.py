@@ -1,6 +1,7 @@
 """The container files, checked without building: the Dockerfile lints clean, compose and .dockerignore say what
 the README promises, and the HEALTHCHECK's probe image is a real PNG. (`make image-test` builds and serves.)"""
 
+import json
 import os
 import shutil
 import subprocess
@@ -30,10 +31,10 @@ def test_dockerfile_lints_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_compose_has_a_cpu_and_a_gpu_service():
+def test_compose_has_a_cpu_a_gpu_and_an_exposed_service():
     with open(os.path.join(REPO, "deploy", "compose.yaml")) as handle:
         services = yaml.safe_load(handle)["services"]
-    assert set(services) == {"cpu", "gpu"}
+    assert set(services) == {"cpu", "exposed", "gpu"}
     assert all(service["init"] for service in services.values())
     gpu = services["gpu"]
     assert gpu["build"]["args"]["PADDLE"] == "gpu"
@@ -41,6 +42,18 @@ def test_compose_has_a_cpu_and_a_gpu_service():
     for service in services.values():
         config = service["environment"]["OCR_CONFIG"]
         assert os.path.isfile(os.path.join(REPO, config.replace("/app/", "", 1))), config
+    # The exposed service reads its keys from the file it mounts where its config looks.
+    with open(os.path.join(REPO, "configs", "cpu_exposed.json")) as handle:
+        keys_at = json.load(handle)["modules_info"]["ocr_system"]["init_args"]["api_keys_file"]
+    assert services["exposed"]["volumes"] == ["./api-keys:%s:ro" % keys_at]
+
+
+def test_the_healthcheck_sends_the_first_key_when_keys_are_on(tmp_path):
+    keys = tmp_path / "keys"
+    keys.write_text("# ops\nfirst-key\nsecond-key\n")
+    config = {"modules_info": {"ocr_det": {"init_args": {}}, "ocr_system": {"init_args": {"api_keys_file": str(keys)}}}}
+    assert healthcheck.first_key(config) == "first-key"
+    assert healthcheck.first_key({"modules_info": {"ocr_det": {"init_args": {}}}}) == ""
 
 
 def test_build_context_leaves_out_local_state():

@@ -51,7 +51,8 @@ def options(init_args: dict) -> dict:
 @pytest.mark.parametrize("overlay", ["base", "gpu"])
 def test_every_object_validates_strictly(overlay, version):
     objects = render(overlay)
-    assert sorted(objects) == ["ConfigMap", "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Service"]
+    assert sorted(objects) == ["ConfigMap", "Deployment", "HorizontalPodAutoscaler", "NetworkPolicy",
+                               "PodDisruptionBudget", "Service"]
     for item in objects.values():
         kubernetes_validate.validate(item, version, strict=True)
 

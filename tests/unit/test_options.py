@@ -11,6 +11,7 @@ from ocr_engine.options import KINDS, OPTIONS, markdown_table, parse_shape, read
 from ocr_engine.runtime import runtime_options
 from ocr_engine.runtime.models import ModelChoice
 from ocr_engine.serving import InputLimits
+from ocr_engine.serving.access import AccessOptions
 from ocr_engine.serving.documents import DocumentOptions
 from ocr_engine.serving.front import FrontOptions
 from ocr_engine.serving.paddlex import APIOptions
@@ -20,7 +21,7 @@ from ocr_engine.stages.layout import LayoutOptions
 from testkit.server import MODULES, REPO
 
 VIEWS = [PredictorOptions, DetectorOptions, ClassifierOptions, RecognizerOptions, PipelineOptions, InputLimits,
-         StatusOptions, DocumentOptions, FrontOptions, APIOptions, LayoutOptions]
+         StatusOptions, DocumentOptions, FrontOptions, APIOptions, LayoutOptions, AccessOptions]
 
 
 class Recording(dict):
@@ -45,7 +46,7 @@ def test_layers_apply_in_order_over_the_defaults():
 def test_unknown_options_are_named_with_the_known_ones():
     with pytest.raises(ValueError) as err:
         merge_params({}, {"det_modle_dir": "/m", "colour": 1})
-    known = "known options are: backend, client_timeout, cls_batch_num, "
+    known = "known options are: api_keys_file, backend, client_timeout, cls_batch_num, "
     assert str(err.value).startswith("unknown option(s) colour, det_modle_dir; " + known)
 
 

@@ -64,10 +64,11 @@ class DemoLauncher:
     """What ``create_gradio_app`` returns for ``module``. Made in the serving process, where it answers the pipe;
     PaddleHub forks a process that calls ``launch``."""
 
-    def __init__(self, module: str, pdf_dpi: Optional[int] = None):
+    def __init__(self, module: str, pdf_dpi: Optional[int] = None, unavailable: Optional[str] = None):
         server_folder("gradio")  # here, before PaddleHub forks the page's process, so that both use the same one
         self.module = module
         self.pdf_dpi = pdf_dpi  # the module's, when it reads PDFs: the page draws their pages at it
+        self.unavailable = unavailable  # why this module has no page (answered 503), or None
         self._server_end, self._page_end = multiprocessing.Pipe()
         self._ask_lock = threading.Lock()  # gradio may run two requests at once in the page's process
         threading.Thread(target=self._answer, name="web-demo-" + module, daemon=True).start()
@@ -113,12 +114,13 @@ class DemoLauncher:
             os.environ[name] = ",".join(filter(None, [os.environ.get(name), "localhost", "127.0.0.1"]))
         os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
         threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+        page, reason = None, self.unavailable or ""
         try:
-            from .page import build_page
+            if self.unavailable is None:
+                from .page import build_page
 
-            page = build_page(self.module, self.ask, self.pdf_dpi)
+                page = build_page(self.module, self.ask, self.pdf_dpi)
         except ImportError as err:
-            page = None
             reason = ("The web demo could not start: gradio failed to import (%s). POST /predict/%s works without "
                       "it." % (err, self.module))
             log.error(reason)

@@ -36,19 +36,21 @@ log = logging.getLogger(__name__)
 def read_layout_parsing(module, request: LayoutParsingRequest) -> LayoutParsingAnswer:
     """Read a checked ``/layout-parsing`` request's file as structure, page by page, with the structure_system
     ``module``'s engine."""
-    _refuse_what_is_not_shipped(request)
-    threshold = layout_threshold(request, module.structure.layout.score_threshold)
-    for name in ("layoutUnclipRatio", "layoutMergeBboxesMode"):
-        if getattr(request, name) is not None:
-            raise InputError("%s: this server's layout regions are as its detector finds them; leave it null" % name)
-    if request.layoutNms is False:
-        raise InputError("layoutNms: this server always merges overlapping regions of one class; send true or null")
-    if request.outputFormats:
-        raise InputError("outputFormats: this server exports no other formats (docx); leave it null")
-    if request.useChartRecognition:
-        log.info("POST %s: useChartRecognition true, but this server has no chart model: charts are answered as "
-                 "figures", LAYOUT_PARSING_PATH)
-    with module.service.request(1, api=LAYOUT_PARSING_PATH) as call:
+    with module.service.request(1, api=LAYOUT_PARSING_PATH) as call:  # a refusal below is recorded too
+        _refuse_what_is_not_shipped(request)
+        threshold = layout_threshold(request, module.structure.layout.score_threshold)
+        for name in ("layoutUnclipRatio", "layoutMergeBboxesMode"):
+            if getattr(request, name) is not None:
+                raise InputError("%s: this server's layout regions are as its detector finds them; leave it null"
+                                 % name)
+        if request.layoutNms is False:
+            raise InputError("layoutNms: this server always merges overlapping regions of one class; send true or "
+                             "null")
+        if request.outputFormats:
+            raise InputError("outputFormats: this server exports no other formats (docx); leave it null")
+        if request.useChartRecognition:
+            log.info("POST %s: useChartRecognition true, but this server has no chart model: charts are answered "
+                     "as figures", LAYOUT_PARSING_PATH)
         read = read_settings(request, module.structure.ocr)
         settings = StructureSettings(read.upright, request.useTableRecognition is not False, read, threshold)
         files = call.decode([_sent(request)])
@@ -86,11 +88,11 @@ def layout_threshold(request: LayoutParsingRequest, own: float) -> Optional[floa
 def read_table_recognition(module, request: TableRecognitionRequest) -> TableRecognitionAnswer:
     """Read a checked ``/table-recognition`` request's file: the tables the layout finds on each page, or each
     page as one table (``useLayoutDetection`` false)."""
-    _refuse_what_is_not_shipped(request)
-    if request.useOcrModel is False:
-        raise InputError("useOcrModel: this server fills a table's cells with the text its OCR reads, so it "
-                         "accepts only true or null")
-    with module.service.request(1, api=TABLE_RECOGNITION_PATH) as call:
+    with module.service.request(1, api=TABLE_RECOGNITION_PATH) as call:  # a refusal below is recorded too
+        _refuse_what_is_not_shipped(request)
+        if request.useOcrModel is False:
+            raise InputError("useOcrModel: this server fills a table's cells with the text its OCR reads, so it "
+                             "accepts only true or null")
         read = read_settings(request, module.structure.ocr)
         files = call.decode([_sent(request)])
         if request.useLayoutDetection is False:
