@@ -101,7 +101,7 @@ def post_for_status(url: str, body: Any, timeout: float = 300) -> Tuple[int, dic
 
 
 def exchange(url: str, method: str = "POST", body: Any = None, headers: Optional[Dict[str, str]] = None,
-             timeout: float = 300) -> Tuple[int, Dict[str, str], Any]:
+             timeout: float = 300) -> Tuple[int, Any, Any]:
     """One HTTP request with ``headers`` (``body`` sent as JSON when given): (status, response headers, the JSON
     answer, or the text when it is not JSON), whatever the status."""
     data = None if body is None else json.dumps(body).encode()
@@ -117,7 +117,7 @@ def exchange(url: str, method: str = "POST", body: Any = None, headers: Optional
             answer: Any = json.loads(raw)
         except ValueError:
             answer = raw
-        return response.status, dict(response.headers.items()), answer
+        return response.status, response.headers, answer  # an email.message.Message: names in any case
 
 
 def get_text(url: str, timeout: float = 5) -> Tuple[Optional[int], str]:

@@ -242,7 +242,8 @@ def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bo
     ours_given = json.loads(args.init_args)
     setups = {
         "reference": "%s%s x %s threads" % (
-            "" if args.baseline == "upstream" else describe(baseline_args(args.baseline)) + ", ",
+            "" if args.baseline == "upstream" or not describe(baseline_args(args.baseline))
+            else describe(baseline_args(args.baseline)) + ", ",
             _processes(args.reference_workers), reference_threads),
         "ours": "%s%s x %d threads" % (describe(ours_given) + ", " if ours_given else "", _processes(args.workers),
                                         ours_threads),
