@@ -3,9 +3,11 @@ envelope, the probes open, CORS for listed origins only, per-key rate limits wit
 log."""
 
 import base64
+import os
 import time
 
 import pytest
+from test_web_demo import EXAMPLES, browser, needs_browser, open_demo, read_file  # noqa: F401 (browser: a fixture)
 
 from testkit.inputs import encode
 from testkit.server import HubServer, exchange, free_port, get_text, shipped_config
@@ -112,8 +114,23 @@ def test_past_the_rate_a_key_gets_429_and_another_key_is_served(guarded, hub_hom
     status, _, answer = ocr(server, image, bearer("alpha"))
     assert status == 429 and answer["errorCode"] == 429
     assert predict(server, image, bearer("beta"))[0] == 200
+    from ocr_engine.serving.access import fingerprint
+
     metrics = get_text("http://127.0.0.1:%d/metrics" % metrics_port)[1]
     assert 'ocr_requests_total{module="ocr_system",outcome="refused"}' in metrics
+    # Each key by its fingerprint: alpha's refusals past the rate among them.
+    assert 'ocr_key_requests_total{key="%s",outcome="refused"}' % fingerprint(KEYS["alpha"]) in metrics
+    assert all(key not in metrics for key in KEYS.values())
+
+
+@needs_browser
+def test_the_web_demo_reads_a_photo_once_the_browser_has_the_key(guarded, browser):  # noqa: F811 (the fixture)
+    server, _ = guarded
+    page, elsewhere = open_demo(browser, server, credentials={"username": "me", "password": KEYS["alpha"]})
+    read_file(page, os.path.join(EXAMPLES, "french.jpg"))
+    page.wait_for_selector("#table td:has-text('Palais du LOUVRE')", timeout=120_000)
+    assert elsewhere == []
+    page.close()
 
 
 def test_the_web_demo_asks_a_browser_for_the_key(guarded):

@@ -40,12 +40,14 @@ def browser():
         launched.close()
 
 
-def open_demo(browser, server, module="ocr_system"):
+def open_demo(browser, server, module="ocr_system", credentials=None):
     """A page on /gradio/<module> whose requests anywhere but the server's port are aborted. Returns it with the
     list of aborted requests to this machine on another port (the demo process's own port, say), which a remote
     browser could not reach; requests to other hosts (gradio's page names a CDN script) are aborted too, so the page
-    must work offline."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    must work offline. ``credentials`` ({"username", "password"}) answers the server's HTTP Basic question, as a
+    person would in the browser's prompt."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, http_credentials=credentials)
+    page = context.new_page()
     elsewhere = []
 
     def only_the_server(route):

@@ -4,7 +4,7 @@ ten classes (text, title, figure, figure_caption, table, table_caption, header, 
 
 from paddlehub.module.module import moduleinfo
 
-from ocr_engine.serving import OCRHubModule
+from ocr_engine.serving import StructureHubModule
 from ocr_engine.stages.layout import LayoutDetector
 
 from .params import read_params
@@ -18,11 +18,8 @@ from .params import read_params
     author_email="",
     type="cv/text_recognition",
 )
-class StructureLayoutModule(OCRHubModule):
+class StructureLayoutModule(StructureHubModule):
     read_params = staticmethod(read_params)
-    reads_documents = True  # a PDF is read page by page: one entry per page
-    page_entries = True
-    demo_page = False  # the web demo draws OCR lines
 
     def build(self, params, runtime):
         self.layout = LayoutDetector.from_params(params, runtime)

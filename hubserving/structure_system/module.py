@@ -4,7 +4,7 @@ res is {"html"}, any other region's a list of {"text", "confidence", "text_regio
 
 from paddlehub.module.module import moduleinfo
 
-from ocr_engine.serving import OCRHubModule, region_json
+from ocr_engine.serving import StructureHubModule, region_json
 from ocr_engine.structure import StructureSystem
 
 from .params import read_params
@@ -18,11 +18,8 @@ from .params import read_params
     author_email="",
     type="cv/text_recognition",
 )
-class StructureSystemModule(OCRHubModule):
+class StructureSystemModule(StructureHubModule):
     read_params = staticmethod(read_params)
-    reads_documents = True  # a PDF is read page by page: one entry per page
-    page_entries = True
-    demo_page = False  # the web demo draws OCR lines
 
     def build(self, params, runtime):
         self.structure = StructureSystem.from_params(params, runtime)

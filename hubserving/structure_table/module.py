@@ -4,7 +4,7 @@ them (SLANet_plus for the structure, the OCR models of ocr_system for the text).
 
 from paddlehub.module.module import moduleinfo
 
-from ocr_engine.serving import OCRHubModule
+from ocr_engine.serving import StructureHubModule
 from ocr_engine.structure import StructureSystem
 
 from .params import read_params
@@ -18,11 +18,8 @@ from .params import read_params
     author_email="",
     type="cv/text_recognition",
 )
-class StructureTableModule(OCRHubModule):
+class StructureTableModule(StructureHubModule):
     read_params = staticmethod(read_params)
-    reads_documents = True  # a PDF is read page by page: one entry per page
-    page_entries = True
-    demo_page = False  # the web demo draws OCR lines
 
     def build(self, params, runtime):
         self.structure = StructureSystem.from_params(params, runtime)

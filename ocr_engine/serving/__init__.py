@@ -15,7 +15,7 @@ imports PaddleHub (``hub_module``).
 """
 
 from .errors import InputError
-from .hub_module import OCRHubModule, region_json
+from .hub_module import OCRHubModule, StructureHubModule, region_json
 from .request import InputLimits
 
-__all__ = ["InputError", "InputLimits", "OCRHubModule", "region_json"]
+__all__ = ["InputError", "InputLimits", "OCRHubModule", "StructureHubModule", "region_json"]

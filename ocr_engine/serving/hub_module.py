@@ -132,3 +132,12 @@ class OCRHubModule:
         with self.service.request(len(sent) if isinstance(sent, list) else 0) as request:
             files = request.decode(predict_files(arguments, self.runtime.use_gpu))
             return self.shaped(request.read(files, self.answer, count_entry))
+
+
+class StructureHubModule(OCRHubModule):
+    """Base of the structure modules: one dict per image in upstream's shape; a PDF read page by page, its entry
+    the list of its pages' dicts; no web demo page (it draws OCR lines)."""
+
+    reads_documents = True
+    page_entries = True
+    demo_page = False

@@ -72,11 +72,16 @@ class _Metrics:
                                  buckets=SECONDS_BUCKETS)
         self.stage = Histogram("ocr_stage_seconds", "Time a request spent in each stage", ["module", "stage"],
                                buckets=SECONDS_BUCKETS)
+        # Only with api_keys_file: one label value per key in the file, its fingerprint (never the key).
+        self.keys = Counter("ocr_key_requests", "Requests made with an accepted API key, by the key's fingerprint "
+                            "and outcome", ["key", "outcome"])
         self.loads = Counter("ocr_predictor_loads", "Predictors built (each loads a model and runs it once)")
         self.load_seconds = Counter("ocr_predictor_load_seconds", "Time spent building predictors")
 
     def observe(self, record: RequestRecord) -> None:
         self.requests.labels(record.module, record.outcome).inc()
+        if record.client:
+            self.keys.labels(record.client, record.outcome).inc()
         if record.outcome == "ok":
             self.images.labels(record.module).inc(record.images)
             self.lines.labels(record.module).inc(record.lines)

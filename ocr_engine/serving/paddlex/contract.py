@@ -34,23 +34,29 @@ SETTING_OPTIONS = {
 }
 
 
-class OCRRequest(BaseModel):
-    """``POST /ocr``'s JSON body. ``file`` is base64 (PaddleX also takes a URL, which this server refuses)."""
+class DocumentRequest(BaseModel):
+    """What every PaddleX endpoint here takes: the file (base64; PaddleX also takes a URL, which this server
+    refuses), and the OCR settings ``SETTING_OPTIONS`` reads."""
 
     file: str
     fileType: Optional[Literal[0, 1]] = None
     useDocOrientationClassify: Optional[bool] = None
     useDocUnwarping: Optional[bool] = None
-    useTextlineOrientation: Optional[bool] = None
     textDetLimitSideLen: Optional[int] = None
     textDetLimitType: Optional[str] = None
     textDetThresh: Optional[float] = None
     textDetBoxThresh: Optional[float] = None
     textDetUnclipRatio: Optional[float] = None
     textRecScoreThresh: Optional[float] = None
-    returnWordBox: Optional[bool] = None
     visualize: Optional[bool] = None
     logId: Optional[str] = None
+
+
+class OCRRequest(DocumentRequest):
+    """``POST /ocr``'s JSON body."""
+
+    useTextlineOrientation: Optional[bool] = None
+    returnWordBox: Optional[bool] = None
 
 
 class ModelSettings(BaseModel):

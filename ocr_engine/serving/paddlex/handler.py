@@ -26,6 +26,7 @@ from .contract import (
     SETTING_OPTIONS,
     DocPreprocessorResult,
     DocPreprocessorSettings,
+    DocumentRequest,
     ImageInfo,
     ModelSettings,
     OCRAnswer,
@@ -36,7 +37,6 @@ from .contract import (
     PrunedResult,
     TextDetParams,
 )
-from .structure_contract import DocumentRequest
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ DECLARED = {
 }
 
 
-def read_settings(request: Union[OCRRequest, DocumentRequest], pipeline) -> ReadSettings:
+def read_settings(request: DocumentRequest, pipeline) -> ReadSettings:
     """The request's reading settings over the server's own: each field read by the option it sets
     (``SETTING_OPTIONS``), so a value out of the option's range, or an option this server does not offer, is
     refused in a sentence that names the field."""

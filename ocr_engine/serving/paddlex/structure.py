@@ -16,11 +16,10 @@ from ...structure import PageStructure, StructureSettings, page_markdown
 from ...structure.markdown import LEFT_OUT
 from ..errors import InputError
 from ..request import SentFile
-from .contract import LAYOUT_PARSING_PATH, TABLE_RECOGNITION_PATH
+from .contract import LAYOUT_PARSING_PATH, TABLE_RECOGNITION_PATH, DocumentRequest
 from .handler import DECLARED, bounding_box, data_info, jpeg_base64, pruned_result, read_settings
 from .structure_contract import (
     NOT_SHIPPED,
-    DocumentRequest,
     LayoutParsingAnswer,
     LayoutParsingRequest,
     LayoutParsingResult,

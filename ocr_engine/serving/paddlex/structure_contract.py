@@ -2,11 +2,11 @@
 which the official MCP server's PP-StructureV3 mode calls) and ``POST /table-recognition``. Requests are read as
 PaddleX reads them (``contract``'s rules); answers come in ``contract``'s envelope."""
 
-from typing import Dict, List, Literal, Optional, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 from pydantic import BaseModel
 
-from .contract import ImageInfo, PDFInfo
+from .contract import DocumentRequest, ImageInfo, PDFInfo
 
 # Switches for models this server does not ship: true is refused in a sentence naming what is missing. Not
 # useChartRecognition, which the official MCP server sends true by default: with it, a chart stays a figure (its
@@ -21,23 +21,6 @@ NOT_SHIPPED = {
     "useE2eWiredTableRecModel": "wired table model (SLANet_plus reads every table)",
     "useTableOrientationClassify": "table orientation model",
 }
-
-
-class DocumentRequest(BaseModel):
-    """What both endpoints take: the file, and the OCR settings ``contract.SETTING_OPTIONS`` reads."""
-
-    file: str
-    fileType: Optional[Literal[0, 1]] = None
-    useDocOrientationClassify: Optional[bool] = None
-    useDocUnwarping: Optional[bool] = None
-    textDetLimitSideLen: Optional[int] = None
-    textDetLimitType: Optional[str] = None
-    textDetThresh: Optional[float] = None
-    textDetBoxThresh: Optional[float] = None
-    textDetUnclipRatio: Optional[float] = None
-    textRecScoreThresh: Optional[float] = None
-    visualize: Optional[bool] = None
-    logId: Optional[str] = None
 
 
 class LayoutParsingRequest(DocumentRequest):
