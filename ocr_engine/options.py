@@ -302,10 +302,10 @@ OPTIONS: Tuple[Option, ...] = (
            "null: no keys", nullable=True, process=True),
     Option("cors_origins", "strings", [],
            "browser origins allowed to call the server (CORS), e.g. `[\"https://app.example.com\"]`", process=True),
-    # Counted per serving process: each gunicorn worker counts its own.
+    # Counted per serving process: each gunicorn worker counts its own. GETs (the demo's assets, probes) are free.
     Option("rate_limit_per_minute", "int", None,
-           "requests one key (with keys off: one client address) may make per minute, per serving process; past it "
-           "429 with `Retry-After`; null: no limit", nullable=True, low=1, process=True),
+           "POST requests one key (with keys off: one client address) may make per minute, per serving process; "
+           "past it 429 with `Retry-After`; null: no limit", nullable=True, low=1, process=True),
     # --- the PaddleX serving API (POST /ocr, ocr_engine.serving.paddlex): whether an answer holds the drawn result
     # and the input as base64 JPEGs (ocrImage, inputImage) when the request leaves visualize null; PaddleX's default.
     Option("visualize", "bool", True,

@@ -8,7 +8,8 @@
 - Origins (``cors_origins``): a preflight from a listed origin gets the CORS headers for POST with
   ``Authorization`` and ``Content-Type``; any other origin gets none.
 - Rate (``rate_limit_per_minute``): past it, a key (or, with keys off, a client address) gets 429 with
-  ``Retry-After`` while others are served. Counted per serving process: each gunicorn worker counts its own.
+  ``Retry-After`` while others are served. Only POSTs (and methods other than GET and HEAD) count. Counted per
+  serving process: each gunicorn worker counts its own.
 
 Probes stay open with keys on: ``GET /health``, the index page, and the status server's port (another server).
 """
@@ -181,7 +182,9 @@ class AccessGuard:
                 return _unauthorised(path, key is None), ""
             client = label = fingerprint(key)
         limit = options.rate_limit_per_minute
-        if limit:
+        # Only requests that can set models to work count: a GET (the web demo's page and its dozens of assets,
+        # a probe) costs none.
+        if limit and environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             if self._limiter is None or self._limiter.limit != limit:
                 self._limiter = RateLimiter(limit)
             wait = self._limiter.wait(client)
