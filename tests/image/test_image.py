@@ -255,7 +255,8 @@ def test_the_kubernetes_config_is_ready_only_when_warm_and_stops_cleanly(image):
         assert answer["status"] == "000", answer
         metrics = get_text("http://127.0.0.1:%d/metrics" % status_port)[1]
         assert 'ocr_requests_total{module="ocr_system",outcome="ok"} 1.0' in metrics, metrics
-        assert "ocr_predictor_loads_total 6.0" in metrics, metrics  # 2 workers x det, cls, rec
+        # 2 workers x (det, cls, rec and the three structure models)
+        assert "ocr_predictor_loads_total 12.0" in metrics, metrics
         stopping = time.monotonic()
         podman("stop", "-t", "60", name, timeout=90)
         stop_seconds = time.monotonic() - stopping
