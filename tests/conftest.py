@@ -55,7 +55,7 @@ def hub_home(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def server(hub_home, tmp_path_factory):
-    """One process serving all four modules, started with `hub serving start -m` (no config file). With
+    """One process serving all seven modules, started with `hub serving start -m` (no config file). With
     OCR_VERSION set (e.g. OCR_VERSION=PP-OCRv6), the same modules on that model generation, from a config."""
     workdir = str(tmp_path_factory.mktemp("serve_m"))
     version = os.environ.get("OCR_VERSION")
@@ -70,7 +70,7 @@ def server(hub_home, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def shipped_server(hub_home, tmp_path_factory):
-    """configs/cpu.json as shipped, all four modules, started with `hub serving start -c`: what `make serve` runs.
+    """configs/cpu.json as shipped, all seven modules, started with `hub serving start -c`: what `make serve` runs.
     Shared by every test that needs it unchanged, whatever OCR_VERSION says."""
     with HubServer.with_config(shipped_config("cpu.json"), hub_home, str(tmp_path_factory.mktemp("cpu"))) as srv:
         yield srv

@@ -22,7 +22,7 @@ OPENVINO_FP32 = {"backend": "openvino", "precision": "fp32"}
 
 @pytest.fixture(scope="module", params=["default", "PP-OCRv4", "PP-OCRv6"])
 def servers(request, hub_home, tmp_path_factory):
-    """OpenVINO in fp32 and the Paddle oneDNN config, on the default pair or pinned to one model generation, all four
+    """OpenVINO in fp32 and the Paddle oneDNN config, on the default pair or pinned to one model generation, all seven
     modules each. The default pair's Paddle server is the session's shipped cpu_paddle.json."""
     version = request.param
     models = {} if version == "default" else pinned_generation(version)

@@ -1,4 +1,5 @@
-"""The four modules through `hub serving start -m ocr_det ocr_cls ocr_rec ocr_system`: real HTTP, real images."""
+"""Every module through `hub serving start -m` (the four OCR modules and the three structure ones): real HTTP, real
+images."""
 
 import difflib
 import os

@@ -3,7 +3,7 @@
     .venv/bin/python tools/soak.py [--minutes 10] [--clients 4] [--config configs/cpu_multiprocess.json]
         [--images DIR]
 
-The four modules are `hub install`ed into a temporary HUB_HOME and served with `hub serving start -c CONFIG`.
+The modules are `hub install`ed into a temporary HUB_HOME and served with `hub serving start -c CONFIG`.
 Every request is first sent once, alone, and its answer checked: photos and rendered text must be read (rendered
 text exactly as drawn, in every odd file layout of tests/inputs.py), bad requests must be refused. During the
 soak each answer must then equal that first one: anything else is a wrong answer. The heavy request is the

@@ -1,4 +1,4 @@
-"""What the four hub modules share: their options read at start-up, the in-process entry point, and
+"""What the hub modules share: their options read at start-up, the in-process entry point, and
 ``/predict/<module>``'s translation to and from the service (``service``).
 
 A hub module (hubserving/<name>/module.py) subclasses ``OCRHubModule``, names its params.py, builds its stage in

@@ -5,7 +5,7 @@ layout parsing the page as Markdown."""
 
 import functools
 import logging
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -65,9 +65,7 @@ def read_layout_parsing(module, request: LayoutParsingRequest) -> LayoutParsingA
             markdown=MarkdownData(text=page_markdown(page.blocks, left_out), isStart=True, isEnd=True,
                                   images=images if request.returnMarkdownImages else None))
         if visualize:
-            image = _page_image(answer.file.pages[number].image, page)
-            result.outputImages = {"layout_det_res": jpeg_base64(drawn_regions(image, page))}
-            result.inputImage = jpeg_base64(answer.file.pages[number].image)
+            result.outputImages, result.inputImage = _visuals(answer.file.pages[number].image, page, "layout_det_res")
         results.append(result)
     return LayoutParsingAnswer(layoutParsingResults=results, dataInfo=data_info(answer.file))
 
@@ -113,9 +111,7 @@ def read_table_recognition(module, request: TableRecognitionRequest) -> TableRec
             pruned["layout_det_res"] = _layout_boxes(page)
         result = TableRecResult(prunedResult=pruned)
         if visualize:
-            image = _page_image(answer.file.pages[number].image, page)
-            result.outputImages = {"table_res_img": jpeg_base64(drawn_regions(image, page))}
-            result.inputImage = jpeg_base64(answer.file.pages[number].image)
+            result.outputImages, result.inputImage = _visuals(answer.file.pages[number].image, page, "table_res_img")
         results.append(result)
     return TableRecognitionAnswer(tableRecResults=results, dataInfo=data_info(answer.file))
 
@@ -166,10 +162,10 @@ def _line_count(page: PageStructure) -> int:
     return len(page.lines)
 
 
-def _page_image(image: Optional[np.ndarray], page: PageStructure) -> np.ndarray:
-    """The page as it was read (turned upright when it was)."""
+def _visuals(image: Optional[np.ndarray], page: PageStructure, name: str) -> Tuple[Dict[str, str], str]:
+    """``outputImages`` (the page as read, upright, its blocks drawn, under ``name``) and ``inputImage``."""
     assert image is not None  # every page of these endpoints is read from its image
-    return turn_upright(image, page.angle)
+    return {name: jpeg_base64(drawn_regions(turn_upright(image, page.angle), page))}, jpeg_base64(image)
 
 
 def _doc_preprocessor(page: PageStructure, read: ReadSettings) -> dict:
