@@ -32,7 +32,7 @@ class PageOrienter:
     """Page orientation: BGR pages in, one ``PageAngle`` per page out; ``upright`` turns pages back."""
 
     def __init__(self, model: ModelChoice, runtime: PredictorOptions):
-        self.labels = _read_labels(bundled_labels(MODELS[model.name].name, model.model_cache_dir))
+        self.labels = _read_labels(bundled_labels(model.name, model.model_cache_dir))
         bundled = MODELS[model.name]
         assert bundled.mean is not None and bundled.std is not None
         self.mean, self.std = bundled.mean, bundled.std
