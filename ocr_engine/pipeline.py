@@ -153,10 +153,7 @@ class OCRSystem:
         holds more confidently read text (``text_weight``). A tall page of horizontal lines, a receipt, is read
         once, as it stands. With ``settings.upright`` (else page orientation as built), each page is first turned
         upright (``stages.orientation``) and read as such."""
-        angles: List[Optional[int]] = [None] * len(images)
-        if (self.upright if settings.upright is None else settings.upright) and self.orienter is not None:
-            turned_pages, found = self.orienter.upright(images)
-            images, angles = turned_pages, [page.angle for page in found]
+        images, angles = self.turn_upright(images, settings.upright)
         results = self.read(images, settings)
         tall = [
             i for i, (image, reading) in enumerate(zip(images, results))
@@ -168,6 +165,15 @@ class OCRSystem:
             if text_weight(reading.lines) > text_weight(results[i].lines):
                 results[i] = unrotate_reading(reading, images[i].shape[0])
         return [replace(reading, page_angle=angle) for reading, angle in zip(results, angles)]
+
+    def turn_upright(self, images: Sequence[np.ndarray], upright: Optional[bool] = None
+                     ) -> Tuple[List[np.ndarray], List[Optional[int]]]:
+        """The images turned upright when page orientation is on (``upright``, else as built), and how far each was
+        found turned, clockwise (None for each when orientation is off)."""
+        if not (self.upright if upright is None else upright) or self.orienter is None:
+            return list(images), [None] * len(images)
+        turned, found = self.orienter.upright(images)
+        return turned, [page.angle for page in found]
 
     def read(self, images: Sequence[np.ndarray], settings: ReadSettings = ReadSettings()) -> List[Reading]:
         """Run every stage. The lines of all images are classified together, in shared batches; each image's lines

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..pipeline import OCRSystem, ReadSettings, TextLine
 from ..runtime import PredictorOptions, runtime_options
-from ..stages.layout import LayoutDetector, Region
+from ..stages.layout import LayoutDetector
 from ..stages.page_order import region_order
 from ..stages.table import TableStructureRecognizer, table_html
 from .blocks import Block, Box, PageStructure
@@ -46,37 +46,24 @@ class StructureSystem:
         return cls(OCRSystem.from_params(params, runtime), LayoutDetector.from_params(params, runtime),
                    TableStructureRecognizer.from_params(params, runtime))
 
-    def upright(self, pages: Sequence[np.ndarray], orientation: Optional[bool] = None) -> Tuple[List[np.ndarray],
-                                                                                                 List[int]]:
-        """The pages turned upright when page orientation is on (``orientation``, else the OCR's as built), and
-        each one's angle (0 when not classified)."""
-        if not (self.ocr.upright if orientation is None else orientation) or self.ocr.orienter is None:
-            return list(pages), [0] * len(pages)
-        turned, angles = self.ocr.orienter.upright(pages)
-        return turned, [found.angle for found in angles]
-
-    def regions(self, pages: Sequence[np.ndarray]) -> List[List[Region]]:
-        """Each page's layout regions, highest score first."""
-        return [self.layout(page) for page in pages]
-
     def tables(self, images: Sequence[np.ndarray], settings: ReadSettings = AS_BUILT) -> List[PageStructure]:
         """Each image read as one table: a page of one "table" block with its HTML and cells (turned upright
         first when ``settings.upright`` says, else as the OCR was built)."""
-        upright, angles = self.upright(images, settings.upright)
+        upright, angles = self.ocr.turn_upright(images, settings.upright)
         readings = self.ocr.readings(upright, replace(settings, upright=False))
         pages = []
         for image, angle, reading in zip(upright, angles, readings):
             block = Block("table", 1.0, (0.0, 0.0, float(image.shape[1]), float(image.shape[0])), reading.lines)
             self._fill_table(image, block)
-            pages.append(PageStructure(angle, (image.shape[1], image.shape[0]), [block], reading.lines))
+            pages.append(PageStructure(angle or 0, (image.shape[1], image.shape[0]), [block], reading.lines))
         return pages
 
     def __call__(self, pages: Sequence[np.ndarray], settings: StructureSettings = StructureSettings()
                  ) -> List[PageStructure]:
         """Read each page as structure."""
-        upright, angles = self.upright(pages, settings.orientation)
+        upright, angles = self.ocr.turn_upright(pages, settings.orientation)
         readings = self.ocr.readings(upright, replace(settings.read, upright=False))  # turned here already
-        return [self._page(page, angle, reading.lines, settings)
+        return [self._page(page, angle or 0, reading.lines, settings)
                 for page, angle, reading in zip(upright, angles, readings)]
 
     def _page(self, page: np.ndarray, angle: int, lines: List[TextLine], settings: StructureSettings) -> PageStructure:
