@@ -9,6 +9,8 @@ from typing import List, Sequence
 import cv2
 import numpy as np
 
+from .scoring import edit_distance
+
 CHROMIUM = "/usr/bin/chromium"
 _FLAGS = ["--no-sandbox", "--disable-gpu", "--font-render-hinting=none"]
 
@@ -120,10 +122,4 @@ def words(text: str) -> List[str]:
 
 def order_similarity(got: Sequence[str], expected: Sequence[str]) -> float:
     """1 - the word edit distance between two word sequences / the expected's length (at least 0)."""
-    previous = list(range(len(expected) + 1))
-    for i, word in enumerate(got, 1):
-        current = [i] + [0] * len(expected)
-        for j, wanted in enumerate(expected, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (word != wanted))
-        previous = current
-    return max(0.0, 1.0 - previous[-1] / float(max(1, len(expected))))
+    return max(0.0, 1.0 - edit_distance(got, expected) / float(max(1, len(expected))))

@@ -53,8 +53,8 @@ def word_f1(read: Sequence[str], labelled: Sequence[str]) -> float:
     return counts.f1()
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance between two strings."""
+def edit_distance(a: Sequence, b: Sequence) -> int:
+    """Levenshtein distance between two sequences: of characters (strings) or of words (lists)."""
     previous = list(range(len(b) + 1))
     for i, char in enumerate(a, 1):
         current = [i]

@@ -92,12 +92,8 @@ def post_json(url: str, body: Any, timeout: float = 300, headers: Optional[Dict[
 
 def post_for_status(url: str, body: Any, timeout: float = 300) -> Tuple[int, dict]:
     """POST ``body`` as JSON: (HTTP status, JSON answer), whatever the status."""
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
+    status, _, answer = exchange(url, body=body, timeout=timeout)
+    return status, answer
 
 
 def exchange(url: str, method: str = "POST", body: Any = None, headers: Optional[Dict[str, str]] = None,

@@ -238,7 +238,10 @@ def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bo
         servers[name] = start_server(module, init_args, workers, hub_home, workdir, name)
         started[name] = (time.perf_counter() - start, servers[name].rss())
         if init_args.get("api_keys_file"):  # keys on: this client sends the file's first key, as a client would
-            servers[name].headers = {"Authorization": "Bearer " + first_key(init_args["api_keys_file"])}
+            from ocr_engine.serving.access import KeyFile
+
+            key = KeyFile(init_args["api_keys_file"]).keys()[0].decode("utf-8")
+            servers[name].headers = {"Authorization": "Bearer " + key}
     ours_given = json.loads(args.init_args)
     setups = {
         "reference": "%s%s x %s threads" % (
@@ -313,12 +316,6 @@ def run_paddlex(images: Dict[str, bytes], rounds: int, concurrency: int, args) -
     print(compare_answers(answers["paddlex"], answers["ours"], names))
     print("with returnWordBox: " + compare_answers(with_words["paddlex"], with_words["ours"], names))
     return [tallies["paddlex"], tallies["ours"]]
-
-
-def first_key(path: str) -> str:
-    """The first key in an ``api_keys_file``."""
-    with open(path, encoding="utf-8") as handle:
-        return next(line.strip() for line in handle if line.strip() and not line.startswith("#"))
 
 
 def baseline_args(baseline: str) -> dict:
