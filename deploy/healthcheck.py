@@ -9,6 +9,7 @@ library. Rate-limited (``rate_limit_per_minute``), its key's checks count like a
 import base64
 import json
 import os
+import re
 import struct
 import sys
 import urllib.request
@@ -48,16 +49,18 @@ def check(config_path: str, timeout: float = 25.0) -> str:
 
 
 def first_key(config: dict) -> str:
-    """The first key in the ``api_keys_file`` a module of ``config`` sets ("" when none is set or it holds none)."""
+    """The first key in the ``api_keys_file`` a module of ``config`` sets ("" when none is set or it holds none):
+    a line's ``KEY``, or the key of a ``NAME: KEY`` line, a byte-order mark left out."""
     for module in config["modules_info"].values():
         path = module.get("init_args", {}).get("api_keys_file")
         if path:
             try:
-                with open(path, encoding="utf-8") as handle:
-                    keys = [line.strip() for line in handle if line.strip() and not line.startswith("#")]
-            except OSError:
+                with open(path, encoding="utf-8-sig") as handle:
+                    keys = [line.strip() for line in handle if line.strip() and not line.strip().startswith("#")]
+            except (OSError, ValueError):
                 return ""
-            return keys[0] if keys else ""
+            named = re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\s*:\s*(\S+)$", keys[0]) if keys else None
+            return named.group(1) if named else (keys[0] if keys else "")
     return ""
 
 

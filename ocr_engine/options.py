@@ -259,6 +259,11 @@ OPTIONS: Tuple[Option, ...] = (
     # Checked from the image's header before it is decoded: a small file cannot unpack into gigabytes.
     Option("max_image_pixels", "int", 64_000_000,
            "pixels of each image, checked from its header before decoding", low=1),
+    # Every image and PDF page of one request together, counted from headers and page sizes before any is decoded
+    # or rendered: what a request holds in memory at once. 16 phone photos of 12 megapixels fit (192 MP), 16 pages
+    # of 64 MP (a small PDF of huge pages, about 3 GB decoded) do not.
+    Option("max_request_pixels", "int", 200_000_000,
+           "pixels of all the images and PDF pages of one request together, checked before any is decoded", low=1),
     # Seconds one request may run. A request still running then is stopped before its next model run and refused
     # in a sentence; gunicorn's worker timeout is raised above it, so that no worker is killed mid-request.
     Option("request_timeout", "int", 300,
@@ -290,6 +295,12 @@ OPTIONS: Tuple[Option, ...] = (
     Option("client_timeout", "int", 30,
            "seconds a client may take over its headers, or stay silent in its body, before it gets 408",
            low=1, process=True),
+    # After client_timeout, a body must have come at this many bytes a second on average (Apache mod_reqtimeout's
+    # MinRate, whose default this is): a phone on 2G sends 10-20 times more, and a trickle of one byte every few
+    # seconds, which held a connection for as long as it kept on, is cut within the grace.
+    Option("min_body_rate", "int", 500,
+           "bytes a second a request body must average once `client_timeout` has passed, else 408", low=1,
+           process=True),
     # The largest request body, refused with 413 from its Content-Length before it is read (a chunked body as it
     # arrives): just above what max_images_per_request x max_image_bytes take in base64, 16 x 20 MiB x 4/3 = 447.4 MB.
     Option("max_request_bytes", "int", 448_000_000,
@@ -316,6 +327,11 @@ OPTIONS: Tuple[Option, ...] = (
     Option("metrics_port", "int", None,
            "a port for `/ready`, `/live` and Prometheus `/metrics`, answered by the serving process; null: none",
            nullable=True, low=1, high=65535, process=True, values="a TCP port number (1-65535)"),
+    # Loopback by default: /metrics names every key and counts every request, for the operator's eyes. In a
+    # container or a pod, set 0.0.0.0 for the probes and Prometheus to reach it (the Kubernetes config does).
+    Option("metrics_host", "str", "127.0.0.1",
+           "the address the status port listens on; `0.0.0.0` where probes or Prometheus reach it from outside",
+           process=True),
 )
 BY_NAME: Dict[str, Option] = {option.name: option for option in OPTIONS}
 # The defaults as merge_params gives them (a shape as a tuple): what every layer reads when nothing is set.

@@ -3,19 +3,44 @@ in time and count, and talks to a port on this machine only."""
 
 import contextlib
 import http.client
+import itertools
 import json
 import socket
 import threading
 import time
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterable, Iterator, List, Optional, Tuple
 
 HOST = "127.0.0.1"
 Answer = Tuple[Optional[int], str]  # HTTP status (None: the connection closed without one) and body
 
 
-def _head(path: str, length: int, content_type: str = "application/json") -> bytes:
-    return ("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n"
-            % (path, HOST, content_type, length)).encode("ascii")
+def _head(path: str, length: int, content_type: str = "application/json", extra: str = "") -> bytes:
+    return ("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n%s\r\n"
+            % (path, HOST, content_type, length, extra)).encode("ascii")
+
+
+def _extra(headers: Optional[dict]) -> str:
+    return "".join("%s: %s\r\n" % item for item in (headers or {}).items())
+
+
+def _send_until_answered(sock: socket.socket, pieces: Iterable[bytes], every: float, seconds: float) -> None:
+    """Send ``pieces`` one at a time, ``every`` s apart, until the server answers or closes, or ``seconds`` pass."""
+    deadline = time.monotonic() + seconds
+    for piece in pieces:
+        if time.monotonic() > deadline:
+            return
+        try:
+            sock.sendall(piece)
+        except OSError:
+            return  # closed by the server: its answer, if any, is waiting
+        sock.settimeout(every)
+        try:
+            if sock.recv(1, socket.MSG_PEEK):
+                return
+        except socket.timeout:
+            continue
+        except OSError:
+            return
 
 
 def _read_answer(sock: socket.socket, timeout: float) -> Answer:
@@ -64,22 +89,7 @@ def drip_headers(port: int, clients: int, seconds: float, path: str = "/predict/
 
     def drip(index: int) -> None:
         with socket.create_connection((HOST, port), timeout=10) as sock:
-            deadline = time.monotonic() + seconds
-            for byte in request:
-                if time.monotonic() > deadline:
-                    break
-                try:
-                    sock.sendall(bytes([byte]))
-                except OSError:
-                    break  # closed by the server: its answer, if any, is waiting
-                sock.settimeout(1.0)
-                try:
-                    if sock.recv(1, socket.MSG_PEEK):
-                        break
-                except socket.timeout:
-                    continue
-                except OSError:
-                    break
+            _send_until_answered(sock, (bytes([byte]) for byte in request), 1.0, seconds)
             answers[index] = _read_answer(sock, 5)
 
     threads = [threading.Thread(target=drip, args=(i,)) for i in range(clients)]
@@ -113,6 +123,57 @@ def oversize_body(port: int, size: int, path: str = "/predict/ocr_system") -> di
         return json.loads(connection.getresponse().read())
     finally:
         connection.close()
+
+
+def announce(port: int, length: int, headers: Optional[dict] = None, path: str = "/ocr",
+             wait: float = 5) -> Tuple[bytes, float, bool]:
+    """Send headers announcing ``length`` body bytes with ``Expect: 100-continue`` and no body: what came back
+    (raw, within ``wait`` s), how long the first byte of it took, and whether the server then closed."""
+    with socket.create_connection((HOST, port), timeout=10) as sock:
+        started = time.monotonic()
+        sock.sendall(_head(path, length, extra=_extra(headers) + "Expect: 100-continue\r\n"))
+        sock.settimeout(wait)
+        data, first, closed = b"", 0.0, False
+        try:
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    closed = True
+                    break
+                first = first or time.monotonic() - started
+                data += chunk
+        except socket.timeout:
+            pass
+        except ConnectionResetError:
+            closed = True
+        return data, first, closed
+
+
+def trickle_body(port: int, length: int, headers: Optional[dict], every: float, seconds: float,
+                 path: str = "/predict/ocr_system") -> Tuple[Answer, float]:
+    """Send headers announcing ``length`` bytes, then one byte of the body every ``every`` s until the server
+    answers or closes, or ``seconds`` pass: the answer, and when it came."""
+    with socket.create_connection((HOST, port), timeout=10) as sock:
+        sock.sendall(_head(path, length, extra=_extra(headers)))
+        started = time.monotonic()
+        _send_until_answered(sock, itertools.repeat(b" "), every, seconds)
+        return _read_answer(sock, 5), time.monotonic() - started
+
+
+@contextlib.contextmanager
+def unfinished_headers(port: int, count: int, path: str = "/ocr") -> Iterator[List[socket.socket]]:
+    """``count`` connections that each send a request line and one header and never finish their headers, as a
+    stranger holding connections would; closed when the block ends."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.create_connection((HOST, port), timeout=10)
+            sock.sendall(("POST %s HTTP/1.1\r\nHost: %s\r\n" % (path, HOST)).encode("ascii"))
+            sockets.append(sock)
+        yield sockets
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def read_answer(port: int, path: str, body: bytes, content_type: str) -> Answer:

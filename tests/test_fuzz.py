@@ -24,7 +24,7 @@ from testkit.inputs import INTERNALS, b64
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
 LIMITS = InputLimits(max_images_per_request=4, max_image_bytes=64 * 1024, max_image_pixels=1_000_000,
-                     request_timeout=300)
+                     max_request_pixels=4_000_000, request_timeout=300)
 # As a serving process is, so that the pixel limit, not Pillow's own guard, refuses a header that lies about size.
 configure_process()
 

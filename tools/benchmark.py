@@ -240,7 +240,7 @@ def run_http(images: Dict[str, bytes], rounds: int, concurrency: int, mkldnn: bo
         if init_args.get("api_keys_file"):  # keys on: this client sends the file's first key, as a client would
             from ocr_engine.serving.access import KeyFile
 
-            key = KeyFile(init_args["api_keys_file"]).keys()[0].decode("utf-8")
+            key = KeyFile(init_args["api_keys_file"]).keys()[0][0].decode("utf-8")
             servers[name].headers = {"Authorization": "Bearer " + key}
     ours_given = json.loads(args.init_args)
     setups = {

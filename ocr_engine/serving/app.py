@@ -4,7 +4,8 @@ PaddleHub builds its Flask app with ``app_compat.create_app`` for one process an
 (``process.serve_through_front`` wraps that function so that every app it makes goes through ``build``). In front of
 PaddleHub's routes, outermost first:
 
-0. ``AccessGuard``: API keys, browser origins and rate limits (``access``), before any body is parsed;
+0. ``AccessGuard``: API keys, browser origins and rate limits (``access``): the front's verdict from the headers,
+   or its own where PaddleHub's servers serve, before any body is read;
 1. ``JSONBodies``: a ``/predict`` body that is not a JSON object is refused in the service's JSON, where Flask would
    answer an HTML page;
 2. ``PaddleXRoutes``: PaddleOCR 3.x's ``/ocr`` and ``/health``, answered through ocr_system's service;
@@ -15,20 +16,19 @@ Whatever serves it (the front's event loop, a gunicorn worker, or PaddleHub's ow
 paddlehub``) serves this same stack. A new route or middleware goes in here.
 """
 
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
-from .access import AccessGuard, AccessOptions
+from .access import AccessGuard, Guard
 from .demo.routes import GradioRoutes
 from .front import JSONBodies
 from .paddlex import PaddleXRoutes
 
 
-def build(flask_app: Any, modules: Mapping[str, Any], access: Callable[[], AccessOptions]) -> Any:
+def build(flask_app: Any, modules: Mapping[str, Any], guard: Guard) -> Any:
     """Put the stack in front of PaddleHub's Flask ``app`` (once; a second call does nothing) and return the app.
-    ``modules`` is the process's served modules by name, which fills as they start; ``access()`` who may use them
-    now."""
+    ``modules`` is the process's served modules by name, which fills as they start; ``guard`` who may use them."""
     if not getattr(flask_app, "ocr_stack", False):
         flask_app.wsgi_app = AccessGuard(
-            JSONBodies(PaddleXRoutes(GradioRoutes(flask_app.wsgi_app, modules), modules)), access)
+            JSONBodies(PaddleXRoutes(GradioRoutes(flask_app.wsgi_app, modules), modules)), guard)
         flask_app.ocr_stack = True
     return flask_app

@@ -63,6 +63,16 @@ class PdfInput:
             self.close()
             raise InputError("%s: is a PDF document with no pages" % label)
 
+    def pixels(self, options: DocumentOptions, max_pixels: int) -> int:
+        """The pixels of every page as ``render`` would render them, from the pages' sizes alone."""
+        total = 0
+        with _pdfium:
+            for index in range(self.pages):
+                width, height = self.document[index].get_size()
+                scale = page_scale(width, height, options.pdf_dpi, max_pixels)
+                total += round(width * scale) * round(height * scale)
+        return total
+
     def render(self, options: DocumentOptions, max_pixels: int) -> List[Page]:
         """Every page, in order: rendered at ``pdf_dpi`` (smaller when that would pass ``max_pixels``), or from its
         text layer when ``pdf_text_layer`` is on and the page has one. The request's deadline is checked before

@@ -77,8 +77,11 @@ def send(start_response: Callable, code: int, answer: Dict[str, Any]) -> List[by
     return [body]
 
 
-def not_json(err: ValueError) -> str:
-    """The sentence for a body that is not JSON (``json.loads`` raised ``err``)."""
+def not_json(err: Exception) -> str:
+    """The sentence for a body that is not JSON (``json.loads`` raised ``err``: a ValueError, or RecursionError for
+    values nested deeper than Python parses)."""
+    if isinstance(err, RecursionError):
+        return "the request body is JSON nested too deeply to read (lists or objects inside each other)"
     if isinstance(err, UnicodeDecodeError):
         return "the request body is not valid JSON: it is not UTF-8 text"
     where = " (it breaks at byte %d)" % err.pos if isinstance(err, json.JSONDecodeError) else ""

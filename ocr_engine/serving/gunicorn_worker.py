@@ -21,7 +21,8 @@ class FrontWorker(Worker):
     models (``process.warm_worker``), one at a time as a sync worker runs them."""
 
     def run(self) -> None:
-        front = Front(self.wsgi, SERVER.settings.front, sockets=[listener.sock for listener in self.sockets])
+        front = Front(self.wsgi, SERVER.settings.front, sockets=[listener.sock for listener in self.sockets],
+                      guard=SERVER.guard)
         front.start()
         # notify is gunicorn's heartbeat: a worker silent for its timeout is replaced.
         front.serve_requests(lambda: self.alive and self.ppid == os.getppid(), idle=self.notify)

@@ -20,6 +20,16 @@ from .errors import InputError
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM")
 
 
+def header_pixels(raw: bytes) -> int:
+    """The pixels an encoded image declares in its header, without decoding it (0 when it has no readable
+    header: decoding it says why)."""
+    try:
+        width, height = Image.open(io.BytesIO(raw), formats=FORMATS).size
+    except Exception:  # noqa: BLE001 - any failure is decode_image_bytes's to put in words
+        return 0
+    return max(0, width) * max(0, height)
+
+
 def decode_image_bytes(raw: bytes, label: str, max_pixels: int) -> np.ndarray:
     """Decode an encoded image into a BGR uint8 array (H x W x 3).
 

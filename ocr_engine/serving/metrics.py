@@ -17,7 +17,7 @@ from ..runtime.tasks import TASKS
 from ..runtime.timing import add_listener
 
 log = logging.getLogger("ocr_engine.requests")
-# The client of the request this thread serves, as the log names it (``access`` sets it): a key's fingerprint.
+# The client of the request this thread serves, as the log names it (``access`` sets it): its key's name.
 CLIENT: contextvars.ContextVar[str] = contextvars.ContextVar("ocr_client", default="")
 
 # Stages in the order a request goes through them: each model family's (``runtime.tasks``) between ``decode``
@@ -40,8 +40,9 @@ class RequestRecord:
     seconds: float = 0.0
     stages: Dict[str, float] = field(default_factory=dict)
     reason: str = ""  # the sentence a refused request was answered with
-    # Who asked: an API key's fingerprint (``access``), when keys are on; never the key itself.
+    # Who asked: an API key's name (``access``), when keys are on; never the key itself.
     client: str = field(default_factory=lambda: CLIENT.get())
+    address: str = ""  # the client's address, on the lines of requests refused for their key or rate
 
     def log_line(self) -> str:
         """One line for the log: module, outcome, images, pixels, lines, milliseconds in all and per stage."""
@@ -49,6 +50,7 @@ class RequestRecord:
         line = "%s: %s, %d image(s), %.2f Mpx, %d line(s), %.0f ms (%s), worker %d%s" % (
             self.module, self.outcome, self.images, self.pixels / 1e6, self.lines, 1000 * self.seconds,
             stages or "no stage ran", os.getpid(), ", " + self.client if self.client else "")
+        line += ", from " + self.address if self.address else ""
         return line + (": " + self.reason if self.reason else "")
 
 
@@ -72,8 +74,8 @@ class _Metrics:
                                  buckets=SECONDS_BUCKETS)
         self.stage = Histogram("ocr_stage_seconds", "Time a request spent in each stage", ["module", "stage"],
                                buckets=SECONDS_BUCKETS)
-        # Only with api_keys_file: one label value per key in the file, its fingerprint (never the key).
-        self.keys = Counter("ocr_key_requests", "Requests made with an accepted API key, by the key's fingerprint "
+        # Only with api_keys_file: one label value per key in the file, its name (never the key).
+        self.keys = Counter("ocr_key_requests", "Requests made with an accepted API key, by the key's name "
                             "and outcome", ["key", "outcome"])
         self.loads = Counter("ocr_predictor_loads", "Predictors built (each loads a model and runs it once)")
         self.load_seconds = Counter("ocr_predictor_load_seconds", "Time spent building predictors")

@@ -6,14 +6,16 @@ import os
 import sys
 import threading
 import time
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from PIL import Image
 
 from ..runtime import warm_up_all
 from . import app as service_app
 from . import front, status
+from .access import Guard
 from .front import FrontOptions
+from .logs import escape_log_records
 from .shared import server_folder
 
 _configured = threading.Event()
@@ -26,6 +28,7 @@ def configure_process() -> None:
       before decoding, and names itself in the error, where Pillow would refuse first in its own words.
     - The engine's own log lines (which models load, what failed on a request) are shown at INFO. They go
       through the root logger's handlers when it has some (paddle installs one), else through a handler of ours.
+    - Every log message is made printable (``logs``): what a client sent cannot start a log line.
     """
     if _configured.is_set():
         return
@@ -36,6 +39,7 @@ def configure_process() -> None:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("[%(asctime)s] [%(levelname)s] %(name)s: %(message)s"))
         log.addHandler(handler)
+    escape_log_records()
     _configured.set()
 
 
@@ -93,7 +97,7 @@ def warm_worker(worker: Any = None) -> None:
     status.worker_warm()
 
 
-def serve_through_front(options: FrontOptions, modules: Mapping[str, Any], access: Callable[[], Any]) -> None:
+def serve_through_front(options: FrontOptions, modules: Mapping[str, Any], guard: Guard) -> None:
     """Have ``hub serving start`` serve the one app (``app``: PaddleX's API, the web demo and the JSON body check in
     front of PaddleHub's routes) through the buffering front (``front``), unless ``options.http_front`` is
     paddlehub.
@@ -103,7 +107,7 @@ def serve_through_front(options: FrontOptions, modules: Mapping[str, Any], acces
     ``gunicorn_worker.FrontWorker``, the setting PaddleHub leaves to its default as it does the timeouts above, and
     PaddleHub's one-process ``run`` serves with the front in place of Flask's development server. Only in the
     process of ``hub serving start``: a program that builds a module keeps its own servers. ``modules`` is the
-    process's served modules by name, which the routes answer through, and ``access()`` who may use them. Each
+    process's served modules by name, which the routes answer through, and ``guard`` who may use them. Each
     module's start decides again, so a later module that sets ``http_front`` wins."""
     if not _is_serving_start():
         return
@@ -111,7 +115,7 @@ def serve_through_front(options: FrontOptions, modules: Mapping[str, Any], acces
 
     if not _originals:
         _originals.update(create_app=app_compat.create_app, run=app_compat.run)
-        app_compat.create_app = _built(_originals["create_app"], modules, access)
+        app_compat.create_app = _built(_originals["create_app"], modules, guard)
     buffered = options.http_front == "buffered"
     gunicorn_config = _gunicorn_config()
     if gunicorn_config is not None:
@@ -119,15 +123,50 @@ def serve_through_front(options: FrontOptions, modules: Mapping[str, Any], acces
     app_compat.run = _run_one_process if buffered else _originals["run"]
 
 
-def _built(create_app: Any, modules: Mapping[str, Any], access: Callable[[], Any]) -> Any:
+def _built(create_app: Any, modules: Mapping[str, Any], guard: Guard) -> Any:
     def create_app_built(*args: Any, **kwargs: Any) -> Any:
-        return service_app.build(create_app(*args, **kwargs), modules, access)
+        return service_app.build(create_app(*args, **kwargs), modules, guard)
 
     return create_app_built
 
 
 # PaddleHub's own create_app and run, before they were wrapped.
 _originals: Dict[str, Any] = {}
+
+
+ZMQ_REFUSED = ("this package does not serve in PaddleHub's zmq mode (use_gpu true at the top level of config.json, or "
+               "--use_gpu), whose server would answer without the API keys, limits and front: set use_gpu in each "
+               "module's init_args instead and remove it from the top level")
+
+
+def refuse_zmq_mode() -> None:
+    """In ``hub serving start``'s zmq mode, log ``ZMQ_REFUSED`` and end the whole server: its HTTP process is
+    PaddleHub's own, which nothing here wraps, and the module starting here is in one of its workers (PaddleHub's
+    ``serving/worker.py``, started by ``hub serving start``)."""
+    if not sys.argv[0].endswith(os.path.join("paddlehub", "serving", "worker.py")):
+        return
+    import psutil
+
+    logging.getLogger("ocr_engine").error(ZMQ_REFUSED)
+    me = psutil.Process()
+    top = me
+    while top.parent() is not None and _is_hub_serving(top.parent()):  # the `hub serving start` that started it
+        top = top.parent()
+    for process in top.children(recursive=True) + [top]:
+        if process.pid != me.pid:
+            try:
+                process.terminate()
+            except psutil.Error:
+                pass
+    os._exit(2)
+
+
+def _is_hub_serving(process: Any) -> bool:
+    try:
+        command = process.cmdline()
+    except Exception:  # noqa: BLE001 - psutil's errors: gone, or not ours to read
+        return False
+    return any(os.path.basename(part) == "hub" for part in command[:2]) and "serving" in command
 
 
 def _is_serving_start() -> bool:
@@ -144,7 +183,7 @@ def _run_one_process(configs: Optional[dict] = None, port: int = 8866) -> None:
     app = app_compat.create_app(init_flag=True)
     from .server import SERVER  # it imports this module
 
-    front.serve(app, SERVER.settings.front, "0.0.0.0", port)
+    front.serve(app, SERVER.settings.front, "0.0.0.0", port, SERVER.guard)
 
 
 def _gunicorn_config():

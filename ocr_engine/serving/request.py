@@ -29,6 +29,7 @@ class InputLimits:
     max_images_per_request: int
     max_image_bytes: int
     max_image_pixels: int
+    max_request_pixels: int
     request_timeout: int  # seconds
 
 
@@ -96,6 +97,14 @@ def check_pages(inputs: int, pages: Dict[str, int], limits: InputLimits) -> None
             "the request holds %d images counting each PDF page as one (%s), over the limit of %d per request "
             "(max_images_per_request): send the pages in several requests" % (total, named,
                                                                               limits.max_images_per_request))
+
+
+def check_request_pixels(pixels: int, limits: InputLimits) -> None:
+    """Refuse a request whose images and PDF pages together hold more than ``max_request_pixels``."""
+    if pixels > limits.max_request_pixels:
+        raise InputError(
+            "the request's images and PDF pages hold %.1f megapixels together, over the limit of %.1f per request "
+            "(max_request_pixels): send them in several requests" % (pixels / 1e6, limits.max_request_pixels / 1e6))
 
 
 def check_count(count: int, limits: InputLimits) -> None:

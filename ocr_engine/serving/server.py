@@ -13,21 +13,25 @@ from typing import Any, Dict, Mapping, Optional, Set
 
 from ..options import PROCESS_OPTIONS, merge_params, read_view
 from . import process
-from .access import AccessOptions
+from .access import AccessOptions, Guard
 from .front import FrontOptions
-from .status import start_status_server
+from .status import StatusOptions, start_status_server
 
 
 @dataclass(frozen=True)
 class ProcessSettings:
-    """What belongs to the whole serving process: its HTTP front's options, its status port (None: none), the
-    longest ``request_timeout`` of its modules (gunicorn's worker timeout is raised above it), and who may use it
-    (``access``)."""
+    """What belongs to the whole serving process: its HTTP front's options, its status server's (port None:
+    none), the longest ``request_timeout`` of its modules (gunicorn's worker timeout is raised above it), and who
+    may use it (``access``)."""
 
     front: FrontOptions
-    metrics_port: Optional[int]
+    status: StatusOptions
     request_timeout: int
     access: AccessOptions
+
+    @property
+    def metrics_port(self) -> Optional[int]:
+        return self.status.metrics_port
 
 
 class Server:
@@ -38,13 +42,14 @@ class Server:
         self._set: Dict[str, Any] = {}  # the process options the modules set, by name
         self._longest_timeout = 0
         self.current = self.settings  # as of the last module that joined; what every request reads
+        self.guard = Guard(self.access, self.modules)  # who may use the server, one for the process
 
     @property
     def settings(self) -> ProcessSettings:
         """The settings now: the options modules set, over the defaults."""
         merged = merge_params(self._set)
-        return ProcessSettings(read_view(FrontOptions, merged), merged["metrics_port"], self._longest_timeout,
-                               read_view(AccessOptions, merged))
+        return ProcessSettings(read_view(FrontOptions, merged), read_view(StatusOptions, merged),
+                               self._longest_timeout, read_view(AccessOptions, merged))
 
     def access(self) -> AccessOptions:
         """Who may use the server, as the modules that joined so far set it."""
@@ -63,15 +68,16 @@ class Server:
     def join(self, params: Mapping[str, Any], given: Set[str]) -> None:
         """A hub module starting, with its merged ``params`` (``given``: the names its params.py and init_args
         set), before it builds anything: the process set up, with what the module sets for it."""
+        process.refuse_zmq_mode()
         process.configure_process()
         self.claim({option: params[option] for option in PROCESS_OPTIONS if option in given})
         self._longest_timeout = max(self._longest_timeout, params["request_timeout"])
         settings = self.current = self.settings
         process.allow_requests_of(settings.request_timeout)
         process.warm_workers()
-        process.serve_through_front(settings.front, self.modules, self.access)
+        process.serve_through_front(settings.front, self.modules, self.guard)
         if settings.metrics_port is not None:
-            start_status_server(settings.metrics_port)
+            start_status_server(settings.status, self.guard.problem)
 
     def register(self, name: str, module: Any) -> None:
         """A hub module built and ready: every route finds it under ``name`` from now on."""

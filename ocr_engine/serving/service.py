@@ -27,9 +27,9 @@ from ..runtime.timing import collect_timings, timed
 from . import envelopes
 from .documents import DocumentOptions, Page, PdfInput
 from .errors import EngineFailed, InputError, RequestTooLong
-from .images import decode_image_bytes, describe_size
+from .images import decode_image_bytes, describe_size, header_pixels
 from .metrics import RequestRecord, record
-from .request import InputLimits, SentFile, check_count, check_pages, decode_base64
+from .request import InputLimits, SentFile, check_count, check_pages, check_request_pixels, decode_base64
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -75,6 +75,7 @@ class Request:
                     if self._is_pdf(sent, raw):
                         pdfs[i] = PdfInput(raw, sent.label)
                 check_pages(len(files), {files[i].label: pdf.pages for i, pdf in pdfs.items()}, limits)
+                check_request_pixels(sum(self._pixels(raw, pdfs.get(i)) for i, raw in enumerate(raws)), limits)
                 decoded = []
                 for i, (sent, raw) in enumerate(zip(files, raws)):
                     if i in pdfs:
@@ -91,6 +92,15 @@ class Request:
         self.entry.images = len(pages)
         self.entry.pixels = sum(page.image.shape[0] * page.image.shape[1] for page in pages if page.image is not None)
         return decoded
+
+    def _pixels(self, raw: bytes, pdf: Optional[PdfInput]) -> int:
+        """What a file will hold decoded, from its header or its pages' sizes; an image over ``max_image_pixels``
+        counts none here, as decoding refuses it in a sentence of its own."""
+        limits, documents = self.service.limits, self.service.documents
+        if pdf is not None and documents is not None:
+            return pdf.pixels(documents, limits.max_image_pixels)
+        pixels = header_pixels(raw)
+        return pixels if pixels <= limits.max_image_pixels else 0
 
     def _is_pdf(self, sent: SentFile, raw: bytes) -> bool:
         found = is_pdf(raw)

@@ -1,5 +1,6 @@
-"""The status server, on the ``metrics_port`` option: ``/ready``, ``/live`` and ``/metrics`` for probes and
-Prometheus.
+"""The status server, on the ``metrics_port`` option (bound to ``metrics_host``, loopback by default): ``/ready``,
+``/live`` and ``/metrics`` for probes and Prometheus. It serves ``MAX_CONNECTIONS`` connections at a time, each
+given ``READ_TIMEOUT`` seconds to send its request; the metrics name keys by the names the key file gives them.
 
 It is a thread of the serving process: gunicorn's master (``use_multiprocess``) or the single Flask process.
 Workers only ever serve ``/predict``, so a worker busy on a large image never makes a probe fail, and the master,
@@ -8,6 +9,7 @@ which holds no model, answers at once.
 Ready means every worker is warm: gunicorn workers tell the master so through a marker file each, written once
 ``process.warm_worker`` has loaded and run every model (a worker takes no request before that); the single Flask
 process is ready once it listens, which PaddleHub does only after building every module, preload loading them.
+A server whose key file is unusable is not ready: it would refuse every request.
 """
 
 import logging
@@ -15,7 +17,7 @@ import os
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Optional, Tuple
+from typing import Any, Callable, Optional, Tuple
 
 from .metrics import enable_metrics, metrics_text
 from .shared import server_folder
@@ -23,37 +25,78 @@ from .shared import server_folder
 log = logging.getLogger(__name__)
 
 
+# Connections served at once, and the seconds each may take to send its request: a scraper and two probes need
+# three, and a client that connects and says nothing costs one thread for this long.
+MAX_CONNECTIONS = 8
+READ_TIMEOUT = 5
+
+
 @dataclass(frozen=True)
 class StatusOptions:
-    """Whether, and on which port, the process serves its status (the ``metrics_port`` option)."""
+    """Whether, on which port and on which address the process serves its status (``metrics_port``,
+    ``metrics_host``)."""
 
     metrics_port: Optional[int]
+    metrics_host: str
+
+
+class _BoundedServer(ThreadingHTTPServer):
+    """http.server's threading server, serving at most ``MAX_CONNECTIONS`` connections at once: one more is
+    closed unanswered."""
+
+    daemon_threads = True
+
+    def __init__(self, *args: Any):
+        super().__init__(*args)
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except Exception:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 class StatusServer:
-    """The process's status server and what readiness is judged from."""
+    """The process's status server and what readiness is judged from (``problem()``: why no request could be
+    served, else None)."""
 
-    def __init__(self, port: int):
-        self.port = port
+    def __init__(self, options: StatusOptions, problem: Callable[[], Optional[str]] = lambda: None):
+        assert options.metrics_port is not None
+        self.port = port = options.metrics_port
+        self.problem = problem
         self.pid = os.getpid()
         # prometheus_client's values, one file per process and metric kind, and the warm workers' markers.
         self.folder = server_folder("metrics")
         self.warm_folder = server_folder("warm")
         self.arbiter: Any = None  # gunicorn's, when gunicorn serves
         try:
-            self.httpd = ThreadingHTTPServer(("0.0.0.0", port), _Handler)
+            self.httpd = _BoundedServer((options.metrics_host, port), _Handler)
         except OSError as err:
-            raise ValueError("metrics_port %d cannot be opened: %s" % (port, err.strerror or err)) from None
-        self.httpd.daemon_threads = True
+            raise ValueError("metrics_port %d cannot be opened on metrics_host %s: %s"
+                             % (port, options.metrics_host, err.strerror or err)) from None
         enable_metrics(self.folder)
         threading.Thread(target=self.httpd.serve_forever, name="status-server", daemon=True).start()
-        log.info("status server on port %d: /ready, /live, /metrics", port)
+        log.info("status server on %s:%d: /ready, /live, /metrics", options.metrics_host, port)
 
     def marker(self, pid: int) -> str:
         return os.path.join(self.warm_folder, str(pid))
 
     def readiness(self) -> Tuple[bool, str]:
         """(ready, a sentence saying why or why not)."""
+        problem = self.problem()
+        if problem:
+            return False, "not ready: " + problem
         if self.arbiter is None:
             if _listens_besides(self.port):
                 return True, "ready: serving"
@@ -84,6 +127,8 @@ def _listens_besides(port: int) -> bool:
 
 
 class _Handler(BaseHTTPRequestHandler):
+    timeout = READ_TIMEOUT  # seconds to send the request: a half-sent one gives its thread back then
+
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         path = self.path.split("?")[0]
         if path == "/live":
@@ -111,13 +156,16 @@ _server: Optional[StatusServer] = None
 _lock = threading.Lock()
 
 
-def start_status_server(port: int) -> None:
-    """Serve /ready, /live and /metrics on ``port`` from this process, and turn metrics on. Every module that
-    sets ``metrics_port`` must set the same one; the server starts once."""
+def start_status_server(options: StatusOptions, problem: Callable[[], Optional[str]] = lambda: None) -> None:
+    """Serve /ready, /live and /metrics as ``options`` say from this process, and turn metrics on; ``problem()``
+    says why the server could serve no request (it is then not ready). Every module that sets ``metrics_port``
+    must set the same one; the server starts once."""
     global _server
+    port = options.metrics_port
+    assert port is not None
     with _lock:
         if _server is None:
-            _server = StatusServer(port)
+            _server = StatusServer(options, problem)
         elif _server.port != port:
             raise ValueError(
                 "metrics_port is %d for one module and %d for another: one server has one status port, set it "

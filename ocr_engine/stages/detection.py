@@ -106,7 +106,8 @@ class TextDetector:
         one_line = self.thin_ratio is not None and min(height, width) <= _ONE_LINE_SIDE
         padded, margin = add_margin(image) if one_line else (_pad_small(image), 0)
         if thin:
-            size = thin_detection_size(padded.shape[0], padded.shape[1], settings.limit_side_len)
+            size = thin_detection_size(padded.shape[0], padded.shape[1], settings.limit_side_len,
+                                       settings.max_side_limit)
         else:
             size = detection_size(padded.shape[0], padded.shape[1], settings.limit_side_len, settings.limit_type,
                                   settings.max_side_limit)
@@ -149,11 +150,14 @@ def add_margin(image: np.ndarray) -> Tuple[np.ndarray, int]:
     return cv2.copyMakeBorder(image, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=colour), margin
 
 
-def thin_detection_size(height: int, width: int, limit_side_len: int) -> Tuple[int, int]:
+def thin_detection_size(height: int, width: int, limit_side_len: int,
+                        max_side_limit: Optional[int] = None) -> Tuple[int, int]:
     """The detector's input size for a thin image: at most limit_side_len squared pixels rather than a long side of
     limit_side_len, which would shrink a 3000 x 60 banner's text to 19 pixels and below what DB can see. No input
-    holds more pixels than the warm-up's square, so memory stays where the warm-up left it."""
-    budget = limit_side_len * limit_side_len
+    holds more pixels than the warm-up's square, so memory stays where the warm-up left it; with ``max_side_limit``
+    (a request's settings), no more than that limit's square, however large a limit the request asked for."""
+    side = min(limit_side_len, max_side_limit) if max_side_limit else limit_side_len
+    budget = side * side
     ratio = min(1.0, math.sqrt(budget / float(height * width)))
     size_h, size_w = detection_size(int(height * ratio), int(width * ratio), max(height, width), "max")
     # Rounding to multiples of 32 (and a short side of at least 32) can overshoot: take it from the long side.

@@ -54,6 +54,8 @@ def test_the_healthcheck_sends_the_first_key_when_keys_are_on(tmp_path):
     config = {"modules_info": {"ocr_det": {"init_args": {}}, "ocr_system": {"init_args": {"api_keys_file": str(keys)}}}}
     assert healthcheck.first_key(config) == "first-key"
     assert healthcheck.first_key({"modules_info": {"ocr_det": {"init_args": {}}}}) == ""
+    keys.write_text("\ufeff# ops\nhealthcheck: named-key\nsecond-key\n")  # a name, and a byte-order mark
+    assert healthcheck.first_key(config) == "named-key"
 
 
 def test_build_context_leaves_out_local_state():

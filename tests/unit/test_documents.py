@@ -8,13 +8,13 @@ from ocr_engine.runtime.deadline import DeadlinePassed, deadline
 from ocr_engine.serving.documents import DocumentOptions, Page, PdfInput, page_scale
 from ocr_engine.serving.errors import InputError
 from ocr_engine.serving.hub_module import OCRHubModule
-from ocr_engine.serving.request import InputLimits, check_pages
+from ocr_engine.serving.request import InputLimits, SentFile, check_pages
 from ocr_engine.serving.service import DecodedFile, Service
 from ocr_view.drawing import is_pdf
 from testkit.documents import blank_pages_pdf, text_pdf
 
 LIMITS = InputLimits(max_images_per_request=16, max_image_bytes=1 << 20, max_image_pixels=4_000_000,
-                     request_timeout=300)
+                     max_request_pixels=16_000_000, request_timeout=300)
 
 
 def test_a_pdf_is_known_by_its_header_not_its_name():
@@ -35,6 +35,30 @@ def test_pages_count_toward_the_limit_in_one_sentence():
     assert str(err.value) == (
         "the request holds 17 images counting each PDF page as one (image 2 of 3 is a PDF of 15 pages), over the "
         "limit of 16 per request (max_images_per_request): send the pages in several requests")
+
+
+def test_a_requests_images_and_pages_together_are_held_to_max_request_pixels():
+    import base64
+
+    import cv2
+
+    def sent(data: bytes, n: int) -> SentFile:
+        return SentFile(base64.b64encode(data).decode(), "image %d of 3" % n)
+
+    photo = cv2.imencode(".png", np.zeros((2000, 1900, 3), np.uint8))[1].tobytes()  # 3.8 MP each
+    pages = blank_pages_pdf(4, 1440, 1440)  # 20 x 20 inches at 144 dpi, 8.3 MP: fitted to 4 MP each
+    service = Service("ocr_system", LIMITS, DocumentOptions(144, False))
+    with pytest.raises(InputError) as err, service.request(3) as request:
+        request.decode([sent(photo, 1), sent(photo, 2), sent(pages, 3)])
+    assert str(err.value).startswith("the request's images and PDF pages hold 23.6 megapixels together, over the "
+                                     "limit of 16.0 per request (max_request_pixels)"), err.value
+    with service.request(2) as request:  # 3.8 + 3.8 + 2 x 4 MP fits
+        decoded = request.decode([sent(photo, 1), sent(photo, 2), sent(blank_pages_pdf(2, 1440, 1440), 3)])
+    assert [len(item.pages) for item in decoded] == [1, 1, 2]
+    # An image over max_image_pixels gets its own sentence, not the request's.
+    huge = cv2.imencode(".png", np.zeros((2100, 2000, 3), np.uint8))[1].tobytes()
+    with pytest.raises(InputError, match="^image 2 of 3: .*max_image_pixels"), service.request(3) as request:
+        request.decode([sent(photo, 1), sent(huge, 2), sent(photo, 3)])
 
 
 def test_each_file_gets_its_pages_answers_and_a_pdf_its_boxes_by_page():

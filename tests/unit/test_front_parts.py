@@ -14,6 +14,7 @@ from ocr_engine.options import read_view
 from ocr_engine.serving import front
 from ocr_engine.serving.envelopes import refusal
 from ocr_engine.serving.front import FrontOptions, JSONBodies, body_problem, timeout_sentence, transport
+from ocr_engine.serving.front.refusals import slow_body_sentence
 from ocr_engine.serving.server import Server
 from testkit import wsgi
 
@@ -44,7 +45,8 @@ def test_a_process_option_is_set_once_and_the_other_modules_take_it():
     with pytest.raises(ValueError, match="^client_timeout belongs to the whole server, and one module sets 5, "
                                          "another 30: set it once, in any one module's init_args"):
         process.claim({"client_timeout": 30})
-    assert process.settings.front == FrontOptions("buffered", 5, DEFAULTS["max_request_bytes"])
+    assert process.settings.front == FrontOptions("buffered", 5, DEFAULTS["min_body_rate"],
+                                                  DEFAULTS["max_request_bytes"])
     assert process.settings.metrics_port == 9100
 
 
@@ -56,9 +58,11 @@ def test_a_refusal_is_the_services_json_with_its_status():
 
 
 def test_timeouts_say_which_part_stalled():
-    options = FrontOptions("buffered", 30, 1000)
+    options = FrontOptions("buffered", 30, 500, 1000)
     assert "its headers were not all in 30 s after they began (client_timeout)" in timeout_sentence(False, options)
     assert "its body stopped for 30 s before it was complete (client_timeout)" in timeout_sentence(True, options)
+    assert ("its body came at 1200 bytes in 40 s, under the 500 bytes a second this server needs after the first 30 s "
+            "(min_body_rate, client_timeout)") in slow_body_sentence(1200, 40.2, options)
 
 
 @pytest.mark.parametrize("body, problem", [
@@ -69,6 +73,8 @@ def test_timeouts_say_which_part_stalled():
     (b'{"images": [', "the request body is not valid JSON (it breaks at byte 12): send {\"images\": [\"<base64>\", "
                       "...]}"),
     (b"{\"images\": [\"\x80\"]}", "the request body is not valid JSON: it is not UTF-8 text"),
+    (b"[" * 100_000, "the request body is JSON nested too deeply to read (lists or objects inside each other): send "
+                     "{\"images\": [\"<base64>\", ...]}"),
 ])
 def test_body_problems_in_a_sentence(body, problem):
     assert body_problem(body) == problem
@@ -97,7 +103,7 @@ def test_a_worker_leaves_new_connections_to_its_siblings_while_it_has_work_or_on
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
-    worker = front.Front(JSONBodies(lambda environ, start_response: []), FrontOptions("buffered", 30, 1000),
+    worker = front.Front(JSONBodies(lambda environ, start_response: []), FrontOptions("buffered", 30, 500, 1000),
                          sockets=[listener])
     server = worker.servers[0]
     try:
@@ -114,7 +120,7 @@ def test_a_worker_leaves_new_connections_to_its_siblings_while_it_has_work_or_on
     finally:
         for channel in list(worker.map.values()):
             channel.close()
-    alone = front.Front(JSONBodies(lambda environ, start_response: []), FrontOptions("buffered", 30, 1000),
+    alone = front.Front(JSONBodies(lambda environ, start_response: []), FrontOptions("buffered", 30, 500, 1000),
                         port=0, host="127.0.0.1")
     alone.requests.put(object())
     assert not alone.leaves_connections_to_siblings(), "the one process has no sibling to leave connections to"

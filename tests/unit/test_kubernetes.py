@@ -69,7 +69,9 @@ def test_the_mounted_config_is_the_shipped_one_with_the_status_port(overlay, con
     objects = render(overlay)
     mounted = mounted_config(objects)
     port = mounted["modules_info"]["ocr_system"]["init_args"]["metrics_port"]
-    assert mounted == shipped_config(config, {name: {"metrics_port": port} for name in MODULES})
+    # The status port listens where the kubelet's probes and Prometheus reach it (its default is loopback).
+    assert mounted == shipped_config(config, {name: {"metrics_port": port, "metrics_host": "0.0.0.0"}
+                                              for name in MODULES})
     # gunicorn (use_multiprocess) is the server that finishes the requests it holds on SIGTERM.
     assert mounted["use_multiprocess"] is True and mounted["use_gpu"] is False
     spec = objects["Deployment"]["spec"]["template"]
@@ -77,7 +79,7 @@ def test_the_mounted_config_is_the_shipped_one_with_the_status_port(overlay, con
     assert ports == {"http": mounted["port"], "status": port}
     assert spec["metadata"]["annotations"]["prometheus.io/port"] == str(port)
     for module in mounted["modules_info"].values():
-        assert read_view(StatusOptions, options(module["init_args"])).metrics_port == port
+        assert read_view(StatusOptions, options(module["init_args"])) == StatusOptions(port, "0.0.0.0")
 
 
 @pytest.mark.parametrize("overlay", ["base", "gpu"])

@@ -44,7 +44,7 @@ def started(**init_args) -> Shapes:
 def test_start_up_layers_defaults_params_py_and_init_args():
     module = started(max_image_pixels=10_000, cpu_threads=1)
     assert module.limits == InputLimits(max_images_per_request=3, max_image_bytes=20 * 1024 * 1024,
-                                        max_image_pixels=10_000, request_timeout=300)
+                                        max_image_pixels=10_000, max_request_pixels=200_000_000, request_timeout=300)
     params, runtime = module.built_with
     assert params["cpu_threads"] == 1 and runtime.cpu_threads == 1 and runtime is module.runtime
     with pytest.raises(ValueError, match="unknown option"):

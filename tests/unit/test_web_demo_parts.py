@@ -80,6 +80,8 @@ class Demo(BaseHTTPRequestHandler):
         body = json.dumps({"path": self.path, "headers": dict(self.headers)}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
+        self.send_header("Access-Control-Allow-Origin", "http://localhost:7860")  # gradio's own, for localhost
+        self.send_header("Access-Control-Allow-Credentials", "true")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         for part in (body[:10], body[10:]):
@@ -95,14 +97,14 @@ def demo_process():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Demo)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     with open(launcher.registry_path("ocr_system"), "w") as handle:
-        handle.write("%d %d" % (server.server_address[1], os.getpid()))
+        handle.write("%d %d demo-token" % (server.server_address[1], os.getpid()))
     yield server.server_address[1]
     launcher.forget_demo("ocr_system")
     server.shutdown()
 
 
-def call(app, path, query="", host="ocr.example.com:8866"):
-    return wsgi.call(app, path, query=query, headers={"Host": host, "Accept": "text/html"})
+def call(app, path, query="", host="ocr.example.com:8866", headers=None):
+    return wsgi.call(app, path, query=query, headers=dict({"Host": host, "Accept": "text/html"}, **(headers or {})))
 
 
 def paddlehub_app(environ, start_response):
@@ -121,26 +123,52 @@ def test_routes_leave_everything_else_to_paddlehub(wrapped):
     assert call(wrapped, "/gradio/other_module/app")[2] == b"paddlehub /gradio/other_module/app"
     # No demo yet: PaddleHub's own route starts one (create_gradio_app); its pages send the browser there.
     assert call(wrapped, "/gradio/ocr_system")[2] == b"paddlehub /gradio/ocr_system"
+    assert call(wrapped, "/gradio/ocr_system/")[2] == b"paddlehub /gradio/ocr_system"
     status, headers, _ = call(wrapped, "/gradio/ocr_system/gradio_api/info")
     assert status == "302 Found" and headers["Location"] == "/gradio/ocr_system"
 
 
 def test_routes_forward_to_the_running_demo_with_the_browsers_host(wrapped, demo_process):
-    status, headers, _ = call(wrapped, "/gradio/ocr_system")
-    assert status == "302 Found" and headers["Location"] == "/gradio/ocr_system/app"
-    status, headers, body = call(wrapped, "/gradio/ocr_system/app")
+    # The page lives at /gradio/<module>/ (gradio names its files relative to it), PaddleHub's /app sent there.
+    for path in ("/gradio/ocr_system", "/gradio/ocr_system/app"):
+        status, headers, _ = call(wrapped, path)
+        assert status == "302 Found" and headers["Location"] == "/gradio/ocr_system/"
+    status, headers, body = call(wrapped, "/gradio/ocr_system/")
     asked = json.loads(body)
     assert status == "200 OK" and asked["path"] == "/" and "Transfer-Encoding" not in headers
     assert asked["headers"]["X-Forwarded-Host"] == "ocr.example.com:8866"
     assert asked["headers"]["X-Forwarded-Proto"] == "http"
     assert asked["headers"]["Host"] == "127.0.0.1:%d" % demo_process and asked["headers"]["Accept"] == "text/html"
+    # The page's process answers only with its token, which the route adds; the server's CORS headers, not gradio's.
+    assert asked["headers"]["X-Ocr-Demo-Token"] == "demo-token"
+    assert not any(name.lower().startswith("access-control-") for name in headers), headers
     asked = json.loads(call(wrapped, "/gradio/ocr_system/gradio_api/queue/data", "session_hash=x")[2])
     assert asked["path"] == "/gradio_api/queue/data?session_hash=x"
 
 
+def test_a_browser_cannot_send_the_token_or_the_client_itself(wrapped, demo_process):
+    from ocr_engine.serving.metrics import CLIENT
+
+    token = CLIENT.set("alpha")  # the key the guard accepted
+    try:
+        asked = json.loads(call(wrapped, "/gradio/ocr_system/", headers={
+            "X-Ocr-Demo-Token": "guessed", "X-Ocr-Client": "someone-else"})[2])
+    finally:
+        CLIENT.reset(token)
+    assert asked["headers"]["X-Ocr-Demo-Token"] == "demo-token" and asked["headers"]["X-Ocr-Client"] == "alpha"
+
+
+def test_demo_paths_that_may_stream_are_told_apart():
+    assert routes.is_forwarded("/gradio/ocr_system/gradio_api/heartbeat/x")
+    assert routes.is_forwarded("/gradio/ocr_system/app")
+    assert not routes.is_forwarded("/gradio/ocr_system") and not routes.is_forwarded("/gradio/ocr_system/")
+    assert not routes.is_forwarded("/predict/ocr_system") and not routes.is_forwarded("/gradio")
+
+
 def test_a_demo_that_went_away_is_started_again(wrapped, demo_process, monkeypatch):
-    monkeypatch.setattr(routes, "running_demo", lambda module: (1, os.getpid()))  # nothing listens on port 1
-    status, headers, _ = call(wrapped, "/gradio/ocr_system/app")
+    # Nothing listens on port 1.
+    monkeypatch.setattr(routes, "running_demo", lambda module: launcher.RunningDemo(1, os.getpid(), "t"))
+    status, headers, _ = call(wrapped, "/gradio/ocr_system/")
     assert status == "302 Found" and headers["Location"] == "/gradio/ocr_system"
     assert launcher.running_demo("ocr_system") is None
 

@@ -3,8 +3,10 @@ and tied to it by a pipe.
 
 The page runs in that child, but every image goes back through the pipe to a thread of the serving process, where
 PaddleHub's own ``predict_v2`` answers it as ``/predict/<module>`` answers a client: same checks, same sentences,
-same engine, no second model. The child writes its port into the server's shared folder, so that any gunicorn
-worker can forward the page to it, and exits when the process that started it does.
+same engine, no second model. The child writes its port and token into the server's shared folder (readable by
+the server's user alone), so that any gunicorn worker can forward the page to it, and exits when the process that
+started it does. It listens on loopback and answers only requests that carry its token, which the server's guarded
+route (``routes``) adds: whoever else reaches the port gets 401.
 """
 
 import atexit
@@ -12,37 +14,49 @@ import base64
 import logging
 import multiprocessing
 import os
+import secrets
 import signal
 import threading
 import time
-from typing import List, Optional, Tuple
+from typing import Any, Callable, List, NamedTuple, Optional
 
 from .. import envelopes
+from ..metrics import CLIENT
 from ..shared import server_folder
 
 log = logging.getLogger(__name__)
 
 
+class RunningDemo(NamedTuple):
+    """A module's demo process: its loopback port, its pid, and the token it answers to."""
+
+    port: int
+    pid: int
+    token: str
+
+
 def registry_path(module: str) -> str:
-    """The file holding ``<port> <pid>`` of ``module``'s demo process, shared by every process of the server."""
+    """The file holding ``<port> <pid> <token>`` of ``module``'s demo process, shared by every process of the
+    server."""
     return os.path.join(server_folder("gradio"), module)
 
 
-def running_demo(module: str) -> Optional[Tuple[int, int]]:
-    """(port, pid) of ``module``'s demo process when one is recorded and still runs, else None."""
+def running_demo(module: str) -> Optional[RunningDemo]:
+    """``module``'s demo process when one is recorded and still runs, else None."""
     try:
         with open(registry_path(module)) as handle:
-            port, pid = (int(value) for value in handle.read().split())
+            port, pid, token = handle.read().split()
+        port_number, pid_number = int(port), int(pid)
     except (OSError, ValueError):
         return None
     try:
-        os.kill(pid, 0)
+        os.kill(pid_number, 0)
     except ProcessLookupError:
         forget_demo(module)
         return None
     except PermissionError:
         pass
-    return port, pid
+    return RunningDemo(port_number, pid_number, token)
 
 
 def forget_demo(module: str) -> None:
@@ -69,6 +83,7 @@ class DemoLauncher:
         self.module = module
         self.pdf_dpi = pdf_dpi  # the module's, when it reads PDFs: the page draws their pages at it
         self.unavailable = unavailable  # why this module has no page (answered 503), or None
+        self.token = secrets.token_urlsafe(24)  # what the page's process answers to (``routes`` sends it)
         self._server_end, self._page_end = multiprocessing.Pipe()
         self._ask_lock = threading.Lock()  # gradio may run two requests at once in the page's process
         threading.Thread(target=self._answer, name="web-demo-" + module, daemon=True).start()
@@ -76,29 +91,34 @@ class DemoLauncher:
         atexit.register(self._stop_page, os.getpid())
 
     def _answer(self) -> None:
-        """In the serving process: answer every image list the page sends, one at a time."""
+        """In the serving process: answer every image list the page sends, one at a time, logged and counted under
+        the key that asked."""
         while True:
             try:
-                images = self._server_end.recv()
-            except (EOFError, OSError):
+                images, client = self._server_end.recv()
+            except (EOFError, OSError, ValueError, TypeError):
                 return
+            token = CLIENT.set(client)
             try:
                 answer = answer_like_http(self.module, images)
             except Exception:  # noqa: BLE001 - the page must get an answer, whatever happened here
                 log.exception("web demo: answering failed")
                 answer = envelopes.hub_failure(envelopes.ENGINE_FAILED)
+            finally:
+                CLIENT.reset(token)
             self._server_end.send(answer)
 
-    def ask(self, image: bytes) -> dict:
-        """In the page's process: the server's answer for one image file's bytes."""
+    def ask(self, image: bytes, client: str = "") -> dict:
+        """In the page's process: the server's answer for one image file's bytes, asked by ``client`` (the name of
+        the key the server's guard accepted)."""
         with self._ask_lock:
-            self._page_end.send([base64.b64encode(image).decode("ascii")])
+            self._page_end.send(([base64.b64encode(image).decode("ascii")], client))
             return self._page_end.recv()
 
     def _stop_page(self, pid: int) -> None:
         running = running_demo(self.module)
-        if os.getpid() == pid and running and _started_by(running[1], pid):
-            os.kill(running[1], signal.SIGTERM)
+        if os.getpid() == pid and running and _started_by(running.pid, pid):
+            os.kill(running.pid, signal.SIGTERM)
             forget_demo(self.module)
 
     def launch(self, server_port: int, **_: object) -> None:
@@ -125,13 +145,45 @@ class DemoLauncher:
                       "it." % (err, self.module))
             log.error(reason)
         with open(registry_path(self.module), "w") as handle:
-            handle.write("%d %d" % (server_port, os.getpid()))
+            handle.write("%d %d %s" % (server_port, os.getpid(), self.token))
         if page is None:
             # PaddleHub holds the request until this port answers: answer every page with the reason instead.
             _answer_unavailable(server_port, reason)
             return
+        from starlette.middleware import Middleware
+
+        # starlette types a middleware class by its own ASGI aliases, which a plain class's signature does not name.
         page.launch(server_name="127.0.0.1", server_port=server_port, root_path="/gradio/" + self.module,
-                    show_api=False, quiet=True, share=False, inbrowser=False)
+                    show_api=False, quiet=True, share=False, inbrowser=False,
+                    app_kwargs={"middleware": [Middleware(TokenCheck, token=self.token)]})  # type: ignore[arg-type]
+
+
+class TokenCheck:
+    """ASGI middleware of the page's process: a request without the demo's token (which only the server's guarded
+    route adds) gets 401, so the loopback port serves no one who went around the guard (401, not 403: gradio's
+    ``launch`` checks its own root and takes 401 for a page that asks for credentials). One path is open: the check
+    gradio's ``launch`` makes of itself, which runs the page's start-up events once and reads nothing."""
+
+    OPEN = "/gradio_api/startup-events"
+
+    def __init__(self, app: Callable, token: str):
+        self.app = app
+        self.token = token.encode("ascii")
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> Any:
+        if scope["type"] in ("http", "websocket") and not scope.get("path", "").endswith(self.OPEN):
+            sent = dict(scope.get("headers") or []).get(b"x-ocr-demo-token", b"")
+            if not secrets.compare_digest(sent, self.token):
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                    return None
+                body = b"the web demo is reached through the OCR server's port, with its key\n"
+                await send({"type": "http.response.start", "status": 401,
+                            "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                        (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return None
+        return await self.app(scope, receive, send)
 
 
 def _answer_unavailable(port: int, reason: str) -> None:

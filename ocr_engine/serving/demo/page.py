@@ -84,9 +84,10 @@ def read(module: str, ask: Callable[[bytes], dict], font: Optional[str], pdf_dpi
     return summary(module, visible, len(lines) - len(visible)), drawn, table(module, visible), answer_json
 
 
-def build_page(module: str, ask: Callable[[bytes], dict], pdf_dpi: Optional[int] = None):
-    """The gradio Blocks page for ``module``; ``ask`` sends one file's bytes to the server and returns its answer;
-    ``pdf_dpi`` is the server's, for modules that read PDFs."""
+def build_page(module: str, ask: Callable[[bytes, str], dict], pdf_dpi: Optional[int] = None):
+    """The gradio Blocks page for ``module``; ``ask`` sends one file's bytes, with the name of the key that asked
+    (the server's header on each forwarded request), to the server and returns its answer; ``pdf_dpi`` is the
+    server's, for modules that read PDFs."""
     import gradio as gr
 
     description, headers = MODULES[module]
@@ -113,6 +114,10 @@ def build_page(module: str, ask: Callable[[bytes], dict], pdf_dpi: Optional[int]
                 rows = gr.Dataframe(headers=headers, interactive=False, elem_id="table", wrap=True)
         answer = gr.Code(language="json", label="The answer, as POST /predict/%s returns it" % module,
                          elem_id="answer")
-        button.click(lambda path, low: read(module, ask, font, pdf_dpi, path, low), inputs=[upload, min_confidence],
-                     outputs=[message, drawn, rows, answer])
+
+        def read_for(path: Optional[str], low: float, request: gr.Request) -> Tuple[str, list, dict, str]:
+            client = request.headers.get("x-ocr-client", "") if request is not None else ""
+            return read(module, lambda raw: ask(raw, client), font, pdf_dpi, path, low)
+
+        button.click(read_for, inputs=[upload, min_confidence], outputs=[message, drawn, rows, answer])
     return page

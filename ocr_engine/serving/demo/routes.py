@@ -4,8 +4,12 @@ PaddleHub's own forwarding reads each answer whole (gradio's event stream then a
 only GET and POST, drops the browser's Host so the page names ``localhost:<child port>`` for every file and call
 (which a browser on another host cannot reach), and finds the demo only in the gunicorn worker that started it.
 This layer forwards as it streams, any method, with ``X-Forwarded-Host``/``-Proto`` so gradio builds its URLs on
-the address the browser used, and finds the demo from any worker through the server's shared folder.
-``GET /gradio/<module>`` itself still goes to PaddleHub when no demo runs: it calls ``create_gradio_app``.
+the address the browser used, and finds the demo from any worker through the server's shared folder. It adds the
+demo's token (the page's process answers nothing without it) and the name of the key the guard accepted (which the
+page hands back with each image, so the read is logged and counted under that key), and drops gradio's own CORS
+headers: the server's (``access``) are the only ones.
+``GET /gradio/<module>`` itself still goes to PaddleHub when no demo runs: it calls ``create_gradio_app``. The page
+is served at ``/gradio/<module>/``.
 """
 
 import http.client
@@ -13,12 +17,22 @@ import importlib.util
 import re
 from typing import Callable, Container, Iterable, Iterator, List
 
-from .launcher import forget_demo, running_demo
+from ..metrics import CLIENT
+from .launcher import RunningDemo, forget_demo, running_demo
 
 _PATH = re.compile(r"^/gradio/([^/]+)(/.*)?$")
 # Headers that describe one connection, not the message: never forwarded (RFC 9110, 7.6.1).
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                "transfer-encoding", "upgrade", "host"}
+# What this layer tells the page's process; a browser's own headers of these names are dropped.
+TOKEN_HEADER, CLIENT_HEADER = "X-Ocr-Demo-Token", "X-Ocr-Client"
+
+
+def is_forwarded(path: str) -> bool:
+    """Whether ``path`` is one forwarded to a page's process (or redirected to start one): ``/gradio/<m>/<more>``,
+    whose answer may stream for as long as the page is open."""
+    match = _PATH.match(path)
+    return bool(match and match.group(2) and match.group(2) != "/")
 
 
 class GradioRoutes:
@@ -40,39 +54,45 @@ class GradioRoutes:
                          "demo extra (pip install -c constraints.txt '.[cpu,demo]'). POST /predict/%s works "
                          "without it." % module)
         running = running_demo(module)
-        if rest in ("", "/"):
-            if running is None:
-                return self.app(environ, start_response)  # PaddleHub starts it (create_gradio_app), then redirects
-            return _redirect(start_response, environ, "/gradio/%s/app" % module)
         if running is None:
+            if rest in ("", "/"):  # PaddleHub starts it (create_gradio_app), then redirects to /app
+                return self.app(dict(environ, PATH_INFO="/gradio/" + module), start_response)
             return _redirect(start_response, environ, "/gradio/%s" % module)
-        target = "/" if rest in ("/app", "/app/") else rest
+        # The page lives at /gradio/<module>/: gradio 5.50's page names its files and calls relative to its own
+        # path, so PaddleHub's /app and the bare name are sent there.
+        if rest in ("", "/app", "/app/"):
+            return _redirect(start_response, environ, "/gradio/%s/" % module)
+        target = rest
         if environ.get("QUERY_STRING"):
             target += "?" + environ["QUERY_STRING"]
         try:
-            return forward(environ, start_response, running[0], target)
+            return forward(environ, start_response, running, target)
         except ConnectionRefusedError:
             forget_demo(module)
             return _redirect(start_response, environ, "/gradio/%s" % module)
 
 
-def forward(environ: dict, start_response: Callable, port: int, target: str) -> Iterator[bytes]:
-    """Send the request to ``127.0.0.1:port`` at ``target`` and stream the answer back as it comes."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+def forward(environ: dict, start_response: Callable, demo: RunningDemo, target: str) -> Iterator[bytes]:
+    """Send the request to the page's process at ``target`` and stream the answer back as it comes."""
+    connection = http.client.HTTPConnection("127.0.0.1", demo.port, timeout=600)
     length = int(environ.get("CONTENT_LENGTH") or 0)
     body = environ["wsgi.input"].read(length) if length else None
-    connection.request(environ["REQUEST_METHOD"], target, body, forwarded_headers(environ))
+    headers = forwarded_headers(environ)
+    headers[TOKEN_HEADER], headers[CLIENT_HEADER] = demo.token, CLIENT.get()
+    connection.request(environ["REQUEST_METHOD"], target, body, headers)
     response = connection.getresponse()
     start_response("%d %s" % (response.status, response.reason),
-                   [(name, value) for name, value in response.getheaders() if name.lower() not in _HOP_BY_HOP])
+                   [(name, value) for name, value in response.getheaders()
+                    if name.lower() not in _HOP_BY_HOP and not name.lower().startswith("access-control-")])
     return _stream(response, connection)
 
 
 def forwarded_headers(environ: dict) -> dict:
     """The browser's headers for the demo process, and where the browser thinks it is: ``X-Forwarded-Host`` and
     ``-Proto`` (kept when a proxy in front already set them)."""
+    ours = {TOKEN_HEADER.lower(), CLIENT_HEADER.lower()}
     headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items()
-               if key.startswith("HTTP_") and key[5:].replace("_", "-").lower() not in _HOP_BY_HOP}
+               if key.startswith("HTTP_") and key[5:].replace("_", "-").lower() not in _HOP_BY_HOP | ours}
     for key, name in (("CONTENT_TYPE", "Content-Type"), ("CONTENT_LENGTH", "Content-Length")):
         if environ.get(key):
             headers[name] = environ[key]

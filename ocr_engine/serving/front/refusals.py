@@ -36,11 +36,18 @@ def timeout_sentence(headers_done: bool, options: FrontOptions) -> str:
     return "the request did not arrive in time: %s (client_timeout); send the whole request without pausing" % late
 
 
+def slow_body_sentence(received: int, seconds: float, options: FrontOptions) -> str:
+    """The sentence for a body that arrived slower than ``min_body_rate`` once its grace had passed."""
+    return ("the request did not arrive in time: its body came at %d bytes in %.0f s, under the %d bytes a second "
+            "this server needs after the first %d s (min_body_rate, client_timeout); send the whole request at once"
+            % (received, seconds, options.min_body_rate, options.client_timeout))
+
+
 def body_problem(body: bytes) -> Optional[str]:
     """Why ``body`` cannot be a request to a module (None when it is a JSON object), in a sentence."""
     try:
         parsed = json.loads(body)
-    except ValueError as err:  # UnicodeDecodeError too
+    except (ValueError, RecursionError) as err:  # UnicodeDecodeError too
         sentence = envelopes.not_json(err)
         return sentence if isinstance(err, UnicodeDecodeError) else sentence + ': send {"images": ["<base64>", ...]}'
     if not isinstance(parsed, dict):

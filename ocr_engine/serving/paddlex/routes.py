@@ -96,7 +96,7 @@ def answer(endpoint: Endpoint, body: bytes, modules: Mapping[str, object]) -> Tu
     place, and every request is logged and counted (``metrics``), refusals of its shape included."""
     try:
         parsed = json.loads(body)
-    except ValueError as err:  # UnicodeDecodeError too
+    except (ValueError, RecursionError) as err:  # UnicodeDecodeError too
         return _refused(endpoint, None, 422, invalid_json_message(envelopes.not_json(err)))
     log_id = log_id_of(parsed)
     try:
