@@ -11,7 +11,7 @@ MODULES := $(shell $(PYTHON) -c 'import hubserving; print(*hubserving.module_nam
 # The official PaddleOCR MCP server, in a venv of its own (tests/test_mcp.py): it needs paddleocr 3.x.
 MCP_VENV ?= .venv-mcp
 
-.PHONY: install test-tools serve test image-test lint fonts nginx chromium mcp-client clean
+.PHONY: install test-tools serve test test-fast image-test lint fonts nginx chromium mcp-client clean
 
 # What serving needs: the package with paddle, and a CJK font to draw Chinese (/ocr's ocrImage, the client).
 install: $(VENV)/.installed fonts
@@ -75,6 +75,15 @@ test: install test-tools
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q --confcutdir=tests/unit tests/unit
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -v tests --ignore=tests/unit --ignore=tests/image
+
+# While working: lint, types, the unit tests, and the service tests that share one server (all seven modules), in
+# under two minutes once installed.
+test-fast: install test-tools
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q --confcutdir=tests/unit tests/unit
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -q tests --ignore=tests/unit --ignore=tests/image \
+		--shared-server-only
 
 # Build the CPU image on a local bookworm base and serve from it (tests/image). Needs podman, buildah, debootstrap
 # and runc (Debian packages) and root; prints the image size, build time and time to healthy.

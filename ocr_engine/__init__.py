@@ -1,14 +1,16 @@
-"""The shared OCR engine (OpenVINO or Paddle Inference, per model) behind the ocr_det, ocr_cls, ocr_rec and
-ocr_system hub modules.
+"""The shared engine (OpenVINO or Paddle Inference, per model) behind the seven hub modules: ocr_det, ocr_cls,
+ocr_rec and ocr_system, which read text, and structure_layout, structure_table and structure_system, which read
+documents.
 
-Three layers, each a sub-package, imports flowing one way (serving -> pipeline -> stages -> runtime):
+Layers, imports flowing one way (serving -> structure -> pipeline -> stages -> runtime; tests/unit/test_layers.py):
 
-- ``stages``: localise (``TextDetector``), crop (``geometry``), rectify (``TextClassifier``), recognise
-  (``TextRecognizer``); ``pipeline`` assembles them into ``OCRSystem``.
 - ``runtime``: the backends, the rule that picks one per model (``choice``), model files, conversion, and the
   process-wide registry of predictors.
-- ``serving``: what the hub modules share - start-up, a client's request and its limits, image decoding, errors.
-  Only this layer imports PaddleHub, and importing the engine changes no process-wide setting.
+- ``stages``: one model's step each: localise, rectify, recognise text; a page's orientation, layout, tables.
+- ``pipeline``: ``OCRSystem`` runs the text stages; ``structure``: ``StructureSystem`` reads a page as blocks.
+- ``serving``: HTTP and PaddleHub - the hub modules' base, one service per module, ``/predict`` and PaddleOCR 3.x's
+  API, the front, access, metrics. Only this layer imports PaddleHub, and importing the engine changes no
+  process-wide setting.
 
 ``options`` holds every option's default; each layer reads its own typed view of the merged options.
 

@@ -251,7 +251,7 @@ OPTIONS: Tuple[Option, ...] = (
     Option("use_doc_orientation_classify", "bool", False,
            "turn each page upright (0, 90, 180 or 270 degrees) before reading it; `/ocr` and `/layout-parsing` "
            "requests may set it"),
-    # --- what one request may hold (ocr_engine.serving.request); a request over a limit is refused, naming it
+    # --- what one request may hold (ocr_engine.serving.sent); a request over a limit is refused, naming it
     Option("max_images_per_request", "int", 16, "images in one request, each PDF page counting as one", low=1),
     # each image file, before base64
     Option("max_image_bytes", "int", 20 * 1024 * 1024,
@@ -270,7 +270,7 @@ OPTIONS: Tuple[Option, ...] = (
            "seconds one request may run before it is stopped in a sentence; gunicorn's worker timeout is raised above "
            "it",
            low=1),
-    # --- PDF documents (ocr_engine.serving.documents), read by ocr_system and ocr_det page by page
+    # --- PDF documents (ocr_engine.serving.pdf), read by ocr_system and ocr_det page by page
     # Pages are rendered at this resolution (smaller only where a page would pass max_image_pixels); boxes are in
     # pixels of the page at this resolution. 200: the one of 72, 100, 144, 200 at which PP-OCRv4 kept 98-100% of
     # the words on every test document (A4 and Letter at 8-12 pt, a receipt, a slide); at 144 it glued words

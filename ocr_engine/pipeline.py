@@ -10,7 +10,7 @@ from .options import read_view, when
 from .runtime import PredictorOptions, runtime_options
 from .stages import TextClassifier, TextDetector, TextRecognizer
 from .stages.detection import DetectionSettings
-from .stages.geometry import crop_quad, is_column, reading_order, span_quad
+from .stages.geometry import crop_quad, is_column, line_order, span_quad
 from .stages.orientation import PageOrienter
 from .stages.recognition import WordSpan
 
@@ -181,7 +181,7 @@ class OCRSystem:
         so on its other lines: an image reads the same whatever else is in the request."""
         classifier = self.classifier if settings.use_classifier is not False else None
         drop_score = self.drop_score if settings.drop_score is None else settings.drop_score
-        regions = [reading_order(self.detector(image, settings.detection)) for image in images]
+        regions = [line_order(self.detector(image, settings.detection)) for image in images]
         crops = [crop_quad(image, quad) for image, quads in zip(images, regions) for quad in quads]
         turned = [False] * len(crops)
         if classifier is not None and crops:

@@ -13,6 +13,26 @@ from testkit.rendering import ENGLISH_LINES, latin_font, render_lines
 from testkit.server import MODULES, REPO, HubServer, install_modules, shipped_config
 
 
+def pytest_addoption(parser):
+    parser.addoption("--shared-server-only", action="store_true",
+                     help="run only the tests that need nothing but the shared `server` fixture: one server starts "
+                          "(make test-fast)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """With --shared-server-only, leave out every test that starts a server of its own (it takes ``hub_home`` or
+    another server fixture) or needs none."""
+    if not config.getoption("--shared-server-only"):
+        return
+    kept, left_out = [], []
+    for item in items:
+        names = set(item._fixtureinfo.argnames) if hasattr(item, "_fixtureinfo") else set()
+        others = {name for name in names if name.endswith("server") and name != "server"} | (names & {"hub_home"})
+        (kept if "server" in names and not others else left_out).append(item)
+    items[:] = kept
+    config.hook.pytest_deselected(items=left_out)
+
+
 def served_model(stage: str) -> str:
     """The bundled model the shared ``server`` fixture runs for ``stage`` ('det', 'rec', 'cls'): the default's, or
     OCR_VERSION's generation's when that is set."""

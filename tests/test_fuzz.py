@@ -17,7 +17,7 @@ from PIL import Image
 
 from ocr_engine.serving import InputError, InputLimits
 from ocr_engine.serving.process import configure_process
-from ocr_engine.serving.request import predict_files
+from ocr_engine.serving.sent import predict_files
 from ocr_engine.serving.service import Service
 from testkit.answers import is_refused
 from testkit.inputs import INTERNALS, b64

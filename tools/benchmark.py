@@ -440,7 +440,7 @@ def run_pdf(init_args: dict, threads: int) -> None:
     from collections import Counter
 
     from ocr_engine import DEFAULTS, OCRSystem, merge_params, read_view
-    from ocr_engine.serving.documents import DocumentOptions, PdfInput
+    from ocr_engine.serving.pdf import DocumentOptions, PdfInput
     from testkit.documents import sample_documents
 
     params = merge_params(dict({"cpu_threads": threads}, **init_args))

@@ -4,7 +4,7 @@
 from paddlehub.module.module import moduleinfo
 
 from ocr_engine import TextClassifier
-from ocr_engine.serving import OCRHubModule
+from ocr_engine.serving import LABELS, OCRHubModule
 
 from .params import read_params
 
@@ -19,7 +19,7 @@ from .params import read_params
 )
 class OCRClsModule(OCRHubModule):
     read_params = staticmethod(read_params)
-    one_list = True  # as upstream: one list holding every image's label
+    answers = LABELS  # as upstream: one list holding every image's label
 
     def build(self, params, runtime):
         self.classifier = TextClassifier.from_params(params, runtime)

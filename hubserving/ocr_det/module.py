@@ -4,7 +4,7 @@
 from paddlehub.module.module import moduleinfo
 
 from ocr_engine import TextDetector
-from ocr_engine.serving import OCRHubModule, region_json
+from ocr_engine.serving import BOXES, OCRHubModule, region_json
 
 from .params import read_params
 
@@ -19,7 +19,7 @@ from .params import read_params
 )
 class OCRDetModule(OCRHubModule):
     read_params = staticmethod(read_params)
-    reads_documents = True  # a PDF is read page by page
+    answers = BOXES  # boxes; a PDF read page by page
 
     def build(self, params, runtime):
         self.detector = TextDetector.from_params(params, runtime)

@@ -4,7 +4,7 @@ upstream, results holds one list with {"text", "confidence"} per image."""
 from paddlehub.module.module import moduleinfo
 
 from ocr_engine import TextRecognizer
-from ocr_engine.serving import OCRHubModule
+from ocr_engine.serving import LABELS, OCRHubModule
 
 from .params import read_params
 
@@ -19,7 +19,7 @@ from .params import read_params
 )
 class OCRRecModule(OCRHubModule):
     read_params = staticmethod(read_params)
-    one_list = True  # as upstream: one list holding every image's reading
+    answers = LABELS  # as upstream: one list holding every image's reading
 
     def build(self, params, runtime):
         self.recognizer = TextRecognizer.from_params(params, runtime)

@@ -4,7 +4,7 @@ each image gets a list of {"text", "confidence", "text_region"} in reading order
 from paddlehub.module.module import moduleinfo
 
 from ocr_engine import OCRSystem
-from ocr_engine.serving import OCRHubModule, region_json
+from ocr_engine.serving import LINES, OCRHubModule, region_json
 
 from .params import read_params
 
@@ -19,8 +19,7 @@ from .params import read_params
 )
 class OCRSystemModule(OCRHubModule):
     read_params = staticmethod(read_params)
-    reads_documents = True  # a PDF is read page by page
-    answers_text = True
+    answers = LINES  # text lines; a PDF read page by page
 
     def build(self, params, runtime):
         self.pipeline = OCRSystem.from_params(params, runtime)

@@ -2,9 +2,11 @@
 imports PaddleHub (``hub_module``).
 
 - ``service`` is the one service every endpoint calls: what each file is, the limits, the deadline, the record.
-  ``hub_module`` (``/predict/<module>``) and ``paddlex`` (PaddleOCR 3.x's ``/ocr``) only translate their wire shapes;
-  ``envelopes`` makes every error answer; ``app`` builds the one WSGI stack every process serves.
-- ``request`` and ``images`` read what a client sent, within ``InputLimits``; ``documents`` turns a PDF into its
+  ``hub_module`` (``/predict/<module>``, every module by what it answers) and ``paddlex`` (PaddleOCR 3.x's
+  ``/ocr``, ``/layout-parsing``, ``/table-recognition``) only translate their wire shapes; ``envelopes`` makes every
+  error answer; ``access`` decides who may ask, from a request's headers; ``app`` builds the one WSGI stack every
+  process serves.
+- ``sent`` and ``images`` read what a client sent, within ``InputLimits``; ``pdf`` turns a PDF into its
   pages; ``errors`` holds the one error a client is shown.
 - ``server`` is the serving process as one object (its settings, its modules); ``process`` what it applies
   (logging, gunicorn's timeouts and hooks, the front); ``shared`` the folder a server's processes share; ``status``
@@ -15,7 +17,8 @@ imports PaddleHub (``hub_module``).
 """
 
 from .errors import InputError
-from .hub_module import OCRHubModule, StructureHubModule, region_json
-from .request import InputLimits
+from .hub_module import BOXES, LABELS, LINES, PAGES, OCRHubModule, StructureHubModule, region_json
+from .sent import InputLimits
 
-__all__ = ["InputError", "InputLimits", "OCRHubModule", "StructureHubModule", "region_json"]
+__all__ = ["BOXES", "LABELS", "LINES", "PAGES", "InputError", "InputLimits", "OCRHubModule", "StructureHubModule",
+           "region_json"]

@@ -35,7 +35,6 @@ from typing import Callable, Deque, Dict, Iterable, List, Mapping, Optional, Tup
 
 from . import envelopes
 from .metrics import CLIENT, RequestRecord, record
-from .paddlex.contract import PATHS as PADDLEX_PATHS
 
 log = logging.getLogger(__name__)
 
@@ -290,11 +289,11 @@ class Guard:
         return allowed + [("Vary", "Origin")]
 
     def route_label(self, path: str) -> str:
-        """The metrics' module label of a path, from a fixed set: a served module (``/predict/<module>``), a
-        PaddleX path, ``gradio``, else ``other``."""
+        """The metrics' module label of a path, from a fixed set: a served module (``/predict/<module>``), a path
+        of the APIs beside it (PaddleX's), ``gradio``, else ``other``."""
         if path.startswith("/predict/") and path[len("/predict/"):] in self.modules:
             return path[len("/predict/"):]
-        if path in PADDLEX_PATHS:
+        if path in envelopes.api_paths():
             return path
         return "gradio" if path.startswith(DEMO_PREFIX + "/") else "other"
 

@@ -8,7 +8,8 @@ PaddleHub's routes, outermost first:
    or its own where PaddleHub's servers serve, before any body is read;
 1. ``JSONBodies``: a ``/predict`` body that is not a JSON object is refused in the service's JSON, where Flask would
    answer an HTML page;
-2. ``PaddleXRoutes``: PaddleOCR 3.x's ``/ocr`` and ``/health``, answered through ocr_system's service;
+2. ``PaddleXRoutes``: PaddleOCR 3.x's ``/ocr``, ``/layout-parsing``, ``/table-recognition`` and ``/health``,
+   answered through the ocr_system and structure_system modules' services;
 3. ``GradioRoutes``: the web demo at ``/gradio/<module>/...``;
 4. PaddleHub's Flask app: ``/predict/<module>``, ``/gradio/<module>`` (which starts a demo) and the rest.
 

@@ -1,17 +1,20 @@
 """Every error answer, in its API's envelope, made here and nowhere else, with the one table of HTTP statuses.
 
 - ``/predict/<module>`` (PaddleHub's API): ``{"status": "101", "msg": sentence, "results": ""}``.
-- PaddleX's routes (``/ocr``, ``/health``): ``{"logId", "errorCode": HTTP status, "errorMsg": sentence}``
-  (``paddlex.contract.failure``, the wire contract's own).
+- An API mounted beside it registers its paths and its envelope (``register_api``): PaddleX's routes (``/ocr``,
+  ``/health``...) answer ``{"logId", "errorCode": HTTP status, "errorMsg": sentence}`` (``paddlex.contract.failure``,
+  the wire contract's own).
 
 Which envelope a refusal takes follows its path (``refusal``), so the front, the body check and the routes answer
 alike. Sentences that more than one place says live here too.
 """
 
 import json
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
-from .paddlex import contract as paddlex_contract
+# The envelope of each path an API beside /predict registered: failure(log_id, status, sentence) -> its JSON.
+Failure = Callable[[Optional[str], int, str], Dict[str, Any]]
+_APIS: Dict[str, Failure] = {}
 
 # The HTTP statuses this server answers with, and their reason phrases.
 REASONS: Dict[int, str] = {
@@ -33,8 +36,12 @@ REASONS: Dict[int, str] = {
 }
 # PaddleHub's status for a request that failed, in /predict's answers.
 HUB_FAILED = "101"
-# What the engine's failure says to a client: the cause is logged, never sent.
-ENGINE_FAILED = "the server failed to process the images; the cause is in the server log"
+
+
+
+def engine_failed(what: str = "the images") -> str:
+    """What the engine's failure says to a client about ``what`` it was reading: the cause is logged, never sent."""
+    return "the server failed to process %s; the cause is in the server log" % what
 
 Headers = List[Tuple[str, str]]
 
@@ -49,10 +56,22 @@ def hub_failure(sentence: str) -> Dict[str, Any]:
     return {"status": HUB_FAILED, "msg": sentence, "results": ""}
 
 
+def register_api(paths: Iterable[str], failure: Failure) -> None:
+    """An API beside ``/predict`` (its wing registers it on import): its ``paths`` answer refusals with
+    ``failure``."""
+    _APIS.update(dict.fromkeys(paths, failure))
+
+
+def api_paths() -> FrozenSet[str]:
+    """The paths of the APIs registered beside ``/predict``."""
+    return frozenset(_APIS)
+
+
 def for_path(path: str, code: int, sentence: str, log_id: Optional[str] = None) -> Dict[str, Any]:
     """The envelope of the API ``path`` belongs to, refusing with ``sentence``."""
-    if path in paddlex_contract.PATHS:
-        return paddlex_contract.failure(log_id, code, sentence)
+    failure = _APIS.get(path)
+    if failure is not None:
+        return failure(log_id, code, sentence)
     return hub_failure(sentence)
 
 

@@ -113,6 +113,7 @@ def serve_through_front(options: FrontOptions, modules: Mapping[str, Any], guard
         return
     from paddlehub.serving import app_compat
 
+    _serving.update(front=options, guard=guard)  # what the one-process server serves with, as of this module
     if not _originals:
         _originals.update(create_app=app_compat.create_app, run=app_compat.run)
         app_compat.create_app = _built(_originals["create_app"], modules, guard)
@@ -130,8 +131,10 @@ def _built(create_app: Any, modules: Mapping[str, Any], guard: Guard) -> Any:
     return create_app_built
 
 
-# PaddleHub's own create_app and run, before they were wrapped.
+# PaddleHub's own create_app and run, before they were wrapped; the front's options and the guard, as the last
+# module to start set them.
 _originals: Dict[str, Any] = {}
+_serving: Dict[str, Any] = {}
 
 
 ZMQ_REFUSED = ("this package does not serve in PaddleHub's zmq mode (use_gpu true at the top level of config.json, or "
@@ -181,9 +184,7 @@ def _run_one_process(configs: Optional[dict] = None, port: int = 8866) -> None:
         raise ValueError("hub serving start found no module configuration to serve")
     app_compat.config_with_file(configs)
     app = app_compat.create_app(init_flag=True)
-    from .server import SERVER  # it imports this module
-
-    front.serve(app, SERVER.settings.front, "0.0.0.0", port, SERVER.guard)
+    front.serve(app, _serving["front"], "0.0.0.0", port, _serving["guard"])
 
 
 def _gunicorn_config():

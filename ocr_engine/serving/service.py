@@ -1,6 +1,6 @@
 """One service in front of the engine: what every endpoint's request goes through, in one place.
 
-An endpoint (``/predict/<module>`` in ``hub_module``, PaddleX's ``/ocr`` in ``paddlex.handler``) translates its wire
+An endpoint (``/predict/<module>`` in ``hub_module``, PaddleX's in ``paddlex.ocr`` and its siblings) translates its wire
 shape into the service's typed calls and the typed answer back into its wire shape; nothing else. The service owns
 what lies between::
 
@@ -25,11 +25,11 @@ from ..formats import is_pdf, sniff_format
 from ..runtime.deadline import DeadlinePassed, deadline
 from ..runtime.timing import collect_timings, timed
 from . import envelopes
-from .documents import DocumentOptions, Page, PdfInput
 from .errors import EngineFailed, InputError, RequestTooLong
 from .images import decode_image_bytes, describe_size, header_pixels
 from .metrics import RequestRecord, record
-from .request import InputLimits, SentFile, check_count, check_pages, check_request_pixels, decode_base64
+from .pdf import DocumentOptions, Page, PdfInput
+from .sent import InputLimits, SentFile, check_count, check_pages, check_request_pixels, decode_base64
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -142,10 +142,10 @@ class Service:
         self.documents = documents
 
     @contextlib.contextmanager
-    def request(self, sent: int, api: str = "") -> Iterator[Request]:
+    def request(self, sent: int, api: str = "", what: str = "the images") -> Iterator[Request]:
         """Around one request of ``sent`` files, recorded under ``api`` (default: the module's name): its stage
         timings, its deadline, and its outcome, logged and counted at the end. InputError passes through; any other
-        error is logged in full and raised again as EngineFailed."""
+        error is logged in full and raised again as EngineFailed, in a sentence naming ``what`` was being read."""
         entry = RequestRecord(api or self.name, images=sent)
         started = time.perf_counter()
         try:
@@ -157,7 +157,7 @@ class Service:
             raise
         except Exception:
             log.exception("prediction failed")
-            raise EngineFailed(envelopes.ENGINE_FAILED) from None
+            raise EngineFailed(envelopes.engine_failed(what)) from None
         finally:
             entry.seconds = time.perf_counter() - started
             record(entry)

@@ -1,9 +1,13 @@
-"""The pipeline's stages, one per file, each a callable class built from its typed options and the runtime's:
+"""The pipelines' stages, one per file, each a callable class built from its typed options and the runtime's:
 
-``detection`` (localise: ``TextDetector``), ``geometry`` (crop and reading order), ``classification``
-(rectify: ``TextClassifier``), ``recognition`` (recognise: ``TextRecognizer``, batched by ``batching``), and
-``preprocess`` (images into the models' input batches). A stage knows its model's inputs and outputs, never how a
-predictor is configured.
+- reading text: ``detection`` (localise: ``TextDetector``), ``classification`` (rectify: ``TextClassifier``),
+  ``recognition`` (recognise: ``TextRecognizer``, batched by ``batching``);
+- reading documents: ``orientation`` (a page's turn: ``PageOrienter``), ``layout`` (its regions:
+  ``LayoutDetector``), ``table`` (a table's structure: ``TableStructureRecognizer``);
+- shared: ``geometry`` (quads and rectangles: crops, the lines' reading order) and ``preprocess`` (images into
+  the models' input batches).
+
+A stage knows its model's inputs and outputs, never how a predictor is configured.
 """
 
 from .classification import ClassifierOptions, TextClassifier

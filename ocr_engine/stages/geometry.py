@@ -1,10 +1,11 @@
-"""Text-region geometry: ordering a quadrilateral's corners, reading order, and perspective crops.
+"""Geometry of regions on a page: quadrilaterals (a line's region: its corners ordered, the lines' reading
+order, perspective crops) and rectangles (a layout region's box: bounds, margins, crops).
 
 A quadrilateral ("quad") is a float32 array of shape (4, 2): x, y of the top-left, top-right, bottom-right and
-bottom-left corners, in pixels of the original image.
+bottom-left corners, in pixels of the original image. A rectangle (``Box``) is (x1, y1, x2, y2) in pixels.
 """
 
-from typing import List, Optional
+from typing import List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -13,6 +14,8 @@ import numpy as np
 SAME_LINE_PIXELS = 10
 # A region this many times taller than wide is a column of vertical text; its crop is laid on its side.
 COLUMN_RATIO = 1.5
+
+Box = Tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels
 
 
 def order_clockwise(points: np.ndarray) -> Optional[np.ndarray]:
@@ -49,11 +52,12 @@ def is_column(quad: np.ndarray) -> bool:
     return height >= COLUMN_RATIO * width
 
 
-def reading_order(quads: List[np.ndarray]) -> List[np.ndarray]:
-    """Sort quads in reading order: a page of mostly columns (vertical CJK text) right to left
-    (``column_order``); any other page top to bottom, and left to right among quads on the same line."""
+def line_order(quads: List[np.ndarray]) -> List[np.ndarray]:
+    """Sort the lines of a page (their quads) in reading order: a page of mostly columns (vertical CJK text)
+    right to left (``vertical_line_order``); any other page top to bottom, and left to right among quads on the
+    same line."""
     if quads and 2 * sum(is_column(quad) for quad in quads) > len(quads):
-        return column_order(quads)
+        return vertical_line_order(quads)
     ordered = sorted(quads, key=lambda q: (q[0][1], q[0][0]))
     # One backward pass per box, as PaddleOCR does, so results keep the order its users already rely on.
     for i in range(len(ordered) - 1):
@@ -66,9 +70,10 @@ def reading_order(quads: List[np.ndarray]) -> List[np.ndarray]:
     return ordered
 
 
-def column_order(quads: List[np.ndarray]) -> List[np.ndarray]:
-    """Columns right to left, each read top to bottom. Regions that overlap horizontally by more than half the
-    narrower one's width belong to one column, so a column the detector cut in two still reads in order."""
+def vertical_line_order(quads: List[np.ndarray]) -> List[np.ndarray]:
+    """Columns of vertical text right to left, each read top to bottom. Regions that overlap horizontally by more
+    than half the narrower one's width belong to one column, so a column the detector cut in two still reads in
+    order."""
     columns: List[List[np.ndarray]] = []
     spans: List[tuple] = []
     for quad in sorted(quads, key=lambda q: -float(q[:, 0].max())):
@@ -114,3 +119,51 @@ def span_quad(quad: np.ndarray, start: float, end: float, turned: bool = False) 
 def region_json(quad: np.ndarray) -> List[List[int]]:
     """A quad as the answers give it (``/predict``'s ``text_region``, ``/ocr``'s polys): four [x, y] pairs of ints."""
     return quad.astype(np.int32).tolist()
+
+
+def bounding_rectangle(quad: np.ndarray) -> Box:
+    """The smallest rectangle holding a quad."""
+    return float(quad[:, 0].min()), float(quad[:, 1].min()), float(quad[:, 0].max()), float(quad[:, 1].max())
+
+
+def whole_pixel_box(quad: np.ndarray, size: Tuple[int, int]) -> List[int]:
+    """[xmin, ymin, xmax, ymax] of a quad, in whole pixels inside a page of ``size`` (width, height)."""
+    xs, ys = np.clip(quad[:, 0], 0, size[0]), np.clip(quad[:, 1], 0, size[1])
+    return [int(np.floor(xs.min())), int(np.floor(ys.min())), int(np.ceil(xs.max())), int(np.ceil(ys.max()))]
+
+
+def cell_rectangle(corners: Sequence[float]) -> List[float]:
+    """The rectangle [xmin, ymin, xmax, ymax] (to 0.1 px) holding a table cell given as four corners, x1 y1 ... x4
+    y4."""
+    xs, ys = corners[0::2], corners[1::2]
+    return [round(float(min(xs)), 1), round(float(min(ys)), 1), round(float(max(xs)), 1), round(float(max(ys)), 1)]
+
+
+def grown(box: Box, margin: float, shape: Tuple[int, ...]) -> Box:
+    """``box`` with ``margin`` pixels added on every side, kept inside an image of ``shape`` (height, width...)."""
+    return (max(0.0, box[0] - margin), max(0.0, box[1] - margin), min(float(shape[1]), box[2] + margin),
+            min(float(shape[0]), box[3] + margin))
+
+
+def shifted(box: Box, dx: float, dy: float) -> Box:
+    """``box`` moved by ``dx``, ``dy``."""
+    return box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy
+
+
+def box_area(box: Box) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
+def holds_point(box: Box, x: float, y: float) -> bool:
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+def crop_box(image: np.ndarray, box: Box) -> np.ndarray:
+    """The part of ``image`` inside ``box``, rounded to whole pixels."""
+    x1, y1, x2, y2 = (int(round(v)) for v in box)
+    return np.ascontiguousarray(image[max(0, y1) : y2, max(0, x1) : x2])
+
+
+def top_left(box: Box) -> Tuple[float, float]:
+    """The key that sorts rectangles top to bottom, then left to right."""
+    return box[1], box[0]

@@ -6,8 +6,11 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from ..pipeline import TextLine
+from ..stages.geometry import Box
 
-Box = Tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels of the (upright) page
+# The layout model's region labels (CDLA's classes) that the pipeline treats apart; the others (figure_caption,
+# table_caption, reference, equation) are read as text.
+TEXT, TITLE, FIGURE, TABLE, HEADER, FOOTER = "text", "title", "figure", "table", "header", "footer"
 
 
 @dataclass
@@ -18,7 +21,7 @@ class Block:
 
     label: str
     score: float
-    box: Box
+    box: Box  # in pixels of the upright page
     lines: List[TextLine] = field(default_factory=list)
     html: Optional[str] = None
     cells: Optional[np.ndarray] = None  # a table's cell boxes, cells x 8 (four corners), in pixels of the page

@@ -4,11 +4,11 @@ tables as HTML, figures as image references; headers and footers left out, as Pa
 import re
 from typing import List, Sequence
 
-from .blocks import Block
+from .blocks import FOOTER, HEADER, TITLE, Block
 
 # The labels whose blocks Markdown leaves out (they stay in the blocks themselves).
-LEFT_OUT = ("header", "footer")
-HEADINGS = {"title": "## "}
+LEFT_OUT = (HEADER, FOOTER)
+HEADINGS = {TITLE: "## "}
 # A character of a script written without spaces between words: lines of it join without a space.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 

@@ -2,16 +2,17 @@
 its region, read each table's structure and fill its cells, and order the regions as the page is read."""
 
 from dataclasses import dataclass, replace
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
 from ..pipeline import OCRSystem, ReadSettings, TextLine
 from ..runtime import PredictorOptions, runtime_options
+from ..stages.geometry import Box, bounding_rectangle, box_area, crop_box, grown, holds_point, shifted
 from ..stages.layout import LayoutDetector
-from ..stages.page_order import region_order
 from ..stages.table import TableStructureRecognizer, table_html
-from .blocks import Block, Box, PageStructure
+from .blocks import FIGURE, TABLE, TEXT, Block, PageStructure
+from .region_order import region_order
 
 AS_BUILT = ReadSettings()
 # White space kept around a table's region when it is cut out for the table model: a crop tight to the ruling made
@@ -46,6 +47,27 @@ class StructureSystem:
         return cls(OCRSystem.from_params(params, runtime), LayoutDetector.from_params(params, runtime),
                    TableStructureRecognizer.from_params(params, runtime))
 
+    def read_settings(self, changes: Mapping[str, Any], word_boxes: bool = False,
+                      max_side_limit: Optional[int] = None) -> ReadSettings:
+        """The OCR's settings for one call, as ``OCRSystem.read_settings`` reads them (ValueError in a sentence)."""
+        return self.ocr.read_settings(changes, word_boxes, max_side_limit)
+
+    def layout_threshold(self, value: Optional[float]) -> Optional[float]:
+        """A score a layout region needs for one call (None: the detector's own); ValueError, in a sentence, for
+        one below the detector's own, which found the regions, or above 1."""
+        own = self.layout.score_threshold
+        if value is not None and not own <= value <= 1:
+            raise ValueError("this server finds regions scoring at least %g (layout_score_threshold in config.json's "
+                             "init_args); a request may ask for %g to 1, not %g" % (own, own, value))
+        return value
+
+    @staticmethod
+    def settings(read: ReadSettings, tables: bool = True, layout_threshold: Optional[float] = None
+                 ) -> StructureSettings:
+        """Settings for one call: the OCR's ``read`` (pages turned upright as it says), whether tables are read, and
+        a score a layout region needs (``layout_threshold``'s)."""
+        return StructureSettings(read.upright, tables, read, layout_threshold)
+
     def tables(self, images: Sequence[np.ndarray], settings: ReadSettings = AS_BUILT) -> List[PageStructure]:
         """Each image read as one table: a page of one "table" block with its HTML and cells (turned upright
         first when ``settings.upright`` says, else as the OCR was built)."""
@@ -53,7 +75,7 @@ class StructureSystem:
         readings = self.ocr.readings(upright, replace(settings, upright=False))
         pages = []
         for image, angle, reading in zip(upright, angles, readings):
-            block = Block("table", 1.0, (0.0, 0.0, float(image.shape[1]), float(image.shape[0])), reading.lines)
+            block = Block(TABLE, 1.0, (0.0, 0.0, float(image.shape[1]), float(image.shape[0])), reading.lines)
             self._fill_table(image, block)
             pages.append(PageStructure(angle or 0, (image.shape[1], image.shape[0]), [block], reading.lines))
         return pages
@@ -73,55 +95,37 @@ class StructureSystem:
         for line in lines:
             home = _home(blocks, line.region)
             if home is None:  # a line outside every region is a block of its own, so that no text is lost
-                blocks.append(Block("text", 0.0, _rectangle(line.region)))
+                blocks.append(Block(TEXT, 0.0, bounding_rectangle(line.region)))
                 home = blocks[-1]
             home.lines.append(line)
         images: Dict[str, np.ndarray] = {}
         for block in blocks:
-            if block.label == "table" and settings.tables and _big_enough(block.box):
+            if block.label == TABLE and settings.tables and _big_enough(block.box):
                 self._fill_table(page, block)
-            elif block.label == "figure" and _big_enough(block.box):
+            elif block.label == FIGURE and _big_enough(block.box):
                 block.image = "imgs/img_in_figure_box_%d_%d_%d_%d.jpg" % tuple(int(v) for v in block.box)
-                images[block.image] = _crop(page, block.box)
+                images[block.image] = crop_box(page, block.box)
         order = region_order([block.label for block in blocks], [block.box for block in blocks])
         return PageStructure(angle, (page.shape[1], page.shape[0]), [blocks[i] for i in order], lines, images)
 
     def _fill_table(self, page: np.ndarray, block: Block) -> None:
         """Read the table in ``block``: its structure from its crop, with a margin, its cells filled with its
         lines."""
-        box = _grown(block.box, TABLE_MARGIN, page.shape)
+        box = grown(block.box, TABLE_MARGIN, page.shape)
         x1, y1 = int(round(box[0])), int(round(box[1]))
-        structure = self.table(_crop(page, box))
-        boxes = [_shifted(_rectangle(line.region), -x1, -y1) for line in block.lines]
+        structure = self.table(crop_box(page, box))
+        boxes = [shifted(bounding_rectangle(line.region), -x1, -y1) for line in block.lines]
         block.html = table_html(structure, boxes, [(line.text, line.confidence) for line in block.lines])
         block.cells = structure.cells + np.array([x1, y1] * 4, dtype=np.float32)
 
 
 def _home(blocks: Sequence[Block], quad: np.ndarray) -> Optional[Block]:
     """The smallest block holding the line's centre (tables and figures count too)."""
-    x, y = quad[:, 0].mean(), quad[:, 1].mean()
-    holding = [b for b in blocks if b.box[0] <= x <= b.box[2] and b.box[1] <= y <= b.box[3]]
-    return min(holding, key=lambda b: (b.box[2] - b.box[0]) * (b.box[3] - b.box[1])) if holding else None
-
-
-def _rectangle(quad: np.ndarray) -> Box:
-    return float(quad[:, 0].min()), float(quad[:, 1].min()), float(quad[:, 0].max()), float(quad[:, 1].max())
-
-
-def _grown(box: Box, margin: float, shape: Tuple[int, ...]) -> Box:
-    return (max(0.0, box[0] - margin), max(0.0, box[1] - margin), min(float(shape[1]), box[2] + margin),
-            min(float(shape[0]), box[3] + margin))
-
-
-def _shifted(box: Box, dx: float, dy: float) -> Box:
-    return box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy
+    x, y = float(quad[:, 0].mean()), float(quad[:, 1].mean())
+    holding = [block for block in blocks if holds_point(block.box, x, y)]
+    return min(holding, key=lambda block: box_area(block.box)) if holding else None
 
 
 def _big_enough(box: Box) -> bool:
     return box[2] - box[0] >= _MIN_SIDE and box[3] - box[1] >= _MIN_SIDE
-
-
-def _crop(page: np.ndarray, box: Box) -> np.ndarray:
-    x1, y1, x2, y2 = (int(round(v)) for v in box)
-    return np.ascontiguousarray(page[max(0, y1) : y2, max(0, x1) : x2])
 

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from ocr_engine.runtime.deadline import DeadlinePassed, deadline
-from ocr_engine.serving.documents import DocumentOptions, Page, PdfInput, page_scale
 from ocr_engine.serving.errors import InputError
 from ocr_engine.serving.hub_module import OCRHubModule
-from ocr_engine.serving.request import InputLimits, SentFile, check_pages
+from ocr_engine.serving.pdf import DocumentOptions, Page, PdfInput, page_scale
+from ocr_engine.serving.sent import InputLimits, SentFile, check_pages
 from ocr_engine.serving.service import DecodedFile, Service
 from ocr_view.drawing import is_pdf
 from testkit.documents import blank_pages_pdf, text_pdf

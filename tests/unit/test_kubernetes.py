@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from ocr_engine.options import merge_params, read_view
-from ocr_engine.serving.request import InputLimits
+from ocr_engine.serving.sent import InputLimits
 from ocr_engine.serving.status import StatusOptions
 from testkit.server import MODULES, REPO, shipped_config
 

@@ -12,9 +12,9 @@ from ocr_engine.runtime import runtime_options
 from ocr_engine.runtime.models import ModelChoice
 from ocr_engine.serving import InputLimits
 from ocr_engine.serving.access import AccessOptions
-from ocr_engine.serving.documents import DocumentOptions
 from ocr_engine.serving.front import FrontOptions
 from ocr_engine.serving.paddlex import APIOptions
+from ocr_engine.serving.pdf import DocumentOptions
 from ocr_engine.serving.status import StatusOptions
 from ocr_engine.stages import ClassifierOptions, DetectorOptions, RecognizerOptions
 from ocr_engine.stages.layout import LayoutOptions

@@ -1,4 +1,4 @@
-"""The PaddleX API's pure parts: the contract's envelope and validation messages, the handler's answers that need
+"""The PaddleX API's pure parts: the contract's envelope and validation messages, the endpoints' answers that need
 no model, word spans from CTC columns, and where a span lies on its region."""
 
 import contextlib
@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 
 from ocr_engine.serving.paddlex.contract import OCRRequest, dotted, failure, success, validation_message
-from ocr_engine.serving.paddlex.handler import bounding_box
 from ocr_engine.serving.paddlex.routes import answer_ocr
-from ocr_engine.stages.geometry import span_quad
+from ocr_engine.stages.geometry import span_quad, whole_pixel_box
 from ocr_engine.stages.preprocess import detection_size
 from ocr_engine.stages.recognition import WordSpan, word_spans
 
@@ -61,7 +60,7 @@ def test_the_detector_input_never_passes_max_side_limit():
 
 
 def test_bounding_boxes_stay_inside_the_page():
-    assert bounding_box(np.array([[-3, 2], [50.4, 1], [52, 30.2], [-1, 31]], np.float32), (40, 30)) == [0, 1, 40, 30]
+    assert whole_pixel_box(np.array([[-3, 2], [50.4, 1], [52, 30.2], [-1, 31]], np.float32), (40, 30)) == [0, 1, 40, 30]
 
 
 def test_envelopes_and_validation_messages_are_paddlexs():

@@ -3,9 +3,9 @@
 import numpy as np
 
 from ocr_engine.pipeline import TextLine
-from ocr_engine.stages.page_order import region_order
 from ocr_engine.structure.blocks import Block
 from ocr_engine.structure.markdown import join_lines, page_markdown
+from ocr_engine.structure.region_order import region_order
 from testkit.pages import order_similarity
 
 

@@ -14,7 +14,7 @@ from ocr_engine.runtime.deadline import DeadlinePassed, check_deadline, deadline
 from ocr_engine.serving import InputError, InputLimits, OCRHubModule
 from ocr_engine.serving.images import decode_image_bytes, read_image_files
 from ocr_engine.serving.process import WORKER_TIMEOUT_MARGIN
-from ocr_engine.serving.request import decode_base64
+from ocr_engine.serving.sent import decode_base64
 from testkit.inputs import png, png_bomb
 
 

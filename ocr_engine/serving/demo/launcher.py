@@ -103,7 +103,7 @@ class DemoLauncher:
                 answer = answer_like_http(self.module, images)
             except Exception:  # noqa: BLE001 - the page must get an answer, whatever happened here
                 log.exception("web demo: answering failed")
-                answer = envelopes.hub_failure(envelopes.ENGINE_FAILED)
+                answer = envelopes.hub_failure(envelopes.engine_failed())
             finally:
                 CLIENT.reset(token)
             self._server_end.send(answer)

@@ -1,6 +1,6 @@
 """The wire contract of PaddleX's OCR serving API (PaddleOCR 3.x's ``paddlex --serve --pipeline OCR``, as of
 PaddleX 3.7.2): the request, the result, and the envelope every answer comes in. Nothing here reads an image or
-runs a model (``handler`` does).
+runs a model (the endpoint modules, ``ocr`` and its siblings, do).
 
 The request is a pydantic model, as PaddleX's is, so a request PaddleX accepts is accepted here and its values
 coerced the same way ("960" for an int, "true" for a bool), and unknown fields are ignored as there.
@@ -89,7 +89,7 @@ class TextDetParams(BaseModel):
 
 
 Quad = List[List[int]]  # four [x, y] points
-Box = List[int]  # xmin, ymin, xmax, ymax
+WholePixelBox = List[int]  # xmin, ymin, xmax, ymax: stages.geometry.whole_pixel_box's, as the wire carries it
 
 
 class PrunedResult(BaseModel):
@@ -106,9 +106,9 @@ class PrunedResult(BaseModel):
     rec_texts: List[str]  # the lines kept (confidence >= text_rec_score_thresh)
     rec_scores: List[float]
     rec_polys: List[Quad]
-    rec_boxes: List[Box]
+    rec_boxes: List[WholePixelBox]
     text_word: Optional[List[List[str]]] = None
-    text_word_boxes: Optional[List[List[Box]]] = None
+    text_word_boxes: Optional[List[List[WholePixelBox]]] = None
 
 
 class OCRResult(BaseModel):

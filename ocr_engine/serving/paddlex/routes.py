@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from .. import envelopes
 from ..errors import EngineFailed, InputError, RequestTooLong
 from ..metrics import RequestRecord, record
-from . import handler, structure
+from . import layout_parsing, ocr, table_recognition
 from .contract import (
     HEALTH_PATH,
     LAYOUT_PARSING_PATH,
@@ -54,9 +54,9 @@ class Endpoint:
 
 
 ENDPOINTS: Dict[str, Endpoint] = {endpoint.path: endpoint for endpoint in (
-    Endpoint(OCR_PATH, OCRRequest, "ocr_system", handler.read_request),
-    Endpoint(LAYOUT_PARSING_PATH, LayoutParsingRequest, "structure_system", structure.read_layout_parsing),
-    Endpoint(TABLE_RECOGNITION_PATH, TableRecognitionRequest, "structure_system", structure.read_table_recognition),
+    Endpoint(OCR_PATH, OCRRequest, "ocr_system", ocr.infer),
+    Endpoint(LAYOUT_PARSING_PATH, LayoutParsingRequest, "structure_system", layout_parsing.infer),
+    Endpoint(TABLE_RECOGNITION_PATH, TableRecognitionRequest, "structure_system", table_recognition.infer),
 )}
 
 log = logging.getLogger(__name__)
@@ -119,11 +119,11 @@ def answer(endpoint: Endpoint, body: bytes, modules: Mapping[str, object]) -> Tu
         return 503, failure(log_id, 503, str(stopped))
     except InputError as refused:
         return 422, failure(log_id, 422, str(refused))
-    except EngineFailed as failed:  # already logged in full by the module
-        return 500, failure(log_id, 500, str(failed).replace("the images", "the file"))
+    except EngineFailed as failed:  # already logged in full by the service
+        return 500, failure(log_id, 500, str(failed))
     except Exception:
         log.exception("POST %s failed", endpoint.path)
-        return 500, failure(log_id, 500, "the server failed to process the file; the cause is in the server log")
+        return 500, failure(log_id, 500, envelopes.engine_failed("the file"))
 
 
 def _refused(endpoint: Endpoint, log_id: Optional[str], status: int, message: str) -> Tuple[int, dict]:

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..runtime.deadline import check_deadline
 from ..runtime.timing import timed
-from ..stages.geometry import reading_order
+from ..stages.geometry import line_order
 from .errors import InputError
 from .images import describe_size
 
@@ -132,7 +132,7 @@ def text_layer_boxes(page: Any, height_pt: float, scale: float) -> List[dict]:
     """The lines a page's text layer holds, in reading order, as the answer's boxes in pixels at ``scale``:
     ``text``, ``confidence`` 1.0, ``text_region`` and ``"source": "pdf_text"``. Empty when it holds no text."""
     textpage = page.get_textpage()
-    texts = {}  # id of each line's quad -> its text; reading_order returns the same arrays, reordered
+    texts = {}  # id of each line's quad -> its text; line_order returns the same arrays, reordered
     for i in range(textpage.count_rects()):
         left, bottom, right, top = textpage.get_rect(i)
         text = textpage.get_text_bounded(left, bottom, right, top).strip()
@@ -144,4 +144,4 @@ def text_layer_boxes(page: Any, height_pt: float, scale: float) -> List[dict]:
     textpage.close()
     return [{"text": texts[id(quad)][1], "confidence": 1.0,
              "text_region": np.rint(quad).astype(np.int32).tolist(), "source": "pdf_text"}
-            for quad in reading_order([quad for quad, _ in texts.values()])]
+            for quad in line_order([quad for quad, _ in texts.values()])]
