@@ -44,3 +44,7 @@ class PageStructure:
     blocks: List[Block]
     lines: List[TextLine]
     images: Dict[str, np.ndarray] = field(default_factory=dict)
+
+    def line_count(self) -> int:
+        """How many lines were read on the page (``pipeline.Reading.line_count``'s twin), for a request's record."""
+        return len(self.lines)

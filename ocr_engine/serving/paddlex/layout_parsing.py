@@ -19,7 +19,7 @@ from .common import (
     visualize,
 )
 from .contract import LAYOUT_PARSING_PATH
-from .page_results import doc_preprocessor, layout_boxes, ocr_result, page_count, tables, visuals
+from .page_results import doc_preprocessor, layout_boxes, ocr_result, tables, visuals
 from .structure_contract import LayoutParsingAnswer, LayoutParsingRequest, LayoutParsingResult, MarkdownData
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def infer(module: StructureModule, request: LayoutParsingRequest) -> LayoutParsi
     """Read a checked ``/layout-parsing`` request's file as structure, page by page, with ``module``'s pipeline."""
     structure = module.structure
     settings, answer = read_file(module, request, LAYOUT_PARSING_PATH, lambda: structure_settings(request, module),
-                                 lambda chosen: functools.partial(structure, settings=chosen), page_count)
+                                 lambda chosen: functools.partial(structure, settings=chosen), PageStructure.line_count)
     pages = [found for found in answer.answers if found is not None]
     left_out = LEFT_OUT if request.markdownIgnoreLabels is None else tuple(request.markdownIgnoreLabels)
     results = []

@@ -60,8 +60,3 @@ def visuals(image: Optional[np.ndarray], page: PageStructure, name: str) -> Tupl
     """``outputImages`` (the page as read, upright, its blocks drawn, under ``name``) and ``inputImage``."""
     assert image is not None  # every page of these endpoints is read from its image
     return {name: jpeg_base64(drawn_regions(turn_upright(image, page.angle), page))}, jpeg_base64(image)
-
-
-def page_count(page: PageStructure) -> int:
-    """The lines a page's answer holds, for the request's record."""
-    return len(page.lines)

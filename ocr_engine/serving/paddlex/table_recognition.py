@@ -12,7 +12,7 @@ from ...structure import PageStructure
 from ..errors import InputError
 from .common import StructureModule, data_info, read_file, read_settings, refuse_what_is_not_shipped, visualize
 from .contract import TABLE_RECOGNITION_PATH
-from .page_results import doc_preprocessor, layout_boxes, ocr_result, page_count, tables, visuals
+from .page_results import doc_preprocessor, layout_boxes, ocr_result, tables, visuals
 from .structure_contract import TableRecognitionAnswer, TableRecognitionRequest, TableRecResult
 
 
@@ -20,7 +20,7 @@ def infer(module: StructureModule, request: TableRecognitionRequest) -> TableRec
     """Read a checked ``/table-recognition`` request's file with ``module``'s pipeline, page by page."""
     with_layout = request.useLayoutDetection is not False
     read, answer = read_file(module, request, TABLE_RECOGNITION_PATH, lambda: reading_settings(request, module),
-                             lambda chosen: engine(module, chosen, with_layout), page_count)
+                             lambda chosen: engine(module, chosen, with_layout), PageStructure.line_count)
     results = []
     for number, page in enumerate(found for found in answer.answers if found is not None):
         pruned = {"page_index": number if answer.file.pdf else None,
