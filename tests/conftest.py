@@ -10,7 +10,7 @@ from ocr_engine.runtime.models import pinned_generation, stage_model_name
 from testkit.answers import assert_ok, read_texts  # noqa: F401 (the tests import them from here too)
 from testkit.inputs import encode
 from testkit.rendering import ENGLISH_LINES, latin_font, render_lines
-from testkit.server import MODULES, REPO, HubServer, install_modules, shipped_config
+from testkit.server import MODULES, REPO, HubServer, free_port, install_modules, shipped_config
 
 
 def pytest_addoption(parser):
@@ -112,9 +112,28 @@ def multiprocess_server(hub_home, tmp_path_factory):
         yield srv
 
 
+@pytest.fixture(scope="session")
+def tight_server(hub_home, tmp_path_factory):
+    """(server, its status port): configs/cpu.json with ocr_system held to a 1 s request_timeout, its drawing and
+    angle classifier off in init_args, and a status port. Shared by the tests of what such limits answer."""
+    metrics_port = free_port()
+    config = shipped_config("cpu.json", {"ocr_system": {
+        "request_timeout": 1, "metrics_port": metrics_port, "visualize": False, "use_angle_cls": False}})
+    with HubServer.with_config(config, hub_home, str(tmp_path_factory.mktemp("tight"))) as srv:
+        srv.wait_status_ready(metrics_port)
+        yield srv, metrics_port
+
+
 def read_image(server, image, module: str = "ocr_system") -> list:
     """The texts ``module`` reads in one BGR image, without spaces."""
     return read_texts(server.predict(module, [encode(image)]))[0]
+
+
+@pytest.fixture(scope="session")
+def v6_cache(tmp_path_factory) -> str:
+    """Where this test session keeps the PP-OCRv6 models converted for Paddle (model_cache_dir): converted once, by
+    the first test that needs them."""
+    return str(tmp_path_factory.mktemp("v6_models"))
 
 
 @pytest.fixture(scope="session")

@@ -26,8 +26,8 @@ def test_benchmark_in_process_reports_both_and_their_agreement():
     assert float(agreement.group(1)) == 100.0, result.stdout
 
 
-def test_benchmark_times_each_model_on_paddle_onnx_runtime_and_openvino(tmp_path):
-    init_args = '{"ocr_version": "PP-OCRv6", "model_cache_dir": "%s"}' % tmp_path
+def test_benchmark_times_each_model_on_paddle_onnx_runtime_and_openvino(v6_cache):
+    init_args = '{"ocr_version": "PP-OCRv6", "model_cache_dir": "%s"}' % v6_cache
     result = subprocess.run(
         [sys.executable, os.path.join(REPO, "tools", "benchmark.py"), "--mode", "models", "--rounds", "2",
          "--init-args", init_args],

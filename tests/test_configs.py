@@ -14,7 +14,7 @@ from ocr_engine.runtime import resolve_model_dir
 from testkit.answers import assert_refused
 from testkit.inputs import encode
 from testkit.rendering import squash
-from testkit.server import MODULES, REPO, HubServer, free_port, run_until_exit, shipped_config, write_config
+from testkit.server import MODULES, REPO, HubServer, shipped_config, start_failures
 
 
 def test_multiprocess_config_serves_concurrent_clients(multiprocess_server, english):
@@ -80,51 +80,62 @@ def test_a_model_openvino_fails_to_load_runs_on_paddle_saying_why(hub_home, expo
         loaded = re.findall(r"loading model (\S+) \(PredictorOptions\(backend='(\w+)'", server.log())
         assert (os.path.join(mixed, "inference.json"), "paddle") in loaded, loaded
 
-def test_a_model_that_cannot_run_fails_at_start_up_not_on_a_request(hub_home, exported_models, tmp_path):
+@pytest.fixture(scope="module")
+def refusals(hub_home, exported_models, tmp_path_factory):
+    """Each config below started once, all at once (testkit.server.start_failures): name -> what the failed start
+    printed. A test per config asserts on its own output."""
+    import paddle
+
+    workdir = tmp_path_factory.mktemp("refused")
+    keys = workdir / "keys.txt"
+    keys.write_text("a\nb\nc\n", encoding="utf-8")
     det, _ = exported_models
-    output = start_failure(hub_home, tmp_path, {"ocr_det": {"det_model_dir": det}}, base="cpu.json")
-    program = os.path.join(det, "inference.json")
-    assert "model %s cannot run (try enable_mkldnn false for this model): " % program in output
+    cases = {
+        "cannot run": ("cpu.json", {"ocr_det": {"det_model_dir": det}}),
+        "openvino on a gpu": ("cpu.json", {"ocr_system": {"use_gpu": True, "backend": "openvino"}}),
+        "unknown option": ("cpu.json", {"ocr_det": {"det_modle_dir": "/models/det"}}),
+        "unknown model": ("cpu.json", {"ocr_system": {"text_recognition_model_name": "PP-OCRv5_server_rec"}}),
+        "missing folder": ("cpu.json", {"ocr_rec": {"rec_model_dir": str(workdir / "no_such_model")}}),
+        "character list": ("cpu.json", {"ocr_rec": {"rec_char_dict_path": str(keys), "ocr_version": "PP-OCRv4"}}),
+    }
+    if not paddle.device.is_compiled_with_cuda():  # the gpu configs' message is for CPU-only builds
+        cases.update({name: (name, {}) for name in ("gpu.json", "gpu_multiprocess.json")})
+    outputs = start_failures({name: shipped_config(base, init_args) for name, (base, init_args) in cases.items()},
+                             hub_home, str(workdir))
+    return dict(outputs, folder=str(workdir))
 
 
-def start_failure(hub_home, tmp_path, init_args, base="cpu.json"):
-    config = write_config(str(tmp_path / "config.json"), shipped_config(base, init_args), free_port())
-    result = run_until_exit(["-c", config], hub_home, str(tmp_path))
-    assert result.returncode != 0
-    return result.stdout + result.stderr
+def test_a_model_that_cannot_run_fails_at_start_up_not_on_a_request(refusals, exported_models):
+    program = os.path.join(exported_models[0], "inference.json")
+    assert "model %s cannot run (try enable_mkldnn false for this model): " % program in refusals["cannot run"]
 
 
 @pytest.mark.parametrize("config", ["gpu.json", "gpu_multiprocess.json"])
-def test_gpu_config_without_cuda_says_how_to_fix_it(hub_home, tmp_path, config):
-    import paddle
-
-    if paddle.device.is_compiled_with_cuda():
+def test_gpu_config_without_cuda_says_how_to_fix_it(refusals, config):
+    if config not in refusals:
         pytest.skip("this paddlepaddle has CUDA; the message is for CPU-only builds")
     # gpu_multiprocess.json builds no predictor in gunicorn's master (preload false), but still stops at start-up.
-    output = start_failure(hub_home, tmp_path, {}, base=config)
-    assert "use_gpu is true but the installed paddlepaddle has no CUDA support: install paddlepaddle-gpu" in output
+    assert "use_gpu is true but the installed paddlepaddle has no CUDA support: install paddlepaddle-gpu" in (
+        refusals[config])
 
 
-def test_openvino_with_a_gpu_is_refused_at_start_up_in_one_sentence(hub_home, tmp_path):
-    output = start_failure(hub_home, tmp_path, {"ocr_system": {"use_gpu": True, "backend": "openvino"}})
-    assert "backend openvino runs on the CPU only: set use_gpu and use_tensorrt to false, or backend to" in output
+def test_openvino_with_a_gpu_is_refused_at_start_up_in_one_sentence(refusals):
+    assert "backend openvino runs on the CPU only: set use_gpu and use_tensorrt to false, or backend to" in (
+        refusals["openvino on a gpu"])
 
 
-def test_unknown_option_is_named_at_start_up(hub_home, tmp_path):
-    output = start_failure(hub_home, tmp_path, {"ocr_det": {"det_modle_dir": "/models/det"}})
-    assert "unknown option(s) det_modle_dir; known options are:" in output
+def test_unknown_option_is_named_at_start_up(refusals):
+    assert "unknown option(s) det_modle_dir; known options are:" in refusals["unknown option"]
 
 
-def test_an_unknown_model_name_is_refused_at_start_up_with_the_known_ones(hub_home, tmp_path):
-    output = start_failure(hub_home, tmp_path, {"ocr_system": {"text_recognition_model_name": "PP-OCRv5_server_rec"}})
+def test_an_unknown_model_name_is_refused_at_start_up_with_the_known_ones(refusals):
     assert ("text_recognition_model_name must be one of PP-OCRv4_mobile_rec, PP-OCRv6_small_rec, not "
-            "'PP-OCRv5_server_rec'") in output
+            "'PP-OCRv5_server_rec'") in refusals["unknown model"]
 
 
-def test_missing_model_folder_is_named_at_start_up(hub_home, tmp_path):
-    missing = str(tmp_path / "no_such_model")
-    output = start_failure(hub_home, tmp_path, {"ocr_rec": {"rec_model_dir": missing}})
-    assert "model folder %s does not exist" % missing in output
+def test_missing_model_folder_is_named_at_start_up(refusals):
+    missing = os.path.join(refusals["folder"], "no_such_model")
+    assert "model folder %s does not exist" % missing in refusals["missing folder"]
 
 
 def test_shipped_configs_are_complete():
@@ -153,9 +164,6 @@ def test_a_model_failing_on_a_request_is_an_error_not_an_empty_answer(hub_home, 
         assert "prediction failed" in server.log() and "inference.json" in server.log()
 
 
-def test_a_character_list_that_does_not_fit_the_recogniser_is_named_at_start_up(hub_home, tmp_path):
-    keys = tmp_path / "keys.txt"
-    keys.write_text("a\nb\nc\n", encoding="utf-8")
-    init_args = {"ocr_rec": {"rec_char_dict_path": str(keys), "ocr_version": "PP-OCRv4"}}
-    output = start_failure(hub_home, tmp_path, init_args)
-    assert "outputs 6625 classes, but its character list gives 5 (the CTC blank, the characters, the space" in output
+def test_a_character_list_that_does_not_fit_the_recogniser_is_named_at_start_up(refusals):
+    assert "outputs 6625 classes, but its character list gives 5 (the CTC blank, the characters, the space" in (
+        refusals["character list"])

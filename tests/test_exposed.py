@@ -20,7 +20,7 @@ from PIL import Image
 from testkit.documents import blank_pages_pdf
 from testkit.inputs import encode
 from testkit.misbehaving import announce, trickle_body, unfinished_headers
-from testkit.server import HubServer, exchange, free_port, get_text, run_until_exit, single_module_config, write_config
+from testkit.server import HubServer, exchange, free_port, get_text, single_module_config, start_failures
 
 # One key per test that spends its rate, so that no test's count reaches another's.
 KEYS = {"alpha": "alpha-0c1d2e3f4a5b", "spent": "spent-6a7b8c9d0e1f", "slow": "slow-2b3c4d5e6f70",
@@ -304,18 +304,14 @@ def test_the_guard_decides_from_the_headers_in_gunicorn_workers_too(hub_home, tm
 
 
 def test_settings_that_would_turn_the_guard_off_are_refused_at_start(hub_home, tmp_path):
-    empty = write_config(str(tmp_path / "empty.json"), single_module_config("ocr_det", {"api_keys_file": ""}),
-                         free_port())
-    result = run_until_exit(["-c", empty], hub_home, str(tmp_path))
-    assert result.returncode != 0
-    assert "api_keys_file is empty, which names no file and would serve without keys" in result.stdout + result.stderr
     # PaddleHub's zmq mode (use_gpu at the top level) serves through an app of its own: refused, the whole server
     # stopped, nothing left listening.
     port = free_port()
-    zmq = write_config(str(tmp_path / "zmq.json"), dict(single_module_config("ocr_det", {}), use_gpu=True), port)
-    result = run_until_exit(["-c", zmq], hub_home, str(tmp_path), timeout=120)
-    assert result.returncode != 0
-    assert "this package does not serve in PaddleHub's zmq mode" in result.stdout + result.stderr
+    outputs = start_failures({"empty": single_module_config("ocr_det", {"api_keys_file": ""}),
+                              "zmq": dict(single_module_config("ocr_det", {}), use_gpu=True, port=port)},
+                             hub_home, str(tmp_path))
+    assert "api_keys_file is empty, which names no file and would serve without keys" in outputs["empty"]
+    assert "this package does not serve in PaddleHub's zmq mode" in outputs["zmq"]
     time.sleep(1)
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()

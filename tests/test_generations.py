@@ -28,12 +28,6 @@ with open(os.path.join(REPO, "tests", "data", "photo_labels.json"), encoding="ut
     LABELS = json.load(_handle)["photos"]
 
 
-@pytest.fixture(scope="session")
-def v6_cache(tmp_path_factory) -> str:
-    """Where this test session keeps the converted PP-OCRv6 models."""
-    return str(tmp_path_factory.mktemp("v6_models"))
-
-
 def onnx_file(stage: str) -> str:
     return bundled_path(MODELS["PP-OCRv6_small_%s" % stage].files)
 

@@ -146,23 +146,22 @@ def test_probes_answer_from_the_master_while_every_worker_is_busy(operated):
     assert get_text("http://127.0.0.1:%d/other" % metrics_port)[0] == 404
 
 
-def test_sigterm_lets_the_request_in_flight_finish_then_stops(hub_home, tmp_path):
-    metrics_port = free_port()
+def test_sigterm_lets_the_request_in_flight_finish_then_stops(operated):
+    # The module's server, stopped here: this test comes after every other test that uses it.
+    server, metrics_port, _ = operated
     page, _ = render_lines(["Row %d: a line of text to keep a worker busy for a while" % i for i in range(40)],
                            latin_font())
-    with HubServer.with_config(kubernetes_config(metrics_port), hub_home, str(tmp_path)) as server:
-        server.wait_status_ready(metrics_port)
-        alone = read_texts(server.predict("ocr_system", [encode(page)]))[0]
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            in_flight = pool.submit(server.predict, "ocr_system", [encode(page)] * 4)
-            time.sleep(1.5)
-            assert not in_flight.done()
-            os.kill(server.process.pid, signal.SIGTERM)  # the gunicorn master, as Kubernetes signals it
-            time.sleep(0.5)
-            assert get_text("http://127.0.0.1:%d/ready" % metrics_port)[0] == 503
-            assert read_texts(in_flight.result()) == [alone] * 4
-        assert server.process.wait(timeout=60) == 0
-        assert get_text(server.url + "/")[0] is None  # stopped listening
+    alone = read_texts(server.predict("ocr_system", [encode(page)]))[0]
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        in_flight = pool.submit(server.predict, "ocr_system", [encode(page)] * 4)
+        time.sleep(1.5)
+        assert not in_flight.done()
+        os.kill(server.process.pid, signal.SIGTERM)  # the gunicorn master, as Kubernetes signals it
+        time.sleep(0.5)
+        assert get_text("http://127.0.0.1:%d/ready" % metrics_port)[0] == 503
+        assert read_texts(in_flight.result()) == [alone] * 4
+    assert server.process.wait(timeout=60) == 0
+    assert get_text(server.url + "/")[0] is None  # stopped listening
 
 
 def test_single_process_is_ready_once_it_listens(hub_home, tmp_path):

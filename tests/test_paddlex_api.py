@@ -15,7 +15,7 @@ from testkit.documents import bad_pdfs, blank_pages_pdf, photos_pdf
 from testkit.inputs import INTERNALS, b64, encode, encode_file, png, png_bomb
 from testkit.misbehaving import declared_length
 from testkit.rendering import ENGLISH_LINES, latin_font, render_lines, squash
-from testkit.server import HubServer, free_port, get_text, shipped_config
+from testkit.server import get_text
 
 PRUNED_KEYS = {"model_settings", "dt_polys", "text_det_params", "text_type", "textline_orientation_angles",
                "text_rec_score_thresh", "return_word_box", "rec_texts", "rec_scores", "rec_polys", "rec_boxes"}
@@ -255,23 +255,19 @@ def test_gunicorn_workers_answer_ocr(multiprocess_server, english):
     assert get_text(multiprocess_server.url + "/health")[0] == 200
 
 
-def test_a_tight_server_times_out_counts_and_keeps_its_own_defaults(hub_home, tmp_path, data_dir, english):
-    metrics_port = free_port()
-    config = shipped_config("cpu.json", {"ocr_system": {
-        "request_timeout": 1, "metrics_port": metrics_port, "visualize": False, "use_angle_cls": False}})
+def test_a_tight_server_times_out_counts_and_keeps_its_own_defaults(tight_server, data_dir, english):
+    server, metrics_port = tight_server
     image, _ = english
-    with HubServer.with_config(config, hub_home, str(tmp_path)) as server:
-        server.wait_status_ready(metrics_port)
-        result = ok(server.paddlex_ocr({"file": encode(image)}))["ocrResults"][0]
-        assert set(result) == {"prunedResult"}  # visualize off by init_args
-        assert result["prunedResult"]["model_settings"]["use_textline_orientation"] is False
-        assert refused(server.paddlex_ocr({"file": encode(image), "useTextlineOrientation": True}), 422) == (
-            "useTextlineOrientation: the angle classifier is off on this server (use_angle_cls false in "
-            "config.json's init_args), so it cannot be turned on for one request")
-        pages = photos_pdf([os.path.join(data_dir, "french.jpg")] * 12)
-        assert refused(server.paddlex_ocr({"file": b64(pages)}), 503).startswith(
-            "the request was stopped after 1 s, the most one request may take (request_timeout)")
-        metrics = get_text("http://127.0.0.1:%d/metrics" % metrics_port)[1]
-        for outcome, count in (("ok", 1), ("refused", 2)):
-            assert 'ocr_requests_total{module="/ocr",outcome="%s"} %d.0' % (outcome, count) in metrics, metrics
+    result = ok(server.paddlex_ocr({"file": encode(image)}))["ocrResults"][0]
+    assert set(result) == {"prunedResult"}  # visualize off by init_args
+    assert result["prunedResult"]["model_settings"]["use_textline_orientation"] is False
+    assert refused(server.paddlex_ocr({"file": encode(image), "useTextlineOrientation": True}), 422) == (
+        "useTextlineOrientation: the angle classifier is off on this server (use_angle_cls false in "
+        "config.json's init_args), so it cannot be turned on for one request")
+    pages = photos_pdf([os.path.join(data_dir, "french.jpg")] * 12)
+    assert refused(server.paddlex_ocr({"file": b64(pages)}), 503).startswith(
+        "the request was stopped after 1 s, the most one request may take (request_timeout)")
+    metrics = get_text("http://127.0.0.1:%d/metrics" % metrics_port)[1]
+    for outcome, count in (("ok", 1), ("refused", 2)):
+        assert 'ocr_requests_total{module="/ocr",outcome="%s"} %d.0' % (outcome, count) in metrics, metrics
     assert "/ocr: refused" in server.log()
