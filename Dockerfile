@@ -52,7 +52,10 @@ COPY configs configs
 COPY hubserving hubserving
 COPY deploy/healthcheck.py deploy/healthcheck.py
 # The default config follows the build: backend auto on the CPU (OpenVINO, bf16 where the units are), or the GPU. OCR_CONFIG names another (or a mounted one).
-RUN ln -s "configs/$([ "$PADDLE" = gpu ] && echo gpu.json || echo cpu.json)" /app/default-config.json
+RUN ln -s "configs/$([ "$PADDLE" = gpu ] && echo gpu.json || echo cpu.json)" /app/default-config.json \
+ && mkdir /app/jobs && chown 10001:10001 /app/jobs
+# The job store (jobs_dir "jobs", from WORKDIR): mount a volume here to keep jobs across containers.
+VOLUME /app/jobs
 # Numeric, so that Kubernetes runAsNonRoot can verify it.
 USER 10001:10001
 # OCR_PREPARED_MODELS: the models converted at build time, read-only (ocr_engine/runtime/prepare.py).

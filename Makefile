@@ -15,13 +15,13 @@ MCP_VENV ?= .venv-mcp
 # servers it needs, about 1.5 GB each, so more than the cores is more memory than time saved.
 TEST_WORKERS ?= 2
 
-.PHONY: install test-tools serve test test-fast image-test lint fonts nginx chromium mcp-client clean
+.PHONY: install test-tools serve test test-fast image-test lint fonts nginx chromium mcp-client ts-client clean
 
 # What serving needs: the package with paddle, and a CJK font to draw Chinese (/ocr's ocrImage, the client).
 install: $(VENV)/.installed fonts
 
 # What the tests need besides: the test extra, nginx, chromium and the MCP server's own venv.
-test-tools: $(VENV)/.installed-test nginx chromium mcp-client
+test-tools: $(VENV)/.installed-test nginx chromium mcp-client ts-client
 
 # Each re-runs only when the package's requirements change; the source is installed editable.
 $(VENV)/.installed: setup.py constraints.txt model-packages.txt
@@ -69,6 +69,15 @@ $(MCP_VENV)/.installed: testkit/mcp-requirements.txt
 	$(MCP_VENV)/bin/pip install -q -r testkit/mcp-requirements.txt
 	touch $@
 
+# The official TypeScript SDK of the job API (@paddleocr/api-sdk, pinned in testkit/ts_client/package.json), where npm
+# is: tests/test_jobs.py drives it with node, and says why it skips it elsewhere.
+ts-client: testkit/ts_client/node_modules/.installed
+
+testkit/ts_client/node_modules/.installed: testkit/ts_client/package.json
+	@if command -v npm >/dev/null && command -v node >/dev/null; then \
+	  cd testkit/ts_client && npm install --silent --no-audit --no-fund && touch node_modules/.installed; \
+	else echo "no npm or node here: the TypeScript SDK's test is skipped"; fi
+
 serve: install
 	HUB_HOME=$(HUB_HOME) $(BIN)/hub install $(addprefix hubserving/,$(addsuffix /,$(MODULES)))
 	PATH=$(CURDIR)/$(BIN):$$PATH HUB_HOME=$(HUB_HOME) $(BIN)/hub serving start -c $(CONFIG)
@@ -100,4 +109,4 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) $(MCP_VENV) $(HUB_HOME) .pytest_cache *.egg-info
+	rm -rf $(VENV) $(MCP_VENV) $(HUB_HOME) .pytest_cache *.egg-info testkit/ts_client/node_modules jobs

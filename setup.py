@@ -52,6 +52,8 @@ setup(
         "psutil>=6.0",
         # the HTTP front (ocr_engine/serving/front.py): reads each request whole before a model thread sees it
         "waitress==3.0.2",
+        # the job store several machines share (jobs_database: PostgreSQL); the binary wheel carries libpq
+        "psycopg[binary]>=3.2",
         # the PaddleX API's wire contract (ocr_engine/serving/paddlex/contract.py), validated as PaddleX does
         "pydantic>=2",
         # The structure models come in wheels installed without their dependencies: model-packages.txt

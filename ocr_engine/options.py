@@ -321,6 +321,29 @@ OPTIONS: Tuple[Option, ...] = (
     # and the input as base64 JPEGs (ocrImage, inputImage) when the request leaves visualize null; PaddleX's default.
     Option("visualize", "bool", True,
            "whether `POST /ocr` answers hold `ocrImage` and `inputImage` when the request leaves `visualize` null"),
+    # --- whole documents as jobs (ocr_engine.serving.jobs: PaddleOCR's official job API, /api/v2/ocr/jobs). The store
+    # is a SQLite file and the jobs' files in this folder, relative to the server's working directory: every process
+    # on the machine that names it shares its jobs and reads their pages.
+    Option("jobs_dir", "str", "jobs",
+           "the folder of the job store (a SQLite file) and the jobs' files; relative paths from the server's "
+           "working directory", process=True),
+    # Several machines share one store in PostgreSQL: jobs, pages, files and the links' secret. Its URL holds a
+    # password, so the Kubernetes config takes it from a Secret (the JOBS_DATABASE_URL environment variable).
+    Option("jobs_database", "str", None,
+           "a PostgreSQL URL (`postgresql://user:password@host/db`) for a job store every replica shares, in place "
+           "of `jobs_dir`'s SQLite; `env:NAME` reads it from that environment variable; null: `jobs_dir`",
+           nullable=True, process=True),
+    Option("job_max_pages", "int", 1000, "the most pages one job may read (the hosted API's limit)", low=1,
+           process=True),
+    Option("job_max_upload_bytes", "int", 50 * 1024 * 1024,
+           "the largest file a job may be submitted with (the hosted API's 50 MB); larger gets 413", low=1,
+           process=True),
+    Option("job_retention_hours", "float", 24.0,
+           "hours a job's status, result and files are kept after it ends; then they are deleted", low=0.001,
+           process=True),
+    Option("jobs_per_key", "int", 100,
+           "jobs one key (with keys off: everyone) may have waiting or running at once; past it 429", low=1,
+           process=True),
     # --- operating it (ocr_engine.serving.status): a port for /ready, /live and Prometheus /metrics, served by the
     # serving process (gunicorn's master), never a worker. None: no status server, no metrics. Set it in any module's
     # init_args, the same in each that sets it.

@@ -3,7 +3,9 @@ answered by the ocr_system module: every field of the contract, per-request sett
 lines whose words' places are known, PDFs, and every refusal in PaddleX's envelope and status."""
 
 import base64
+import json
 import os
+import subprocess
 
 import cv2
 import numpy as np
@@ -271,3 +273,49 @@ def test_a_tight_server_times_out_counts_and_keeps_its_own_defaults(tight_server
     for outcome, count in (("ok", 1), ("refused", 2)):
         assert 'ocr_requests_total{module="/ocr",outcome="%s"} %d.0' % (outcome, count) in metrics, metrics
     assert "/ocr: refused" in server.log()
+
+
+@pytest.fixture(scope="module")
+def scan(tmp_path_factory):
+    """A 300-dpi A4 page of six English lines with a scanner's grain, as a grey PNG of several megabytes: too long
+    for a shell's command line as base64."""
+    lines, _ = render_lines(ENGLISH_LINES * 2, latin_font(), size=60)
+    page = np.full((3508, 2480), 255, np.uint8)
+    page[200:200 + lines.shape[0], 150:150 + lines.shape[1]] = cv2.cvtColor(lines, cv2.COLOR_BGR2GRAY)
+    grain = np.random.default_rng(0).normal(0, 4, page.shape)
+    path = tmp_path_factory.mktemp("scan") / "scan.png"
+    cv2.imwrite(str(path), np.clip(page + grain, 0, 255).astype(np.uint8))
+    return str(path)
+
+
+def curl_form(url: str, *fields: str, headers=(), data=None):
+    """(status, JSON answer) of ``curl -F FIELD ...`` (or ``--data-binary`` ``data``): the client the README shows."""
+    command = ["curl", "-s", "-w", "\n%{http_code}", url] + [arg for field in fields for arg in ("-F", field)]
+    command += [arg for header in headers for arg in ("-H", header)]
+    if data is not None:
+        command += ["--data-binary", data]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)
+    body, _, status = result.stdout.rpartition("\n")
+    return int(status), json.loads(body)
+
+
+@pytest.mark.parametrize("path", ["/ocr", "/layout-parsing", "/table-recognition"])
+def test_a_multi_megabyte_scan_sent_as_a_form_is_answered_as_its_json_body_is(server, scan, path):
+    assert os.path.getsize(scan) > 2_000_000
+    with open(scan, "rb") as handle:
+        as_json = ok(server.paddlex(path, {"file": b64(handle.read()), "fileType": 1, "visualize": False}))
+    as_form = ok(curl_form(server.url + path, "file=@" + scan, "fileType=1", "visualize=false"))
+    assert as_form == as_json
+    texts = json.dumps(as_form)
+    assert all(line.split()[0] in texts for line in ENGLISH_LINES), texts  # the page was read, not just answered
+
+
+def test_a_form_is_checked_as_a_json_body_is(server, scan):
+    url = server.url + "/ocr"
+    assert "fileType" in refused(curl_form(url, "file=@" + scan, "fileType=7"), 422)
+    assert "file" in refused(curl_form(url, "fileType=1"), 422)
+    assert refused(curl_form(url, data="not a form", headers=["Content-Type: multipart/form-data; boundary=zz"]),
+                   422).startswith("the multipart body could not be read as a form")
+    assert refused(curl_form(url, "file=@" + scan, "file=@" + scan), 422) == (
+        "the form sends file more than once: send each field once")
+    assert ok(curl_form(url, "file=@" + scan, "visualize=false"))["ocrResults"]  # and it goes on serving

@@ -34,12 +34,29 @@ from dataclasses import dataclass
 from typing import Callable, Deque, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from . import envelopes
+from .images import describe_size
 from .metrics import CLIENT, RequestRecord, record
 
 log = logging.getLogger(__name__)
 
 # What anyone may ask, keys or not: the probes and the index page PaddleHub serves.
 OPEN = {("GET", "/"), ("HEAD", "/"), ("GET", "/health"), ("HEAD", "/health")}
+# Paths whose GETs carry their own permission (a signed link, checked by their route): registered by the API that
+# serves them (the job API's results), open without a key.
+_SIGNED_PREFIXES: List[str] = []
+# Paths with a body limit of their own, under max_request_bytes: path -> (its limit now, the option that sets it).
+_BODY_LIMITS: Dict[str, Tuple[Callable[[], int], str]] = {}
+
+
+def register_signed_links(prefix: str) -> None:
+    """GETs under ``prefix`` need no key: each link is signed, and its route checks the signature."""
+    _SIGNED_PREFIXES.append(prefix)
+
+
+def register_body_limit(path: str, limit: Callable[[], int], option: str) -> None:
+    """POSTs to ``path`` whose Content-Length is over ``limit()`` bytes get 413 from their headers (``option``
+    named in the sentence)."""
+    _BODY_LIMITS[path] = (limit, option)
 DEMO_PREFIX = "/gradio"
 # The GET that starts a module's web demo (a process of its own): counted against the rate like a POST.
 _DEMO_START = re.compile(r"^/gradio/[^/]+/?$")
@@ -240,6 +257,8 @@ class Guard:
         address = address or "unknown"
         if (method, path) in OPEN or (method == "OPTIONS" and header("Origin") is not None):  # probes, preflights
             return Verdict(None, "", address)
+        if method in ("GET", "HEAD") and any(path.startswith(prefix) for prefix in _SIGNED_PREFIXES):
+            return Verdict(None, "", address)
         options, label = self.options(), ""
         keys = self.key_file()
         if keys is not None:
@@ -256,6 +275,9 @@ class Guard:
                         return Verdict(_too_many_failures(blocked), "", address)
                 return Verdict(_unauthorised(path, key is None, problem is not None), "", address)
             label = name
+        too_large = _over_body_limit(path, header("Content-Length"))
+        if too_large:
+            return Verdict((413, too_large, []), label, address)
         limit = options.rate_limit_per_minute
         # Requests that can set a model to work count; a GET of the web demo's dozens of assets, or a probe, not.
         if limit and (method not in ("GET", "HEAD") or _DEMO_START.match(path)):
@@ -295,6 +317,9 @@ class Guard:
             return path[len("/predict/"):]
         if path in envelopes.api_paths():
             return path
+        prefix = envelopes.api_prefix(path)
+        if prefix is not None:  # ids in the path stay out of the label
+            return prefix.rstrip("/")
         return "gradio" if path.startswith(DEMO_PREFIX + "/") else "other"
 
 
@@ -328,6 +353,17 @@ class AccessGuard:
                 status, with_cors(headers, cors), *rest))
         finally:
             CLIENT.reset(token)
+
+
+def _over_body_limit(path: str, length: Optional[str]) -> Optional[str]:
+    """The sentence for a body over its path's own limit, from its Content-Length (None: within it, or unsaid)."""
+    if path not in _BODY_LIMITS or length is None or not length.strip().isdigit():
+        return None
+    limit, option = _BODY_LIMITS[path]
+    if int(length) <= limit():
+        return None
+    return ("the request body is %s, over the limit of %s for POST %s (%s): send a smaller file, or split the "
+            "document" % (describe_size(int(length)), describe_size(limit()), path, option))
 
 
 def with_cors(headers: List[Tuple[str, str]], cors: List[Tuple[str, str]]) -> List[Tuple[str, str]]:

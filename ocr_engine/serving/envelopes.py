@@ -15,6 +15,8 @@ from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Tup
 # The envelope of each path an API beside /predict registered: failure(log_id, status, sentence) -> its JSON.
 Failure = Callable[[Optional[str], int, str], Dict[str, Any]]
 _APIS: Dict[str, Failure] = {}
+# The same for path prefixes (an API whose paths hold ids): prefix -> its envelope.
+_API_PREFIXES: Dict[str, Failure] = {}
 
 # The HTTP statuses this server answers with, and their reason phrases.
 REASONS: Dict[int, str] = {
@@ -56,10 +58,11 @@ def hub_failure(sentence: str) -> Dict[str, Any]:
     return {"status": HUB_FAILED, "msg": sentence, "results": ""}
 
 
-def register_api(paths: Iterable[str], failure: Failure) -> None:
-    """An API beside ``/predict`` (its wing registers it on import): its ``paths`` answer refusals with
-    ``failure``."""
+def register_api(paths: Iterable[str], failure: Failure, prefixes: Iterable[str] = ()) -> None:
+    """An API beside ``/predict`` (its wing registers it on import): its ``paths``, and every path under its
+    ``prefixes``, answer refusals with ``failure``."""
     _APIS.update(dict.fromkeys(paths, failure))
+    _API_PREFIXES.update(dict.fromkeys(prefixes, failure))
 
 
 def api_paths() -> FrozenSet[str]:
@@ -67,9 +70,14 @@ def api_paths() -> FrozenSet[str]:
     return frozenset(_APIS)
 
 
+def api_prefix(path: str) -> Optional[str]:
+    """The registered prefix ``path`` lies under (a bounded name for it), or None."""
+    return next((prefix for prefix in _API_PREFIXES if path.startswith(prefix)), None)
+
+
 def for_path(path: str, code: int, sentence: str, log_id: Optional[str] = None) -> Dict[str, Any]:
     """The envelope of the API ``path`` belongs to, refusing with ``sentence``."""
-    failure = _APIS.get(path)
+    failure = _APIS.get(path) or _API_PREFIXES.get(api_prefix(path) or "")
     if failure is not None:
         return failure(log_id, code, sentence)
     return hub_failure(sentence)

@@ -11,7 +11,7 @@ import contextvars
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 
 from ..runtime.tasks import TASKS
 from ..runtime.timing import add_listener
@@ -77,6 +77,8 @@ class _Metrics:
         # Only with api_keys_file: one label value per key in the file, its name (never the key).
         self.keys = Counter("ocr_key_requests", "Requests made with an accepted API key, by the key's name "
                             "and outcome", ["key", "outcome"])
+        self.job_pages = Counter("ocr_job_pages", "Job pages read, by outcome: done, or failed (which fails its job)",
+                                 ["outcome"])
         self.loads = Counter("ocr_predictor_loads", "Predictors built (each loads a model and runs it once)")
         self.load_seconds = Counter("ocr_predictor_load_seconds", "Time spent building predictors")
 
@@ -136,11 +138,45 @@ def record(entry: RequestRecord) -> None:
         _metrics.observe(entry)
 
 
+def count_job_page(outcome: str) -> None:
+    """A job page read (``done``) or failed, when metrics are on."""
+    if _metrics is not None:
+        _metrics.job_pages.labels(outcome).inc()
+
+
+# Gauges read when /metrics is scraped (the job store's counts): name -> (help, read() -> {labels tuple: value}).
+Gauges = Callable[[], Dict[Tuple[str, ...], float]]
+_gauges: Dict[str, Tuple[str, Tuple[str, ...], Gauges]] = {}
+
+
+def register_gauge(name: str, documentation: str, labels: Tuple[str, ...], read: Gauges) -> None:
+    """A gauge whose values ``read()`` gives at each scrape (a failing read leaves it out, said in the log)."""
+    _gauges[name] = (documentation, labels, read)
+
+
+class _ScrapedGauges:
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import GaugeMetricFamily
+
+        for name, (documentation, labels, read) in _gauges.items():
+            try:
+                values = read()
+            except Exception as err:
+                log.warning("metric %s left out of this scrape: %s", name, err)
+                continue
+            family = GaugeMetricFamily(name, documentation, labels=list(labels))
+            for label_values, value in values.items():
+                family.add_metric(list(label_values), value)
+            yield family
+
+
 def metrics_text(folder: str) -> bytes:
-    """The Prometheus text exposition of every process's values under ``folder``, summed over processes."""
+    """The Prometheus text exposition of every process's values under ``folder``, summed over processes, and the
+    registered gauges."""
     from prometheus_client import CollectorRegistry, generate_latest, multiprocess
 
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=folder)
+    registry.register(_ScrapedGauges())
     return generate_latest(registry)
 

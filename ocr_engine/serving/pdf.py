@@ -103,6 +103,22 @@ class PdfInput:
             raise InputError("%s: page %d of the PDF cannot be rendered" % (self.label, number)) from None
         return Page(np.ascontiguousarray(rgb[:, :, ::-1]), None, scale, (rgb.shape[1], rgb.shape[0]))
 
+    def page_file(self, number: int) -> bytes:
+        """Page ``number`` (1 = the first) as a PDF file of its own: what a job reads of one page."""
+        import io
+
+        import pypdfium2
+
+        with _pdfium:
+            single = pypdfium2.PdfDocument.new()
+            try:
+                single.import_pages(self.document, [number - 1])
+                out = io.BytesIO()
+                single.save(out)
+            finally:
+                single.close()
+        return out.getvalue()
+
     def close(self) -> None:
         with _pdfium:
             self.document.close()

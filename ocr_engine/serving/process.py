@@ -6,7 +6,7 @@ import os
 import sys
 import threading
 import time
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional
 
 from PIL import Image
 
@@ -15,6 +15,7 @@ from . import app as service_app
 from . import front, status
 from .access import Guard
 from .front import FrontOptions
+from .jobs import JobOptions, start_job_runner
 from .logs import escape_log_records
 from .shared import server_folder
 
@@ -87,17 +88,20 @@ def _master_starting(arbiter: Any) -> None:
 
 
 def warm_worker(worker: Any = None) -> None:
-    """Load and run every model this process's modules use, then report the worker warm. gunicorn calls this in
-    each new worker before its first accept; a model that cannot run stops the worker, and gunicorn the server,
-    with the reason in the log."""
+    """Load and run every model this process's modules use, start its job runner, then report the worker warm.
+    gunicorn calls this in each new worker before its first accept; a model that cannot run stops the worker, and
+    gunicorn the server, with the reason in the log."""
     started = time.perf_counter()
     models = warm_up_all()
     logging.getLogger("ocr_engine").info(
         "worker %d warm: %d model(s) loaded and run in %.1f s", os.getpid(), models, time.perf_counter() - started)
+    if "modules" in _serving:
+        start_job_runner(_serving["modules"], _serving["jobs"])
     status.worker_warm()
 
 
-def serve_through_front(options: FrontOptions, modules: Mapping[str, Any], guard: Guard) -> None:
+def serve_through_front(options: FrontOptions, modules: Mapping[str, Any], guard: Guard,
+                        jobs: Callable[[], JobOptions]) -> None:
     """Have ``hub serving start`` serve the one app (``app``: PaddleX's API, the web demo and the JSON body check in
     front of PaddleHub's routes) through the buffering front (``front``), unless ``options.http_front`` is
     paddlehub.
@@ -107,16 +111,18 @@ def serve_through_front(options: FrontOptions, modules: Mapping[str, Any], guard
     ``gunicorn_worker.FrontWorker``, the setting PaddleHub leaves to its default as it does the timeouts above, and
     PaddleHub's one-process ``run`` serves with the front in place of Flask's development server. Only in the
     process of ``hub serving start``: a program that builds a module keeps its own servers. ``modules`` is the
-    process's served modules by name, which the routes answer through, and ``guard`` who may use them. Each
+    process's served modules by name, which the routes answer through, ``guard`` who may use them, and ``jobs`` the
+    job API's options. Each
     module's start decides again, so a later module that sets ``http_front`` wins."""
     if not _is_serving_start():
         return
     from paddlehub.serving import app_compat
 
-    _serving.update(front=options, guard=guard)  # what the one-process server serves with, as of this module
+    # What the one-process server serves with, as of this module, and what a serving process reads jobs with.
+    _serving.update(front=options, guard=guard, modules=modules, jobs=jobs)
     if not _originals:
         _originals.update(create_app=app_compat.create_app, run=app_compat.run)
-        app_compat.create_app = _built(_originals["create_app"], modules, guard)
+        app_compat.create_app = _built(_originals["create_app"], modules, guard, jobs)
     buffered = options.http_front == "buffered"
     gunicorn_config = _gunicorn_config()
     if gunicorn_config is not None:
@@ -124,9 +130,9 @@ def serve_through_front(options: FrontOptions, modules: Mapping[str, Any], guard
     app_compat.run = _run_one_process if buffered else _originals["run"]
 
 
-def _built(create_app: Any, modules: Mapping[str, Any], guard: Guard) -> Any:
+def _built(create_app: Any, modules: Mapping[str, Any], guard: Guard, jobs: Callable[[], JobOptions]) -> Any:
     def create_app_built(*args: Any, **kwargs: Any) -> Any:
-        return service_app.build(create_app(*args, **kwargs), modules, guard)
+        return service_app.build(create_app(*args, **kwargs), modules, guard, jobs)
 
     return create_app_built
 
@@ -184,6 +190,7 @@ def _run_one_process(configs: Optional[dict] = None, port: int = 8866) -> None:
         raise ValueError("hub serving start found no module configuration to serve")
     app_compat.config_with_file(configs)
     app = app_compat.create_app(init_flag=True)
+    start_job_runner(_serving["modules"], _serving["jobs"])
     front.serve(app, _serving["front"], "0.0.0.0", port, _serving["guard"])
 
 

@@ -116,6 +116,25 @@ def check_count(count: int, limits: InputLimits) -> None:
         )
 
 
+def file_bytes(item: Any, label: str, max_bytes: int) -> bytes:
+    """A sent file's bytes: an uploaded one's as they came (a multipart form), within the same size limit as base64
+    text, which is decoded (``decode_base64``)."""
+    if not isinstance(item, bytes):
+        return decode_base64(item, label, max_bytes)
+    if not item:
+        raise InputError("%s: is empty" % label)
+    _check_size(len(item), label, max_bytes)
+    return item
+
+
+def _check_size(size: int, label: str, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise InputError(
+            "%s: is %s, over the limit of %s per image (max_image_bytes)"
+            % (label, describe_size(size), describe_size(max_bytes))
+        )
+
+
 def decode_base64(item: Any, label: str, max_bytes: int) -> bytes:
     """One ``images`` item (base64, standard or URL-safe, line breaks and a ``data:image/...;base64,`` prefix
     allowed) to the image file's bytes. The size limit is checked from the length, before decoding."""
@@ -126,12 +145,7 @@ def decode_base64(item: Any, label: str, max_bytes: int) -> bytes:
     text = _WHITESPACE.sub("", _DATA_URL.sub("", item.strip(), count=1))
     if not text:
         raise InputError("%s: is empty" % label)
-    size = len(text) * 3 // 4
-    if size > max_bytes:
-        raise InputError(
-            "%s: is %s, over the limit of %s per image (max_image_bytes)"
-            % (label, describe_size(size), describe_size(max_bytes))
-        )
+    _check_size(len(text) * 3 // 4, label, max_bytes)
     bad = _NOT_BASE64.search(text)
     if bad:
         raise InputError("%s: is not valid base64 (%r at character %d)" % (label, bad.group(), bad.start() + 1))

@@ -15,6 +15,7 @@ from ..options import PROCESS_OPTIONS, merge_params, read_view
 from . import process
 from .access import AccessOptions, Guard
 from .front import FrontOptions
+from .jobs import JobOptions, register_gauges, store_problem
 from .status import StatusOptions, start_status_server
 
 
@@ -22,12 +23,13 @@ from .status import StatusOptions, start_status_server
 class ProcessSettings:
     """What belongs to the whole serving process: its HTTP front's options, its status server's (port None:
     none), the longest ``request_timeout`` of its modules (gunicorn's worker timeout is raised above it), and who
-    may use it (``access``)."""
+    may use it (``access``), and where its job store is and what a job may hold (``jobs``)."""
 
     front: FrontOptions
     status: StatusOptions
     request_timeout: int
     access: AccessOptions
+    jobs: JobOptions
 
     @property
     def metrics_port(self) -> Optional[int]:
@@ -49,11 +51,19 @@ class Server:
         """The settings now: the options modules set, over the defaults."""
         merged = merge_params(self._set)
         return ProcessSettings(read_view(FrontOptions, merged), read_view(StatusOptions, merged),
-                               self._longest_timeout, read_view(AccessOptions, merged))
+                               self._longest_timeout, read_view(AccessOptions, merged), read_view(JobOptions, merged))
 
     def access(self) -> AccessOptions:
         """Who may use the server, as the modules that joined so far set it."""
         return self.current.access
+
+    def jobs(self) -> JobOptions:
+        """The job API's options, as the modules that joined so far set them."""
+        return self.current.jobs
+
+    def problem(self) -> Optional[str]:
+        """Why no request, or no job, can be served now (None: all can): ``/ready``'s answer."""
+        return self.guard.problem() or store_problem(self.jobs())
 
     def claim(self, explicit: Mapping[str, Any]) -> None:
         """Take the process options one module set (checked values); ValueError when another module set a
@@ -75,9 +85,10 @@ class Server:
         settings = self.current = self.settings
         process.allow_requests_of(settings.request_timeout)
         process.warm_workers()
-        process.serve_through_front(settings.front, self.modules, self.guard)
+        process.serve_through_front(settings.front, self.modules, self.guard, self.jobs)
         if settings.metrics_port is not None:
-            start_status_server(settings.status, self.guard.problem)
+            register_gauges(self.jobs)
+            start_status_server(settings.status, self.problem)
 
     def register(self, name: str, module: Any) -> None:
         """A hub module built and ready: every route finds it under ``name`` from now on."""

@@ -15,6 +15,7 @@ counted (``metrics``), refused or not.
 
 import contextlib
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Generic, Iterator, List, Optional, Sequence, TypeVar
@@ -29,7 +30,7 @@ from .errors import EngineFailed, InputError, RequestTooLong
 from .images import decode_image_bytes, describe_size, header_pixels
 from .metrics import RequestRecord, record
 from .pdf import DocumentOptions, Page, PdfInput
-from .sent import InputLimits, SentFile, check_count, check_pages, check_request_pixels, decode_base64
+from .sent import InputLimits, SentFile, check_count, check_pages, check_request_pixels, file_bytes
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ class Request:
         limits, documents = self.service.limits, self.service.documents
         check_count(len(files), limits)
         with timed("decode"):
-            raws = [decode_base64(sent.data, sent.label, limits.max_image_bytes) for sent in files]
+            raws = [file_bytes(sent.data, sent.label, limits.max_image_bytes) for sent in files]
             pdfs = {}
             try:
                 for i, (sent, raw) in enumerate(zip(files, raws)):
@@ -132,6 +133,46 @@ class Request:
         return answers
 
 
+class InFlight:
+    """The requests clients wait on in this process, job pages not counted: a job runner takes no page while there
+    is one, so a request waits for at most the one job page already being read (interactive first)."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+        self._job_page = threading.local()
+
+    @contextlib.contextmanager
+    def job_page(self) -> Iterator[None]:
+        """Around a job page's reading, on the runner's thread: its requests are not counted."""
+        self._job_page.on = True
+        try:
+            yield
+        finally:
+            self._job_page.on = False
+
+    @contextlib.contextmanager
+    def request(self) -> Iterator[None]:
+        if getattr(self._job_page, "on", False):
+            yield
+            return
+        with self._lock:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._count -= 1
+
+    def busy(self) -> bool:
+        """Whether a client's request is being read now."""
+        return self._count > 0
+
+
+# The process's requests in flight (one per process: gunicorn's workers each count their own).
+IN_FLIGHT = InFlight()
+
+
 class Service:
     """One hub module's engine as every endpoint reaches it: its name, its limits, and whether (and how) it reads
     PDF documents (``documents`` None: images only)."""
@@ -149,7 +190,7 @@ class Service:
         entry = RequestRecord(api or self.name, images=sent)
         started = time.perf_counter()
         try:
-            with collect_timings() as entry.stages, self.in_time(sent):
+            with IN_FLIGHT.request(), collect_timings() as entry.stages, self.in_time(sent):
                 yield Request(self, entry)
             entry.outcome = "ok"
         except InputError as refused:

@@ -2,11 +2,13 @@
 
 Builds the root Dockerfile (CPU) on a local bookworm base (deploy/image/make-base, made once and cached), runs it
 with deploy/image/podman-local, and checks from outside: healthy only once it reads, a real photo read right, a
-`paths` request refused, PaddleX's /ocr answered with its drawing, the server not root. Prints the image size, build
+`paths` request refused, PaddleX's /ocr answered with its drawing, a job read into the jobs volume, the server not
+root. Prints the image size, build
 time and time from run to healthy.
 Not part of `make test`: a build takes minutes and needs podman, buildah and debootstrap (.ci/run installs them).
 """
 
+import json
 import os
 import re
 import subprocess
@@ -195,6 +197,27 @@ def test_paddleocr_3_clients_get_the_paddlex_api(container):
     assert status == 200 and answer["errorCode"] == 0, answer
     result = answer["result"]["ocrResults"][0]
     assert "LES ARTS DÉCORATIFS" in result["prunedResult"]["rec_texts"] and result["ocrImage"], answer
+
+
+def test_a_job_is_read_into_the_images_job_volume(container):
+    import types
+
+    from test_jobs import PAGES, call, contract_pdf, submit, wait_done
+
+    name, port, _, _ = container
+    server = types.SimpleNamespace(url="http://127.0.0.1:%d" % port)
+    code, answer = submit(server, "no key needed", {"model": "PP-OCRv6"}, contract_pdf(PAGES[:2]))
+    assert code == 200, answer
+    done = wait_done(server, "no key needed", answer["data"]["jobId"])
+    assert done["state"] == "done", done
+    code, text = call(done["resultUrl"]["jsonUrl"])
+    assert code == 200 and [json.loads(line)["result"]["ocrResults"][0]["prunedResult"]["rec_texts"]
+                            for line in text.splitlines()] == PAGES[:2]
+    # The store is in the image's jobs_dir, on a volume, written by the server's user.
+    mounts = podman("inspect", name, "--format", "{{range .Mounts}}{{.Destination}} {{end}}").stdout.split()
+    assert "/app/jobs" in mounts, mounts
+    listing = podman("exec", name, "ls", "-n", "/app/jobs").stdout
+    assert re.search(r"10001 +10001 .* jobs\.sqlite3$", listing, re.M), listing
 
 
 def test_layout_parsing_reads_a_page_as_markdown(container):

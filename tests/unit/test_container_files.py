@@ -45,7 +45,9 @@ def test_compose_has_a_cpu_a_gpu_and_an_exposed_service():
     # The exposed service reads its keys from the file it mounts where its config looks.
     with open(os.path.join(REPO, "configs", "cpu_exposed.json")) as handle:
         keys_at = json.load(handle)["modules_info"]["ocr_system"]["init_args"]["api_keys_file"]
-    assert services["exposed"]["volumes"] == ["./api-keys:%s:ro" % keys_at]
+    assert services["exposed"]["volumes"][0] == "./api-keys:%s:ro" % keys_at
+    # Each service keeps its job store on a volume of its own, where the image's jobs_dir is.
+    assert [service["volumes"][-1].split(":")[1] for service in services.values()] == ["/app/jobs"] * 3
 
 
 def test_the_healthcheck_sends_the_first_key_when_keys_are_on(tmp_path):

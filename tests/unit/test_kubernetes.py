@@ -48,7 +48,7 @@ def options(init_args: dict) -> dict:
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-@pytest.mark.parametrize("overlay", ["base", "gpu"])
+@pytest.mark.parametrize("overlay", ["base", "gpu", "postgres"])
 def test_every_object_validates_strictly(overlay, version):
     objects = render(overlay)
     assert sorted(objects) == ["ConfigMap", "Deployment", "HorizontalPodAutoscaler", "NetworkPolicy",
@@ -82,13 +82,13 @@ def test_the_mounted_config_is_the_shipped_one_with_the_status_port(overlay, con
         assert read_view(StatusOptions, options(module["init_args"])) == StatusOptions(port, "0.0.0.0")
 
 
-@pytest.mark.parametrize("overlay", ["base", "gpu"])
+@pytest.mark.parametrize("overlay", ["base", "gpu", "postgres"])
 def test_probes_and_the_stop_fit_the_service(overlay):
     objects = render(overlay)
     ocr = container(objects)
     assert ocr["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "status"}
     assert ocr["livenessProbe"]["httpGet"] == {"path": "/live", "port": "status"}
-    assert ocr["env"] == [{"name": "OCR_CONFIG", "value": "/etc/ocr/config.json"}]
+    assert ocr["env"][0] == {"name": "OCR_CONFIG", "value": "/etc/ocr/config.json"}
     assert ocr["volumeMounts"][0]["mountPath"] == "/etc/ocr"
     # The grace period covers the preStop sleep and the longest request the config allows.
     pre_stop = int(ocr["lifecycle"]["preStop"]["exec"]["command"][-1])
@@ -109,3 +109,15 @@ def test_the_gpu_overlay_asks_for_one_gpu_and_the_gpu_image():
     assert gpu["resources"]["limits"]["nvidia.com/gpu"] == 1 and "nvidia.com/gpu" not in cpu["resources"]["limits"]
     mounted = mounted_config(render("gpu"))
     assert all(module["init_args"]["use_gpu"] for module in mounted["modules_info"].values())
+
+
+def test_the_postgres_overlay_reads_the_job_store_url_from_a_secret():
+    objects = render("postgres")
+    base = mounted_config(render("base"))
+    mounted = mounted_config(objects)
+    system = mounted["modules_info"]["ocr_system"]["init_args"]
+    assert system.pop("jobs_database") == "env:JOBS_DATABASE_URL" and mounted == base  # the base, and only that
+    assert container(objects)["env"][1] == {"name": "JOBS_DATABASE_URL", "valueFrom": {
+        "secretKeyRef": {"name": "ocr-jobs-database", "key": "url"}}}
+    # The URL is never in the config, which ends up in version control.
+    assert "postgresql://" not in json.dumps(mounted)

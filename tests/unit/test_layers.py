@@ -19,8 +19,10 @@ LAYERS = [
     ("pipeline", ["ocr_engine.pipeline"]),
     ("structure", ["ocr_engine.structure"]),
     ("serving's parts", ["ocr_engine.serving." + name for name in (
-        "errors", "envelopes", "sent", "images", "pdf", "metrics", "service", "shared", "access", "logs")]),
+        "errors", "envelopes", "sent", "multipart", "images", "pdf", "metrics", "service", "shared", "access",
+        "logs")]),
     ("PaddleX's API", ["ocr_engine.serving.paddlex"]),
+    ("the job API", ["ocr_engine.serving.jobs"]),
     ("serving", ["ocr_engine.serving"]),
 ]
 

@@ -13,6 +13,7 @@ from ocr_engine.runtime.models import ModelChoice
 from ocr_engine.serving import InputLimits
 from ocr_engine.serving.access import AccessOptions
 from ocr_engine.serving.front import FrontOptions
+from ocr_engine.serving.jobs import JobOptions
 from ocr_engine.serving.paddlex import APIOptions
 from ocr_engine.serving.pdf import DocumentOptions
 from ocr_engine.serving.status import StatusOptions
@@ -21,7 +22,7 @@ from ocr_engine.stages.layout import LayoutOptions
 from testkit.server import MODULES, REPO
 
 VIEWS = [PredictorOptions, DetectorOptions, ClassifierOptions, RecognizerOptions, PipelineOptions, InputLimits,
-         StatusOptions, DocumentOptions, FrontOptions, APIOptions, LayoutOptions, AccessOptions]
+         StatusOptions, DocumentOptions, FrontOptions, APIOptions, LayoutOptions, AccessOptions, JobOptions]
 
 
 class Recording(dict):

@@ -8,9 +8,10 @@ coerced the same way ("960" for an int, "true" for a bool), and unknown fields a
 
 import json
 import uuid
-from typing import Any, List, Literal, Optional, Union
+from typing import Annotated, Any, List, Literal, Optional, Union
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, PlainValidator, ValidationError
+from pydantic_core import PydanticCustomError
 
 OCR_PATH = "/ocr"
 HEALTH_PATH = "/health"
@@ -34,11 +35,19 @@ SETTING_OPTIONS = {
 }
 
 
-class DocumentRequest(BaseModel):
-    """What every PaddleX endpoint here takes: the file (base64; PaddleX also takes a URL, which this server
-    refuses), and the OCR settings ``SETTING_OPTIONS`` reads."""
+def _text_or_uploaded(value: Any) -> Union[str, bytes]:
+    """``file``: base64 text (JSON), or the bytes of a multipart upload (which JSON cannot send); anything else gets
+    the error a string field gives, so that a JSON body's refusal reads as PaddleX's."""
+    if isinstance(value, (str, bytes)):
+        return value
+    raise PydanticCustomError("string_type", "Input should be a valid string")
 
-    file: str
+
+class DocumentRequest(BaseModel):
+    """What every PaddleX endpoint here takes: the file (base64 in a JSON body, its bytes in a multipart form;
+    PaddleX also takes a URL, which this server refuses), and the OCR settings ``SETTING_OPTIONS`` reads."""
+
+    file: Annotated[Union[str, bytes], PlainValidator(_text_or_uploaded)]
     fileType: Optional[Literal[0, 1]] = None
     useDocOrientationClassify: Optional[bool] = None
     useDocUnwarping: Optional[bool] = None

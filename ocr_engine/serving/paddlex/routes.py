@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from .. import envelopes
 from ..errors import EngineFailed, InputError, RequestTooLong
 from ..metrics import RequestRecord, record
+from ..multipart import is_multipart, read_form
 from . import layout_parsing, ocr, table_recognition
 from .contract import (
     HEALTH_PATH,
@@ -34,6 +35,7 @@ from .contract import (
     success,
     validation_message,
 )
+from .form import request_fields
 from .structure_contract import LayoutParsingRequest, TableRecognitionRequest
 
 
@@ -49,8 +51,8 @@ class Endpoint:
 
     def how(self) -> str:
         """How to call it, for a 405."""
-        return ('POST %s with a JSON body: {"file": "<base64>", "fileType": 1 for an image or 0 for a PDF}'
-                % self.path)
+        return ('POST %s with a JSON body: {"file": "<base64>", "fileType": 1 for an image or 0 for a PDF}, or the '
+                'file as a multipart form field named file' % self.path)
 
 
 ENDPOINTS: Dict[str, Endpoint] = {endpoint.path: endpoint for endpoint in (
@@ -82,20 +84,27 @@ class PaddleXRoutes:
         if method != "POST":
             return envelopes.send(start_response, 405, failure(None, 405, endpoint.how()))
         length = int(environ.get("CONTENT_LENGTH") or 0)
-        status, body = answer(endpoint, environ["wsgi.input"].read(length) if length else b"", self.modules)
+        status, body = answer(endpoint, environ["wsgi.input"].read(length) if length else b"", self.modules,
+                              environ.get("CONTENT_TYPE", ""))
         return envelopes.send(start_response, status, body)
 
 
 def answer_ocr(body: bytes, modules: Mapping[str, object]) -> Tuple[int, dict]:
-    """``answer`` for one ``POST /ocr`` body."""
+    """``answer`` for one ``POST /ocr`` JSON body."""
     return answer(ENDPOINTS[OCR_PATH], body, modules)
 
 
-def answer(endpoint: Endpoint, body: bytes, modules: Mapping[str, object]) -> Tuple[int, dict]:
-    """The HTTP status and JSON answer for one POST body to ``endpoint``: every outcome is handled here, in one
-    place, and every request is logged and counted (``metrics``), refusals of its shape included."""
+def answer(endpoint: Endpoint, body: bytes, modules: Mapping[str, object], content_type: str = "") -> Tuple[int, dict]:
+    """The HTTP status and JSON answer for one POST body to ``endpoint``, a JSON object or a multipart form
+    (``multipart.is_multipart(content_type)``): every outcome is handled here, in one place, and every request is
+    logged and counted (``metrics``), refusals of its shape included."""
     try:
-        parsed = json.loads(body)
+        if is_multipart(content_type):
+            parsed: Any = request_fields(read_form(body, content_type), endpoint.request)
+        else:
+            parsed = json.loads(body)
+    except InputError as unreadable:
+        return _refused(endpoint, None, 422, str(unreadable))
     except (ValueError, RecursionError) as err:  # UnicodeDecodeError too
         return _refused(endpoint, None, 422, invalid_json_message(envelopes.not_json(err)))
     log_id = log_id_of(parsed)

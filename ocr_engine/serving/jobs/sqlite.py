@@ -1,0 +1,155 @@
+"""The default job store: one SQLite file in ``jobs_dir``, in WAL mode, which every process on the machine (gunicorn's
+workers, a restarted server) opens. A claim is an ``UPDATE`` inside ``BEGIN IMMEDIATE``, which SQLite runs one at
+a time, so two processes never claim the same page."""
+
+import contextlib
+import sqlite3
+from typing import Callable, Dict, Iterator, List, Optional
+
+from .contract import STATES, JobView
+from .store import LEASE_SECONDS, Claim, JobRecord, NewJob
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY, owner TEXT NOT NULL, model TEXT NOT NULL, pipeline TEXT NOT NULL, payload TEXT NOT NULL,
+    batch TEXT, kind TEXT NOT NULL, state TEXT NOT NULL, total INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0,
+    created REAL NOT NULL, started REAL, ended REAL, error TEXT);
+CREATE INDEX IF NOT EXISTS jobs_batch ON jobs (batch, owner);
+CREATE TABLE IF NOT EXISTS pages (
+    job TEXT NOT NULL, seq INTEGER NOT NULL, page INTEGER NOT NULL, state TEXT NOT NULL, worker TEXT,
+    lease REAL, PRIMARY KEY (job, seq));
+CREATE INDEX IF NOT EXISTS pages_open ON pages (state, lease);
+"""
+# The oldest page no live claim holds.
+_CLAIMABLE = ("SELECT pages.job, pages.seq, pages.page FROM pages JOIN jobs ON jobs.id = pages.job "
+              "WHERE pages.state = 'queued' OR (pages.state = 'claimed' AND pages.lease < ?) "
+              "ORDER BY jobs.created, pages.job, pages.seq LIMIT 1")
+_JOB_COLUMNS = "id, state, total, done, created, started, ended, error, owner, model, pipeline, payload, batch, kind"
+
+
+class SQLiteStore:
+    """``store.JobStore`` on the SQLite file ``path``."""
+
+    def __init__(self, path: str):
+        self.path = path
+        with self._connection() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        # One connection per call: they are cheap, and each thread of each process gets its own.
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            yield db
+        finally:
+            db.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._connection() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def create(self, job: NewJob, now: float) -> None:
+        with self._write() as db:
+            db.execute("INSERT INTO jobs (id, owner, model, pipeline, payload, batch, kind, state, total, created) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+                       (job.job_id, job.owner, job.model, job.pipeline, job.payload, job.batch_id, job.kind,
+                        len(job.pages), now))
+            db.executemany("INSERT INTO pages (job, seq, page, state) VALUES (?, ?, ?, 'queued')",
+                           [(job.job_id, seq, page) for seq, page in enumerate(job.pages)])
+
+    def claim(self, worker: str, now: float) -> Optional[Claim]:
+        with self._connection() as db:  # an idle store is read, not locked, by every runner's poll
+            if db.execute(_CLAIMABLE, (now,)).fetchone() is None:
+                return None
+        with self._write() as db:
+            row = db.execute(_CLAIMABLE, (now,)).fetchone()
+            if row is None:
+                return None
+            job_id, seq, page = row
+            db.execute("UPDATE pages SET state = 'claimed', worker = ?, lease = ? WHERE job = ? AND seq = ?",
+                       (worker, now + LEASE_SECONDS, job_id, seq))
+            db.execute("UPDATE jobs SET state = 'running', started = COALESCE(started, ?) "
+                       "WHERE id = ? AND state = 'pending'", (now, job_id))
+            return Claim(job_id, seq, page, worker)
+
+    def renew(self, claim: Claim, now: float) -> bool:
+        with self._write() as db:
+            return db.execute("UPDATE pages SET lease = ? WHERE job = ? AND seq = ? AND state = 'claimed' "
+                              "AND worker = ?", (now + LEASE_SECONDS, claim.job_id, claim.seq,
+                                                 claim.worker)).rowcount == 1
+
+    def finish(self, claim: Claim, now: float) -> bool:
+        with self._write() as db:
+            held = db.execute("UPDATE pages SET state = 'done', lease = NULL WHERE job = ? AND seq = ? "
+                              "AND state = 'claimed' AND worker = ?",
+                              (claim.job_id, claim.seq, claim.worker)).rowcount == 1
+            if held:
+                db.execute("UPDATE jobs SET done = done + 1 WHERE id = ?", (claim.job_id,))
+                db.execute("UPDATE jobs SET state = 'done', ended = ? WHERE id = ? AND done = total "
+                           "AND state = 'running'", (now, claim.job_id))
+            return held
+
+    def release(self, dead: Callable[[str], bool]) -> int:
+        with self._connection() as db:
+            workers = [row[0] for row in db.execute("SELECT DISTINCT worker FROM pages WHERE state = 'claimed'")]
+        released = 0
+        for worker in filter(dead, workers):
+            with self._write() as db:
+                released += db.execute("UPDATE pages SET state = 'queued', worker = NULL, lease = NULL "
+                                       "WHERE state = 'claimed' AND worker = ?", (worker,)).rowcount
+        return released
+
+    def fail(self, job_id: str, error: str, now: float) -> None:
+        with self._write() as db:
+            db.execute("UPDATE jobs SET state = 'failed', error = ?, ended = ? WHERE id = ? "
+                       "AND state IN ('pending', 'running')", (error, now, job_id))
+            db.execute("DELETE FROM pages WHERE job = ? AND state != 'done'", (job_id,))
+
+    def job(self, job_id: str) -> Optional[JobRecord]:
+        with self._connection() as db:
+            row = db.execute("SELECT %s FROM jobs WHERE id = ?" % _JOB_COLUMNS, (job_id,)).fetchone()
+        return None if row is None else _record(row)
+
+    def batch(self, batch_id: str, owner: str) -> List[JobRecord]:
+        with self._connection() as db:
+            rows = db.execute("SELECT %s FROM jobs WHERE batch = ? AND owner = ? ORDER BY created, id"
+                              % _JOB_COLUMNS, (batch_id, owner)).fetchall()
+        return [_record(row) for row in rows]
+
+    def ended_before(self, when: float) -> List[str]:
+        with self._connection() as db:
+            return [row[0] for row in db.execute("SELECT id FROM jobs WHERE ended < ?", (when,))]
+
+    def delete(self, job_id: str) -> None:
+        with self._write() as db:
+            db.execute("DELETE FROM pages WHERE job = ?", (job_id,))
+            db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    def queued_pages(self) -> int:
+        with self._connection() as db:
+            return db.execute("SELECT COUNT(*) FROM pages JOIN jobs ON jobs.id = pages.job WHERE pages.state != "
+                              "'done' AND jobs.state IN ('pending', 'running')").fetchone()[0]
+
+    def jobs_by_state(self) -> Dict[str, int]:
+        with self._connection() as db:
+            counts = dict(db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall())
+        return {state: counts.get(state, 0) for state in STATES}
+
+    def open_jobs(self, owner: str) -> int:
+        with self._connection() as db:
+            return db.execute("SELECT COUNT(*) FROM jobs WHERE owner = ? AND state IN ('pending', 'running')",
+                              (owner,)).fetchone()[0]
+
+
+def _record(row: tuple) -> JobRecord:
+    job_id, state, total, done, created, started, ended, error, owner, model, pipeline, payload, batch, kind = row
+    return JobRecord(JobView(job_id, state, total, done, created, started, ended, error), owner, model, pipeline,
+                     payload, batch, kind)
