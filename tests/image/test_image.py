@@ -3,8 +3,7 @@
 Builds the root Dockerfile (CPU) on a local bookworm base (deploy/image/make-base, made once and cached), runs it
 with deploy/image/podman-local, and checks from outside: healthy only once it reads, a real photo read right, a
 `paths` request refused, PaddleX's /ocr answered with its drawing, a job read into the jobs volume, the server not
-root. Prints the image size, build
-time and time from run to healthy.
+root. Prints the image size, build time and time from run to healthy.
 Not part of `make test`: a build takes minutes and needs podman, buildah and debootstrap (.ci/run installs them).
 """
 
