@@ -75,3 +75,19 @@ def test_benchmark_reports_render_and_ocr_time_per_pdf_page():
     assert rows[0][2:4] == ("1654", "2339")  # A4 at 200 dpi
     # Born-digital pages: the reading is scored; scanned pages have no words to score them by.
     assert all(row[-1].endswith("%") for row in rows[:5]) and rows[-1][-1] == "-"
+
+
+def test_benchmark_reports_pages_a_second_through_jobs_and_beside_synchronous_requests():
+    result = subprocess.run(
+        [sys.executable, os.path.join(REPO, "tools", "benchmark.py"), "--mode", "jobs", "--pages", "3"],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = re.findall(r"^(.+) \| (\d+\.\d\d)$", result.stdout, re.M)
+    assert [name for name, _ in rows] == [
+        "job PP-OCRv6, 1 process", "job PP-StructureV3, 1 process", "sync /layout-parsing, a page a request, 1 process",
+        "job PP-OCRv6, 2 gunicorn workers", "job PP-StructureV3, 2 gunicorn workers"], result.stdout
+    assert all(float(rate) > 0 for _, rate in rows)
+    assert re.search(r"^job path's overhead .*: [+-]\d+\.\d%$", result.stdout, re.M), result.stdout
+    assert re.search(r"^/ocr p50 on a 3-line image: idle \d+ ms, during an OCR job \d+ ms \(\d+\.\d\dx\)$",
+                     result.stdout, re.M), result.stdout

@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import urllib.parse
 
@@ -325,3 +326,26 @@ def test_two_servers_on_one_postgresql_share_a_job_and_one_finishes_what_a_kille
     lines = [json.loads(line) for line in text.splitlines()]
     assert code == 200 and [line["result"]["ocrResults"][0]["prunedResult"]["rec_texts"] for line in lines] == pages
     assert "job %s done: PP-OCRv6, alice, %d page(s)" % (job_id, len(pages)) in second.log()
+
+
+def test_the_bulk_client_reads_a_folder_names_what_failed_and_resumes(jobs_server, tmp_path):
+    folder = tmp_path / "scans"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.pdf").write_bytes(contract_pdf(PAGES[:2]))
+    (folder / "sub" / "b.pdf").write_bytes(contract_pdf(PAGES[2:]))
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 cut short")
+    (folder / "notes.txt").write_text("not a document")
+    out = tmp_path / "out"
+    command = [sys.executable, os.path.join(REPO, "tools", "ocr_batch.py"), jobs_server.url, str(folder), "--out",
+               str(out), "--token", KEYS["alice"], "--model", "PP-OCRv6", "--in-flight", "2"]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "3 document(s) to read, 0 already done (skipped)" in first.stdout
+    assert "failed: broken.pdf: file: is a PDF document that cannot be read" in first.stdout, first.stdout
+    assert "2 read, 1 failed, 0 skipped; 4 page(s)" in first.stdout, first.stdout
+    read = json.loads((out / "a.json").read_text())
+    assert [page["ocrResults"][0]["prunedResult"]["rec_texts"] for page in read["pages"]] == PAGES[:2]
+    assert (out / "sub" / "b.md").read_text().split("\n") == [
+        "<!-- page 1 -->", *PAGES[2], "", "<!-- page 2 -->", *PAGES[3], ""]
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert "1 document(s) to read, 2 already done (skipped)" in again.stdout, again.stdout

@@ -1,6 +1,6 @@
 """Ours against the upstream pipeline, side by side in one run: throughput, latency, memory and agreement.
 
-    .venv/bin/python tools/benchmark.py [--images DIR] [--rounds N] [--mode inprocess|http|both|models|pdf]
+    .venv/bin/python tools/benchmark.py [--images DIR] [--rounds N] [--mode inprocess|http|both|models|pdf|jobs]
         [--concurrency N] [--workers N] [--threads N] [--reference-workers N] [--reference-threads N]
 
 The reference is paddleocr 2.10's TextSystem built as PaddleOCR's hubserving ocr_system module builds it, on the
@@ -510,12 +510,14 @@ def main() -> None:
                         help="folder of images (default: ../shared/ocr-images, else the tests' generated images)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=1, help="clients at once over HTTP")
-    parser.add_argument("--mode", choices=["inprocess", "http", "both", "models", "pdf", "tables", "layout"],
+    parser.add_argument("--mode", choices=["inprocess", "http", "both", "models", "pdf", "tables", "layout", "jobs"],
                         default="both",
                         help="models: each model of --init-args' ocr_version on Paddle, ONNX Runtime and OpenVINO; "
                              "pdf: render and OCR time per page of test documents, with --init-args' pdf_dpi; "
                              "tables: ours against upstream's ppstructure TableSystem, with TEDS; layout: "
-                             "/layout-parsing per page (tools/structure_benchmark.py)")
+                             "/layout-parsing per page (tools/structure_benchmark.py); jobs: pages a second through "
+                             "the job API, and its cost beside synchronous requests (tools/job_benchmark.py)")
+    parser.add_argument("--pages", type=int, default=100, help="--mode jobs: the document's pages")
     parser.add_argument("--no-mkldnn", dest="mkldnn", action="store_false", help="plain CPU kernels for both")
     parser.add_argument("--workers", type=int, default=0, help="ours over HTTP: gunicorn workers (0: one process)")
     parser.add_argument("--threads", type=int, default=0, help="ours: threads per predictor (default cores/workers)")
@@ -535,6 +537,12 @@ def main() -> None:
                         help="the reference's cpu_threads (default: PaddleOCR's own default, 10)")
     args = parser.parse_args()
 
+    if args.mode == "jobs":
+        import job_benchmark
+
+        print("CPU: %s, %d cores" % (cpu_name(), os.cpu_count() or 1))
+        job_benchmark.run_jobs(args.pages)
+        return
     if args.mode in ("tables", "layout"):
         import structure_benchmark
 
