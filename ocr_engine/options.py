@@ -333,6 +333,11 @@ OPTIONS: Tuple[Option, ...] = (
            "a PostgreSQL URL (`postgresql://user:password@host/db`) for a job store every replica shares, in place "
            "of `jobs_dir`'s SQLite; `env:NAME` reads it from that environment variable; null: `jobs_dir`",
            nullable=True, process=True),
+    # A job's fileUrl is fetched only under these prefixes (the operator's own storage, say): a server that fetched
+    # any URL would let a client make it reach inside its network.
+    Option("job_fetch_prefixes", "strings", [],
+           "URL prefixes a job's `fileUrl` may be fetched from (e.g. `[\"https://files.example.com/scans/\"]`); "
+           "any other `fileUrl` gets 400", process=True),
     Option("job_max_pages", "int", 1000, "the most pages one job may read (the hosted API's limit)", low=1,
            process=True),
     Option("job_max_upload_bytes", "int", 50 * 1024 * 1024,

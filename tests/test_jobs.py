@@ -39,9 +39,28 @@ def contract_pdf(pages=PAGES) -> bytes:
     return text_pdf(pages, size=14, page_size=(320, 120))
 
 
-def jobs_config(keys_path: str, metrics_port=None) -> dict:
+def jobs_config(keys_path: str, metrics_port=None, fetch_prefixes=()) -> dict:
     return shipped_config("cpu.json", {"ocr_system": {"api_keys_file": keys_path, "job_max_upload_bytes": MAX_UPLOAD,
-                                                      "metrics_port": metrics_port}})
+                                                      "metrics_port": metrics_port,
+                                                      "job_fetch_prefixes": list(fetch_prefixes)}})
+
+
+@pytest.fixture(scope="module")
+def document_host(tmp_path_factory):
+    """A plain HTTP server on loopback serving a folder: (its URL, the folder), where ``allowed/`` is the prefix
+    the jobs server may fetch from."""
+    import functools
+    import http.server
+    import threading
+
+    folder = tmp_path_factory.mktemp("hosted")
+    (folder / "allowed").mkdir()
+    (folder / "other").mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield "http://127.0.0.1:%d" % httpd.server_port, folder
+    httpd.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +71,9 @@ def keys_path(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-def jobs_server(hub_home, keys_path, tmp_path_factory):
+def jobs_server(hub_home, keys_path, document_host, tmp_path_factory):
     metrics_port = free_port()
-    with HubServer.with_config(jobs_config(keys_path, metrics_port), hub_home,
+    with HubServer.with_config(jobs_config(keys_path, metrics_port, [document_host[0] + "/allowed/"]), hub_home,
                                str(tmp_path_factory.mktemp("jobs"))) as server:
         server.wait_status_ready(metrics_port)
         server.metrics_url = "http://127.0.0.1:%d" % metrics_port
@@ -194,7 +213,7 @@ def test_a_job_is_seen_only_with_its_key_and_its_links_only_with_their_signature
                                     "run"),
     ({"model": "PP-OCRv6", "pageRanges": "2-9"}, "pageRanges '2-9': the document has 1 page(s), so page 9 is not"),
     ({"model": "PP-OCRv6", "optionalPayload": '{"textDetThresh": "high"}'}, "optionalPayload: "),
-    ({"model": "PP-OCRv6", "fileUrl": "https://example.com/a.pdf"}, "fileUrl: this server never fetches URLs"),
+    ({"model": "PP-OCRv6", "fileUrl": "https://example.com/a.pdf"}, "send file or fileUrl, not both"),
 ])
 def test_what_cannot_be_a_job_is_refused_in_a_sentence(jobs_server, fields, sentence):
     code, answer = submit(jobs_server, KEYS["alice"], fields, contract_pdf(PAGES[:1]))
@@ -202,7 +221,9 @@ def test_what_cannot_be_a_job_is_refused_in_a_sentence(jobs_server, fields, sent
     code, answer = call(jobs_server.url + "/api/v2/ocr/jobs", "POST",
                         json.dumps({"fileUrl": "https://example.com/a.pdf", "model": "PP-OCRv6"}).encode(),
                         {"Authorization": "Bearer " + KEYS["alice"], "Content-Type": "application/json"})
-    assert code == 400 and answer["msg"].startswith("fileUrl: this server never fetches URLs"), answer
+    assert code == 400 and answer["msg"] == (
+        "fileUrl: this server fetches only from the URL prefixes its operator allows (job_fetch_prefixes), and "
+        "this URL is not under one; upload the file itself (multipart, field file)"), answer
 
 
 def test_an_upload_over_the_limit_is_refused_from_its_headers(jobs_server):
@@ -349,3 +370,23 @@ def test_the_bulk_client_reads_a_folder_names_what_failed_and_resumes(jobs_serve
         "<!-- page 1 -->", *PAGES[2], "", "<!-- page 2 -->", *PAGES[3], ""]
     again = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert "1 document(s) to read, 2 already done (skipped)" in again.stdout, again.stdout
+
+
+@needs_client
+def test_a_file_url_under_an_allowed_prefix_is_fetched_and_any_other_refused(jobs_server, document_host, tmp_path):
+    url, folder = document_host
+    (folder / "allowed" / "contract.pdf").write_bytes(contract_pdf(PAGES[:2]))
+    (folder / "other" / "contract.pdf").write_bytes(contract_pdf(PAGES[:2]))
+    (folder / "allowed" / "huge.pdf").write_bytes(b"%PDF-1.4\n" + b"0" * MAX_UPLOAD)
+    read = api_client(jobs_server, KEYS["alice"], "PP-OCRv6", url + "/allowed/contract.pdf", str(tmp_path))
+    assert [page["texts"] for page in read.get("pages", [])] == PAGES[:2], read
+    refused = api_client(jobs_server, KEYS["alice"], "PP-OCRv6", url + "/other/contract.pdf", str(tmp_path))
+    assert refused == {"error": "InvalidRequestError", "message": (
+        "Bad request: fileUrl: this server fetches only from the URL prefixes its operator allows "
+        "(job_fetch_prefixes), and this URL is not under one; upload the file itself (multipart, field file)")}
+    escaping = api_client(jobs_server, KEYS["alice"], "PP-OCRv6", url + "/allowed/../other/contract.pdf",
+                          str(tmp_path))
+    assert escaping.get("error") == "InvalidRequestError", escaping
+    large = api_client(jobs_server, KEYS["alice"], "PP-OCRv6", url + "/allowed/huge.pdf", str(tmp_path))
+    assert large == {"error": "APIError", "message": "HTTP 413: fileUrl: the document is over the limit of 1.9 MB "
+                                                     "a job (job_max_upload_bytes)"}, large

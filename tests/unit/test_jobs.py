@@ -147,10 +147,24 @@ def test_a_clients_request_makes_the_process_busy_and_a_job_pages_requests_do_no
 def test_the_database_url_may_come_from_the_environment_and_is_never_said(monkeypatch):
     from ocr_engine.serving.jobs import JobOptions
 
-    options = JobOptions("jobs", "env:TEST_JOBS_URL", 1000, 1 << 20, 24.0, 100)
+    def options_with(database):
+        return JobOptions(jobs_dir="jobs", jobs_database=database, job_fetch_prefixes=(), job_max_pages=1000,
+                          job_max_upload_bytes=1 << 20, job_retention_hours=24.0, jobs_per_key=100)
+
+    options = options_with("env:TEST_JOBS_URL")
     monkeypatch.delenv("TEST_JOBS_URL", raising=False)
     with pytest.raises(ValueError, match="names the environment variable TEST_JOBS_URL, which is not set"):
         options.database_url()
     monkeypatch.setenv("TEST_JOBS_URL", "postgresql://u:secret@h/db")
     assert options.database_url() == "postgresql://u:secret@h/db" and "secret" not in options.where()
-    assert JobOptions("jobs", None, 1000, 1 << 20, 24.0, 100).database_url() is None
+    assert options_with(None).database_url() is None
+
+
+@pytest.mark.parametrize("url", ["http://files/other/a.pdf", "http://files/scans/../other/a.pdf",
+                                 "http://files/scans/%2e%2e/other/a.pdf", "http://files/scans/./a.pdf",
+                                 "http://files.evil/scans/a.pdf", 42])
+def test_a_url_outside_the_allowed_prefixes_is_never_fetched(url):
+    from ocr_engine.serving.jobs.fetch import fetch
+
+    with pytest.raises(InputError, match="fetches only from the URL prefixes its operator allows"):
+        fetch(url, ["http://files/scans/"], 1000)

@@ -1,9 +1,10 @@
-"""The job API's options (``jobs_dir``, ``jobs_database``, ``job_max_pages``, ``job_max_upload_bytes``,
-``job_retention_hours``, ``jobs_per_key``), one set per serving process, typed where they are read."""
+"""The job API's options (``jobs_dir``, ``jobs_database``, ``job_fetch_prefixes``, ``job_max_pages``,
+``job_max_upload_bytes``, ``job_retention_hours``, ``jobs_per_key``), one set per serving process, typed where they
+are read."""
 
 import os
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Tuple
 
 
 @dataclass(frozen=True)
@@ -12,6 +13,7 @@ class JobOptions:
 
     jobs_dir: str
     jobs_database: Optional[str]
+    job_fetch_prefixes: Tuple[str, ...]
     job_max_pages: int
     job_max_upload_bytes: int
     job_retention_hours: float

@@ -17,14 +17,15 @@ from ..multipart import is_multipart, read_form
 from ..pdf import PdfInput
 from ..sent import file_bytes
 from . import contract, signing
+from .fetch import TooLarge, fetch
 from .files import JobFiles
 from .options import JobOptions
 from .pages import request_of, result_lines
 from .store import JobRecord, JobStore, NewJob
 
 log = logging.getLogger(__name__)
-# What a submission's form may hold.
-FORM_FIELDS = ("file", "model", "optionalPayload", "pageRanges", "batchId")
+# What a submission may hold.
+FORM_FIELDS = ("file", "fileUrl", "model", "optionalPayload", "pageRanges", "batchId")
 
 
 class HTTPRefusal(Exception):
@@ -92,39 +93,54 @@ class JobRoutes:
         return envelopes.send(start_response, code, answer)
 
     def submit(self, environ: dict) -> Dict[str, Any]:
-        """``POST /api/v2/ocr/jobs``: the job kept and queued; its id."""
+        """``POST /api/v2/ocr/jobs``: the job kept and queued; its id. The document comes as the multipart form's
+        ``file`` (the clients' file_path), or from ``fileUrl`` (a form field, or the JSON body the clients send for
+        a file_url) under an allowed prefix."""
         options = self.options()
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         content_type = environ.get("CONTENT_TYPE", "")
-        if not is_multipart(content_type):
+        if is_multipart(content_type):
+            form = read_form(body, content_type)
+            fields: Dict[str, Any] = dict(form.texts)
+            unknown = sorted((set(form.texts) | set(form.files)) - set(FORM_FIELDS))
+        else:
             fields = _json_object(body)
-            if fields.get("fileUrl"):
-                raise InputError("fileUrl: this server never fetches URLs; upload the file itself (multipart, "
-                                 "field file), as the clients do with a file path")
-            raise InputError("send the document as a multipart form with a file field (the clients' file_path), "
-                             "with model and optionalPayload beside it")
-        form = read_form(body, content_type)
-        if "fileUrl" in form.texts:
-            raise InputError("fileUrl: this server never fetches URLs; upload the file itself")
-        unknown = sorted((set(form.texts) | set(form.files)) - set(FORM_FIELDS))
+            form = None
+            if "file" in fields:
+                raise InputError("file: send the document as a multipart form's file field, not in a JSON body")
+            unknown = sorted(set(fields) - set(FORM_FIELDS))
         if unknown:
-            raise InputError("unknown form field(s) %s: a job takes file, model, optionalPayload, pageRanges and "
-                             "batchId" % ", ".join(unknown))
-        if "file" not in form.files:
-            raise InputError("file is missing: send the document as the form's file field")
-        pipeline = contract.pipeline_of(form.texts.get("model"))
-        payload = _payload(form.texts.get("optionalPayload"))
-        data = file_bytes(form.files["file"], "file", options.job_max_upload_bytes)
-        kind, pages = self._pages(data, form.texts.get("pageRanges"), options)
+            raise InputError("unknown field(s) %s: a job takes file or fileUrl, model, optionalPayload, pageRanges "
+                             "and batchId" % ", ".join(unknown))
+        pipeline = contract.pipeline_of(fields.get("model"))  # refused before any document is read or fetched
+        payload = _payload(fields.get("optionalPayload"))
         request_of(pipeline, payload, b"-", 1)  # the payload checked as the endpoint checks a request's fields
+        if fields.get("fileUrl"):
+            if form is not None and "file" in form.files:
+                raise InputError("send file or fileUrl, not both")
+            try:
+                data = fetch(fields["fileUrl"], options.job_fetch_prefixes, options.job_max_upload_bytes)
+            except TooLarge as large:
+                raise HTTPRefusal(413, str(large)) from None
+        elif form is not None and "file" in form.files:
+            data = file_bytes(form.files["file"], "file", options.job_max_upload_bytes)
+        else:
+            raise InputError("file is missing: send the document as a multipart form's file field (the clients' "
+                             "file_path), or its URL as fileUrl")
+        return self._keep(fields, pipeline, payload, data, options)
+
+    def _keep(self, fields: Dict[str, Any], pipeline: str, payload: Dict[str, Any], data: bytes,
+              options: JobOptions) -> Dict[str, Any]:
+        """A checked submission's document counted, kept, and queued."""
+        kind, pages = self._pages(data, _text(fields, "pageRanges"), options)
         owner = CLIENT.get()
         if self.store.open_jobs(owner) >= options.jobs_per_key:
             raise HTTPRefusal(429, "%s has %d jobs waiting or running, the most this server allows (jobs_per_key): "
                                    "submit more when some are done" % (owner or "this server",
                                                                         options.jobs_per_key))
-        batch_id = (form.texts.get("batchId") or "").strip() or None
-        job = NewJob(uuid.uuid4().hex, owner, str(form.texts["model"]), pipeline, json.dumps(payload), batch_id,
-                     kind, pages)
+        batch_id = (_text(fields, "batchId") or "").strip() or None
+        job = NewJob(uuid.uuid4().hex, owner, str(fields["model"]), pipeline, json.dumps(payload), batch_id, kind,
+                     pages)
         self.files.save_source(job.job_id, data)
         self.store.create(job, time.time())
         log.info("job %s submitted: %s, %s, %d page(s)%s", job.job_id, job.model, owner or "no key", len(pages),
@@ -205,9 +221,20 @@ def _json_object(body: bytes) -> Dict[str, Any]:
     return fields
 
 
-def _payload(text: Optional[str]) -> Dict[str, Any]:
-    if text is None or not text.strip():
+def _text(fields: Dict[str, Any], name: str) -> Optional[str]:
+    value = fields.get(name)
+    if value is not None and not isinstance(value, str):
+        raise InputError("%s must be text, such as %s" % (name, "1-3,5" if name == "pageRanges" else "batch-1"))
+    return value
+
+
+def _payload(text: Any) -> Dict[str, Any]:
+    if isinstance(text, dict):  # a JSON body's object (the clients' file_url submissions)
+        return text
+    if text is None or (isinstance(text, str) and not text.strip()):
         return {}
+    if not isinstance(text, str):
+        raise InputError("optionalPayload must be a JSON object of the endpoint's fields")
     try:
         payload = json.loads(text)
     except (ValueError, RecursionError):
