@@ -295,7 +295,8 @@ def test_a_job_store_that_cannot_be_opened_leaves_the_rest_serving_and_says_why(
         code, answer = call(server.url + "/api/v2/ocr/jobs/anything")
         folder = tmp_path / "a-file" / "jobs"
         assert code == 503 and answer["msg"].startswith("the job store in %s cannot be" % folder), answer
-        assert answer["msg"].endswith(": set jobs_dir to a folder this server may write"), answer
+        assert answer["msg"].endswith(": set jobs_dir to a folder this server may write, or jobs_database to a "
+                                      "PostgreSQL server it reaches"), answer
         assert server.predict("ocr_det", [encode(render_lines(["Total 12.50"], latin_font())[0])])["status"] == "000"
         code, why = get_text("http://127.0.0.1:%d/ready" % metrics_port)
         assert code == 503 and why.startswith("not ready: the job store in"), why
