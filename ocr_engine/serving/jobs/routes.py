@@ -114,7 +114,11 @@ class JobRoutes:
                              "and batchId" % ", ".join(unknown))
         pipeline = contract.pipeline_of(fields.get("model"))  # refused before any document is read or fetched
         payload = _payload(fields.get("optionalPayload"))
-        request_of(pipeline, payload, b"-", 1)  # the payload checked as the endpoint checks a request's fields
+        request = request_of(pipeline, payload, b"-", 1)  # the payload checked as the endpoint checks its fields
+        ignored = sorted(set(payload) - set(type(request).model_fields))
+        if ignored:  # as the endpoint does: PaddleX ignores them, and a client for a later one may send some
+            log.info("job submission: optionalPayload fields this server does not know are ignored: %s",
+                     ", ".join(ignored))
         if fields.get("fileUrl"):
             if form is not None and "file" in form.files:
                 raise InputError("send file or fileUrl, not both")
