@@ -309,7 +309,7 @@ def test_gunicorn_workers_share_a_jobs_pages_and_the_master_reads_none(multiproc
     assert code == 200, answer
     done = wait_done(multiprocess_server, "no key is needed here", answer["data"]["jobId"])
     assert done["state"] == "done" and done["extractProgress"]["extractedPages"] == len(pages), done
-    readers = re.findall(r"/ocr: ok, 1 image\(s\), .* worker (\d+)", multiprocess_server.log()[before:])
+    readers = re.findall(r"/api/v2/ocr/jobs: ok, 1 image\(s\), .* worker (\d+)", multiprocess_server.log()[before:])
     workers = set(multiprocess_server.pids()) - {multiprocess_server.process.pid}
     assert len(readers) == len(pages) and set(map(int, readers)) == workers, (readers, workers)
 
@@ -331,7 +331,7 @@ def test_two_servers_on_one_postgresql_share_a_job_and_one_finishes_what_a_kille
             assert code == 200, answer
             job_id = answer["data"]["jobId"]
             deadline = time.time() + 120
-            while not all("/ocr: ok" in server.log() for server in (first, second)):  # both read pages
+            while not all("/api/v2/ocr/jobs: ok" in server.log() for server in (first, second)):  # both read
                 assert time.time() < deadline, "both servers should read pages"
                 time.sleep(0.1)
             assert status(second, KEYS["bob"], job_id)[0] == 404  # the store keeps whose job it is

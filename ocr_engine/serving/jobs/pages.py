@@ -1,7 +1,7 @@
 """One page of a job read as PaddleX's endpoints read a file: the page (a PDF of its own, or the image) sent through
-the same ``infer`` as ``POST /ocr`` or ``POST /layout-parsing``, with the job's ``optionalPayload`` as the
-request's fields. Its images are kept as files and named in the result by ``FILE_MARK`` + name, which the result's
-reader turns into signed links."""
+the same ``infer`` as ``POST /ocr`` or ``POST /layout-parsing``, with the job's ``optionalPayload`` as the request's
+fields, logged and counted under ``/api/v2/ocr/jobs``. Its images are kept as files and named in the result by
+``FILE_MARK`` + name, which the result's reader turns into signed links."""
 
 import base64
 import json
@@ -14,7 +14,7 @@ from ..paddlex import layout_parsing, ocr
 from ..paddlex.contract import OCRRequest, validation_message
 from ..paddlex.structure_contract import LayoutParsingRequest
 from ..pdf import PdfInput
-from .contract import LAYOUT, OCR, RESULT_FIELDS
+from .contract import JOBS_PATH, LAYOUT, OCR, RESULT_FIELDS
 
 FILE_MARK = "ocr-job-file:"
 # The answer fields that hold one image, and those that hold images by name.
@@ -54,7 +54,8 @@ def read_page(pipeline: str, payload: Mapping[str, Any], kind: str, source: byte
             document.close()
     else:
         data, file_type = source, 1
-    answer = infer(module, request_of(pipeline, payload, data, file_type)).model_dump(exclude_none=True)
+    answer = infer(module, request_of(pipeline, payload, data, file_type), api=JOBS_PATH).model_dump(
+        exclude_none=True)
     item = answer[RESULT_FIELDS[pipeline]][0]
 
     def kept(field: str, text: str) -> str:

@@ -25,10 +25,12 @@ from .structure_contract import LayoutParsingAnswer, LayoutParsingRequest, Layou
 log = logging.getLogger(__name__)
 
 
-def infer(module: StructureModule, request: LayoutParsingRequest) -> LayoutParsingAnswer:
-    """Read a checked ``/layout-parsing`` request's file as structure, page by page, with ``module``'s pipeline."""
+def infer(module: StructureModule, request: LayoutParsingRequest,
+          api: str = LAYOUT_PARSING_PATH) -> LayoutParsingAnswer:
+    """Read a checked ``/layout-parsing`` request's file as structure, page by page, with ``module``'s pipeline,
+    logged and counted under ``api`` (the job API reads its pages here under its own)."""
     structure = module.structure
-    settings, answer = read_file(module, request, LAYOUT_PARSING_PATH, lambda: structure_settings(request, module),
+    settings, answer = read_file(module, request, api, lambda: structure_settings(request, module),
                                  lambda chosen: functools.partial(structure, settings=chosen), PageStructure.line_count)
     pages = [found for found in answer.answers if found is not None]
     left_out = LEFT_OUT if request.markdownIgnoreLabels is None else tuple(request.markdownIgnoreLabels)

@@ -15,10 +15,11 @@ from .common import OCRModule, data_info, jpeg_base64, pruned_result, read_file,
 from .contract import OCR_PATH, OCRAnswer, OCRRequest, OCRResult
 
 
-def infer(module: OCRModule, request: OCRRequest) -> OCRAnswer:
-    """Read a checked ``/ocr`` request's file with ``module``'s pipeline: one result per image or PDF page."""
+def infer(module: OCRModule, request: OCRRequest, api: str = OCR_PATH) -> OCRAnswer:
+    """Read a checked ``/ocr`` request's file with ``module``'s pipeline: one result per image or PDF page, logged
+    and counted under ``api`` (the job API reads its pages here under its own)."""
     pipeline = module.pipeline
-    settings, answer = read_file(module, request, OCR_PATH, lambda: read_settings(request, pipeline),
+    settings, answer = read_file(module, request, api, lambda: read_settings(request, pipeline),
                                  lambda chosen: functools.partial(pipeline.readings, settings=chosen),
                                  Reading.line_count)
     results = []
