@@ -15,13 +15,14 @@ MCP_VENV ?= .venv-mcp
 # servers it needs, about 1.5 GB each, so more than the cores is more memory than time saved.
 TEST_WORKERS ?= 2
 
-.PHONY: install test-tools serve test test-fast image-test lint fonts nginx chromium mcp-client ts-client clean
+.PHONY: install test-tools serve test test-fast image-test lint fonts nginx chromium postgresql mcp-client ts-client \
+	clean
 
 # What serving needs: the package with paddle, and a CJK font to draw Chinese (/ocr's ocrImage, the client).
 install: $(VENV)/.installed fonts
 
 # What the tests need besides: the test extra, nginx, chromium and the MCP server's own venv.
-test-tools: $(VENV)/.installed-test nginx chromium mcp-client ts-client
+test-tools: $(VENV)/.installed-test nginx chromium postgresql mcp-client ts-client
 
 # Each re-runs only when the package's requirements change; the source is installed editable.
 $(VENV)/.installed: setup.py constraints.txt model-packages.txt
@@ -59,6 +60,10 @@ nginx:
 # extra, which never downloads a browser).
 chromium:
 	$(call best-effort-apt,[ -x /usr/bin/chromium ],chromium,the browser tests are)
+
+# Debian's PostgreSQL: tests/test_jobs.py starts a throwaway cluster of it for the job store several servers share.
+postgresql:
+	$(call best-effort-apt,ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1,postgresql,the shared job store's test is)
 
 # paddleocr-mcp 0.8.5 and the mcp client that drives it, pinned in testkit/mcp-requirements.txt (about 700 MB).
 mcp-client: $(MCP_VENV)/.installed
