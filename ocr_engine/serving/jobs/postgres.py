@@ -11,9 +11,9 @@ import os
 import threading
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
-from .contract import STATES, JobView
+from .contract import STATES
 from .files import IMAGE_NAME
-from .store import LEASE_SECONDS, Claim, JobRecord, NewJob
+from .store import JOB_COLUMNS, LEASE_SECONDS, Claim, JobRecord, NewJob
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ocr_jobs (
@@ -37,7 +37,6 @@ WITH next AS (
 UPDATE ocr_job_pages p SET state = 'claimed', worker = %(worker)s, lease = %(lease)s FROM next
 WHERE p.job = next.job AND p.seq = next.seq RETURNING p.job, p.seq, p.page
 """
-_JOB_COLUMNS = "id, state, total, done, created, started, ended, error, owner, model, pipeline, payload, batch, kind"
 
 
 class Database:
@@ -131,12 +130,12 @@ class PostgresStore:
             connection.execute("DELETE FROM ocr_job_pages WHERE job = %s AND state != 'done'", (job_id,))
 
     def job(self, job_id: str) -> Optional[JobRecord]:
-        rows = self.db.run("SELECT %s FROM ocr_jobs WHERE id = %%s" % _JOB_COLUMNS, (job_id,))
-        return _record(rows[0]) if rows else None
+        rows = self.db.run("SELECT %s FROM ocr_jobs WHERE id = %%s" % JOB_COLUMNS, (job_id,))
+        return JobRecord.from_row(rows[0]) if rows else None
 
     def batch(self, batch_id: str, owner: str) -> List[JobRecord]:
-        return [_record(row) for row in self.db.run(
-            "SELECT %s FROM ocr_jobs WHERE batch = %%s AND owner = %%s ORDER BY created, id" % _JOB_COLUMNS,
+        return [JobRecord.from_row(row) for row in self.db.run(
+            "SELECT %s FROM ocr_jobs WHERE batch = %%s AND owner = %%s ORDER BY created, id" % JOB_COLUMNS,
             (batch_id, owner))]
 
     def ended_before(self, when: float) -> List[str]:
@@ -212,8 +211,3 @@ def shared_secret(database: Database) -> bytes:
                  (os.urandom(32).hex(),))
     return database.run("SELECT secret FROM ocr_job_secret WHERE id = 1")[0][0].encode()
 
-
-def _record(row: tuple) -> JobRecord:
-    job_id, state, total, done, created, started, ended, error, owner, model, pipeline, payload, batch, kind = row
-    return JobRecord(JobView(job_id, state, total, done, created, started, ended, error), owner, model, pipeline,
-                     payload, batch, kind)

@@ -6,8 +6,8 @@ import contextlib
 import sqlite3
 from typing import Callable, Dict, Iterator, List, Optional
 
-from .contract import STATES, JobView
-from .store import LEASE_SECONDS, Claim, JobRecord, NewJob
+from .contract import STATES
+from .store import JOB_COLUMNS, LEASE_SECONDS, Claim, JobRecord, NewJob
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -24,7 +24,6 @@ CREATE INDEX IF NOT EXISTS pages_open ON pages (state, lease);
 _CLAIMABLE = ("SELECT pages.job, pages.seq, pages.page FROM pages JOIN jobs ON jobs.id = pages.job "
               "WHERE pages.state = 'queued' OR (pages.state = 'claimed' AND pages.lease < ?) "
               "ORDER BY jobs.created, pages.job, pages.seq LIMIT 1")
-_JOB_COLUMNS = "id, state, total, done, created, started, ended, error, owner, model, pipeline, payload, batch, kind"
 
 
 class SQLiteStore:
@@ -115,14 +114,14 @@ class SQLiteStore:
 
     def job(self, job_id: str) -> Optional[JobRecord]:
         with self._connection() as db:
-            row = db.execute("SELECT %s FROM jobs WHERE id = ?" % _JOB_COLUMNS, (job_id,)).fetchone()
-        return None if row is None else _record(row)
+            row = db.execute("SELECT %s FROM jobs WHERE id = ?" % JOB_COLUMNS, (job_id,)).fetchone()
+        return None if row is None else JobRecord.from_row(row)
 
     def batch(self, batch_id: str, owner: str) -> List[JobRecord]:
         with self._connection() as db:
             rows = db.execute("SELECT %s FROM jobs WHERE batch = ? AND owner = ? ORDER BY created, id"
-                              % _JOB_COLUMNS, (batch_id, owner)).fetchall()
-        return [_record(row) for row in rows]
+                              % JOB_COLUMNS, (batch_id, owner)).fetchall()
+        return [JobRecord.from_row(row) for row in rows]
 
     def ended_before(self, when: float) -> List[str]:
         with self._connection() as db:
@@ -148,8 +147,3 @@ class SQLiteStore:
             return db.execute("SELECT COUNT(*) FROM jobs WHERE owner = ? AND state IN ('pending', 'running')",
                               (owner,)).fetchone()[0]
 
-
-def _record(row: tuple) -> JobRecord:
-    job_id, state, total, done, created, started, ended, error, owner, model, pipeline, payload, batch, kind = row
-    return JobRecord(JobView(job_id, state, total, done, created, started, ended, error), owner, model, pipeline,
-                     payload, batch, kind)

@@ -26,6 +26,10 @@ class NewJob:
     pages: List[int]  # the document's page numbers to read, in order (1 = the first)
 
 
+# A job's columns, in the order ``JobRecord.from_row`` reads them (the same names in every store).
+JOB_COLUMNS = "id, state, total, done, created, started, ended, error, owner, model, pipeline, payload, batch, kind"
+
+
 @dataclass(frozen=True)
 class JobRecord:
     """A job as the store holds it."""
@@ -37,6 +41,13 @@ class JobRecord:
     payload: str
     batch_id: Optional[str]
     kind: str
+
+    @classmethod
+    def from_row(cls, row: tuple) -> "JobRecord":
+        """A job from a row of ``JOB_COLUMNS``."""
+        job_id, state, total, done, created, started, ended, error, owner, model, pipeline, payload, batch, kind = row
+        return cls(JobView(job_id, state, total, done, created, started, ended, error), owner, model, pipeline,
+                   payload, batch, kind)
 
 
 @dataclass(frozen=True)
