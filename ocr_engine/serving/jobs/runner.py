@@ -9,7 +9,7 @@ import socket
 import threading
 import time
 import uuid
-from typing import Any, Mapping
+from typing import Any, Mapping, Tuple
 
 from ..errors import EngineFailed, InputError
 from ..metrics import count_job_page
@@ -32,6 +32,9 @@ class JobRunner:
         self.retention = retention_hours * 3600
         self.worker = "%s:%d:%s" % (socket.gethostname(), os.getpid(), uuid.uuid4().hex[:8])
         self._purged = self._checked = 0.0
+        # The document of the job whose page was read last: its next pages need not fetch it again (up to
+        # job_max_upload_bytes, and with PostgreSQL a round trip of that size a page).
+        self._source: Tuple[str, bytes] = ("", b"")
         self.thread = threading.Thread(target=self._run, name="job-runner", daemon=True)
 
     def start(self) -> "JobRunner":
@@ -75,7 +78,7 @@ class JobRunner:
         threading.Thread(target=self._renew, args=(claim, renewing), daemon=True).start()
         started = time.time()
         try:
-            page = read_page(record.pipeline, json.loads(record.payload), record.kind, self.files.source(claim.job_id),
+            page = read_page(record.pipeline, json.loads(record.payload), record.kind, self.source(claim.job_id),
                              claim.page, self.modules,
                              lambda name, data: self.files.save_image(claim.job_id, name, data), claim.seq)
         except (InputError, EngineFailed) as refused:  # the page's own sentence (EngineFailed: logged already)
@@ -99,6 +102,12 @@ class JobRunner:
         else:
             log.info("job %s: page %d was read again elsewhere (this claim's lease ran out after %.0f s)",
                      claim.job_id, claim.page, time.time() - started)
+
+    def source(self, job_id: str) -> bytes:
+        """A job's document, kept from its last page read here."""
+        if self._source[0] != job_id:
+            self._source = (job_id, self.files.source(job_id))
+        return self._source[1]
 
     def _fail(self, claim: Claim, sentence: str) -> None:
         count_job_page("failed")
