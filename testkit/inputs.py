@@ -11,7 +11,7 @@ import os
 import re
 import struct
 import zlib
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -192,3 +192,16 @@ def bad_requests(image: np.ndarray):
          "use_gpu is true but this module runs on CPU; the device is chosen in config.json's init_args"),
         ("ocr_det", {"images": [good], "use_gpu": "yes"}, "use_gpu must be true or false, got a string"),
     ]
+
+
+def form_body(boundary: str, texts: Sequence[Tuple[str, str]] = (),
+              files: Sequence[Tuple[str, bytes]] = ()) -> bytes:
+    """A ``multipart/form-data`` body as curl -F writes one: the (name, text) fields, then the (name, bytes) files,
+    each sent as a file named ``upload``, between ``boundary`` lines."""
+    mark = boundary.encode()
+    parts = [b'--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (mark, name.encode(), text.encode())
+             for name, text in texts]
+    parts += [b'--%s\r\nContent-Disposition: form-data; name="%s"; filename="upload"\r\n'
+              b'Content-Type: application/octet-stream\r\n\r\n%s\r\n' % (mark, name.encode(), data)
+              for name, data in files]
+    return b"".join(parts) + b"--%s--\r\n" % mark

@@ -17,7 +17,7 @@ import pytest
 
 from testkit import postgres
 from testkit.documents import text_pdf
-from testkit.inputs import encode
+from testkit.inputs import encode, form_body
 from testkit.rendering import latin_font, render_lines
 from testkit.server import REPO, HubServer, free_port, get_text, shipped_config, single_module_config
 
@@ -112,14 +112,10 @@ def call(url: str, method: str = "GET", data=None, headers=None):
     return response.status, json.loads(raw) if is_json else raw
 
 
-def submit(server, key: str, fields: dict, data: bytes, name: str = "contract.pdf"):
+def submit(server, key: str, fields: dict, data: bytes):
     """(status, answer) of a multipart submission, as the clients send one."""
     boundary = "----ocr-test-boundary"
-    parts = [b'--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
-             % (boundary.encode(), field.encode(), str(value).encode()) for field, value in fields.items()]
-    parts.append(b'--%s\r\nContent-Disposition: form-data; name="file"; filename="%s"\r\n\r\n%s\r\n'
-                 % (boundary.encode(), name.encode(), data))
-    body = b"".join(parts) + b"--%s--\r\n" % boundary.encode()
+    body = form_body(boundary, [(field, str(value)) for field, value in fields.items()], [("file", data)])
     return call(server.url + "/api/v2/ocr/jobs", "POST", body, {
         "Authorization": "Bearer " + key, "Content-Type": "multipart/form-data; boundary=" + boundary})
 

@@ -8,24 +8,20 @@ from ocr_engine.serving.paddlex.contract import OCRRequest
 from ocr_engine.serving.paddlex.form import request_fields
 from ocr_engine.serving.paddlex.structure_contract import LayoutParsingRequest
 from ocr_engine.serving.sent import file_bytes
+from testkit.inputs import form_body
 
 BOUNDARY = "xYz123"
 CONTENT_TYPE = "multipart/form-data; boundary=" + BOUNDARY
 
 
-def form_body(texts=(), files=()) -> bytes:
-    """A multipart body as curl -F writes one: (name, text) fields, then (name, bytes) files."""
-    parts = [b'--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
-             % (BOUNDARY.encode(), name.encode(), text.encode()) for name, text in texts]
-    parts += [b'--%s\r\nContent-Disposition: form-data; name="%s"; filename="scan.png"\r\n'
-              b'Content-Type: application/octet-stream\r\n\r\n%s\r\n' % (BOUNDARY.encode(), name.encode(), data)
-              for name, data in files]
-    return b"".join(parts) + b"--%s--\r\n" % BOUNDARY.encode()
+def body(texts=(), files=()) -> bytes:
+    """A form as curl -F writes one, with this test's boundary."""
+    return form_body(BOUNDARY, texts, files)
 
 
 def test_a_form_gives_its_texts_and_its_files_bytes_unchanged():
     data = bytes(range(256)) * 40 + b"\r\n--not the boundary\r\n"
-    form = read_form(form_body([("fileType", "1")], [("file", data)]), CONTENT_TYPE)
+    form = read_form(body([("fileType", "1")], [("file", data)]), CONTENT_TYPE)
     assert form.texts == {"fileType": "1"} and form.files == {"file": data}
     assert is_multipart(CONTENT_TYPE) and is_multipart("Multipart/Form-Data;boundary=a")
     assert not is_multipart("application/json") and not is_multipart("")
@@ -33,10 +29,10 @@ def test_a_form_gives_its_texts_and_its_files_bytes_unchanged():
 
 @pytest.mark.parametrize("body, content_type, sentence", [
     (b"not a form at all", CONTENT_TYPE, "the multipart body could not be read as a form"),
-    (form_body([("a", "1")])[:-10], CONTENT_TYPE, "the multipart body could not be read as a form"),
-    (form_body([("n%d" % i, "1") for i in range(MAX_PARTS + 1)]), CONTENT_TYPE, "more than 64 parts"),
-    (form_body([("file", "x")], [("file", b"y")]), CONTENT_TYPE, "the form sends file more than once"),
-    (form_body([("a", "1")]), "multipart/form-data", "names no boundary"),
+    (body([("a", "1")])[:-10], CONTENT_TYPE, "the multipart body could not be read as a form"),
+    (body([("n%d" % i, "1") for i in range(MAX_PARTS + 1)]), CONTENT_TYPE, "more than 64 parts"),
+    (body([("file", "x")], [("file", b"y")]), CONTENT_TYPE, "the form sends file more than once"),
+    (body([("a", "1")]), "multipart/form-data", "names no boundary"),
 ])
 def test_an_unreadable_form_is_refused_in_a_sentence(body, content_type, sentence):
     with pytest.raises(InputError, match=sentence):
@@ -44,7 +40,7 @@ def test_an_unreadable_form_is_refused_in_a_sentence(body, content_type, sentenc
 
 
 def test_text_fields_become_what_json_would_have_sent():
-    form = read_form(form_body([("fileType", "1"), ("visualize", "false"), ("textDetThresh", "0.25"),
+    form = read_form(body([("fileType", "1"), ("visualize", "false"), ("textDetThresh", "0.25"),
                                 ("logId", "123"), ("textDetLimitType", "max"), ("extra", "[1, 2]")],
                                [("file", b"%PDF-")]), CONTENT_TYPE)
     fields = request_fields(form, OCRRequest)
@@ -53,7 +49,7 @@ def test_text_fields_become_what_json_would_have_sent():
     request = OCRRequest.model_validate(fields)
     assert request.file == b"%PDF-" and request.fileType == 1 and request.logId == "123"
     # A field that takes a number or an object, and a list of names.
-    layout = request_fields(read_form(form_body([("layoutThreshold", '{"0": 0.3}'), ("layoutMergeBboxesMode", "large"),
+    layout = request_fields(read_form(body([("layoutThreshold", '{"0": 0.3}'), ("layoutMergeBboxesMode", "large"),
                                                  ("markdownIgnoreLabels", '["table"]')]), CONTENT_TYPE),
                             LayoutParsingRequest)
     assert layout == {"layoutThreshold": {"0": 0.3}, "layoutMergeBboxesMode": "large",
