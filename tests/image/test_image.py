@@ -264,10 +264,12 @@ def test_the_kubernetes_config_is_ready_only_when_warm_and_stops_cleanly(image):
     podman("run", "-d", "--name", name, "-p", "127.0.0.1:%d:8866" % port, "-p", "127.0.0.1:%d:9100" % status_port,
            "-v", "%s:/etc/ocr/config.json:ro" % config, "-e", "OCR_CONFIG=/etc/ocr/config.json", image)
     try:
-        started, answers = time.monotonic(), []
+        started, answers, said = time.monotonic(), [], None
         while not answers or answers[-1] != 200:
-            assert time.monotonic() - started < 300, "not ready after 300 s: %s\n%s" % (answers, container_log(name))
-            answers.append(get_text("http://127.0.0.1:%d/ready" % status_port, timeout=2)[0])
+            assert time.monotonic() - started < 300, "not ready after 300 s: /ready said %r (first answers %s)\n%s" % (
+                said, answers[:5], container_log(name)[-6000:])
+            code, said = get_text("http://127.0.0.1:%d/ready" % status_port, timeout=2)
+            answers.append(code)
             time.sleep(0.2)
         report("kubernetes config: ready %.1f s after run" % (time.monotonic() - started))
         assert answers[0] != 200, answers

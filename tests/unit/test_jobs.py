@@ -3,7 +3,10 @@ store's claims and leases (two stores on one file stand for two processes), and 
 
 import dataclasses
 import json
+import os
 import re
+import signal
+import threading
 
 import pytest
 
@@ -94,6 +97,34 @@ def test_pages_of_a_gone_worker_are_queued_again_at_once(tmp_path):
     store.claim("host:2:alive", now=1.0)
     assert store.release(lambda worker: worker.endswith("gone")) == 1
     assert store.claim("w3", now=2.0).seq == 0 and store.claim("w3", now=2.0) is None
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_process_forked_while_another_thread_reads_the_store_can_read_it(tmp_path):
+    """gunicorn's master forks workers while its status thread reads the store for /ready: without the fork gate,
+    about half such children wait forever on a copy of a SQLite mutex held at the fork."""
+    store = SQLiteStore(str(tmp_path / "jobs.sqlite3"))
+    reading = threading.Event()
+
+    def read() -> None:
+        while not reading.is_set():
+            store.queued_pages()
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    stuck = 0
+    try:
+        for _ in range(20):
+            child = os.fork()
+            if child == 0:  # the child: a worker's first read, given 5 s before SIGALRM ends it
+                signal.alarm(5)
+                SQLiteStore(store.path).queued_pages()
+                os._exit(0)
+            stuck += os.WIFSIGNALED(os.waitpid(child, 0)[1])
+    finally:
+        reading.set()
+        reader.join()
+    assert stuck == 0, "%d of 20 forked processes could not read the store" % stuck
 
 
 def test_a_failed_job_drops_its_pages_and_its_batch_and_owner_are_kept(tmp_path):

@@ -1,9 +1,16 @@
 """The default job store: one SQLite file in ``jobs_dir``, in WAL mode, which every process on the machine (gunicorn's
 workers, a restarted server) opens. A claim is an ``UPDATE`` inside ``BEGIN IMMEDIATE``, which SQLite runs one at
-a time, so two processes never claim the same page."""
+a time, so two processes never claim the same page.
+
+SQLite's mutexes are process-wide, and a process forked while another of its threads is inside SQLite holds a copy
+of that mutex that nobody will release: the child's first connection waits forever. gunicorn's master forks its
+workers while its status thread reads the store for ``/ready`` and ``/metrics``, so every connection here is made,
+used and closed inside ``FORK_GATE``, which a fork waits for."""
 
 import contextlib
+import os
 import sqlite3
+import threading
 from typing import Callable, Dict, Iterator, List, Optional
 
 from .contract import STATES
@@ -20,6 +27,43 @@ CREATE TABLE IF NOT EXISTS pages (
     lease REAL, PRIMARY KEY (job, seq));
 CREATE INDEX IF NOT EXISTS pages_open ON pages (state, lease);
 """
+
+
+class ForkGate:
+    """Any number of threads inside at once, and no fork while one is: ``os.fork`` shuts the gate to newcomers,
+    waits until the last one inside leaves, and opens it again once forked (in the parent and in the child)."""
+
+    def __init__(self) -> None:
+        self._gate = threading.Condition(threading.Lock())  # a plain lock: the child releases the parent's hold
+        self._inside = 0
+        self._forking = False
+        os.register_at_fork(before=self._shut, after_in_parent=self._open, after_in_child=self._open)
+
+    @contextlib.contextmanager
+    def inside(self) -> Iterator[None]:
+        with self._gate:
+            self._gate.wait_for(lambda: not self._forking)
+            self._inside += 1
+        try:
+            yield
+        finally:
+            with self._gate:
+                self._inside -= 1
+                self._gate.notify_all()
+
+    def _shut(self) -> None:
+        self._gate.acquire()
+        self._forking = True
+        self._gate.wait_for(lambda: self._inside == 0)
+
+    def _open(self) -> None:
+        self._forking = False
+        self._gate.notify_all()
+        self._gate.release()
+
+
+FORK_GATE = ForkGate()
+
 # The oldest page no live claim holds.
 _CLAIMABLE = ("SELECT pages.job, pages.seq, pages.page FROM pages JOIN jobs ON jobs.id = pages.job "
               "WHERE pages.state = 'queued' OR (pages.state = 'claimed' AND pages.lease < ?) "
@@ -38,11 +82,12 @@ class SQLiteStore:
     @contextlib.contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
         # One connection per call: they are cheap, and each thread of each process gets its own.
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            yield db
-        finally:
-            db.close()
+        with FORK_GATE.inside():
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            try:
+                yield db
+            finally:
+                db.close()
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
