@@ -204,6 +204,21 @@ def test_a_job_is_seen_only_with_its_key_and_its_links_only_with_their_signature
     assert call(expired)[0] == 403
 
 
+def test_a_documents_pages_read_apart_are_mended_across_their_breaks_in_the_result(jobs_server, tmp_path):
+    from testkit.reading_pages import CONTINUED_ROWS, continued_pdf
+
+    pdf = continued_pdf(str(tmp_path))
+    code, answer = submit(jobs_server, KEYS["alice"], {"model": "PP-StructureV3"}, pdf)
+    assert code == 200, answer
+    done = wait_done(jobs_server, KEYS["alice"], answer["data"]["jobId"])
+    assert done["state"] == "done", done
+    code, lines = call(done["resultUrl"]["jsonUrl"])
+    markdown = [json.loads(line)["result"]["layoutParsingResults"][0]["markdown"] for line in lines.splitlines()]
+    assert markdown[0]["text"].endswith("checked by the international") and not markdown[0]["isEnd"], markdown[0]
+    assert markdown[1]["text"].startswith("survey team") and not markdown[1]["isStart"], markdown[1]
+    assert markdown[1]["text"].count("<tr>") == CONTINUED_ROWS and "<table" not in markdown[2]["text"], markdown
+
+
 @pytest.mark.parametrize("fields, sentence", [
     ({"model": "PaddleOCR-VL-1.6"}, "model PaddleOCR-VL-1.6 is a vision-language model, which this server does not "
                                     "run"),

@@ -63,6 +63,6 @@ def test_the_pp_structurev3_tool_gets_a_pages_markdown(server, tmp_path):
     answer = call_ocr(server, path, "--model", "PP-StructureV3")
     assert answer["tools"] == ["pp_structurev3"] and not answer["is_error"], answer
     markdown = "\n".join(answer["texts"])
-    assert markdown.startswith("## Field Notes on River Birds"), markdown
+    assert markdown.startswith("# Field Notes on River Birds"), markdown
     assert order_similarity(words(markdown), two_column_words()) >= 0.9, markdown
     assert "/layout-parsing: ok" in server.log()

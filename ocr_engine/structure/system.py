@@ -13,6 +13,7 @@ from ..stages.layout import LayoutDetector
 from ..stages.table import TableStructureRecognizer, table_html
 from .blocks import FIGURE, TABLE, TEXT, Block, PageStructure
 from .region_order import region_order
+from .table_bands import read_in_bands
 
 AS_BUILT = ReadSettings()
 # White space kept around a table's region when it is cut out for the table model: a crop tight to the ruling made
@@ -105,16 +106,16 @@ class StructureSystem:
             elif block.label == FIGURE and _big_enough(block.box):
                 block.image = "imgs/img_in_figure_box_%d_%d_%d_%d.jpg" % tuple(int(v) for v in block.box)
                 images[block.image] = crop_box(page, block.box)
-        order = region_order([block.label for block in blocks], [block.box for block in blocks])
+        order = region_order([block.label for block in blocks], [_extent(block) for block in blocks])
         return PageStructure(angle, (page.shape[1], page.shape[0]), [blocks[i] for i in order], lines, images)
 
     def _fill_table(self, page: np.ndarray, block: Block) -> None:
-        """Read the table in ``block``: its structure from its crop, with a margin, its cells filled with its
-        lines."""
+        """Read the table in ``block``: its structure from its crop, with a margin (a tall one in bands), its
+        cells filled with its lines."""
         box = grown(block.box, TABLE_MARGIN, page.shape)
         x1, y1 = int(round(box[0])), int(round(box[1]))
-        structure = self.table(crop_box(page, box))
         boxes = [shifted(bounding_rectangle(line.region), -x1, -y1) for line in block.lines]
+        structure = read_in_bands(self.table, crop_box(page, box), boxes, TABLE_MARGIN)
         block.html = table_html(structure, boxes, [(line.text, line.confidence) for line in block.lines])
         block.cells = structure.cells + np.array([x1, y1] * 4, dtype=np.float32)
 
@@ -124,6 +125,14 @@ def _home(blocks: Sequence[Block], quad: np.ndarray) -> Optional[Block]:
     x, y = float(quad[:, 0].mean()), float(quad[:, 1].mean())
     holding = [block for block in blocks if holds_point(block.box, x, y)]
     return min(holding, key=lambda block: box_area(block.box)) if holding else None
+
+
+def _extent(block: Block) -> Box:
+    """Where a block's text is, for the reading order: its lines' rectangle (a region's box is often looser, and
+    the gutters the order cuts through are the ones its lines leave), its box when it has none."""
+    if block.label in (FIGURE, TABLE) or not block.lines:
+        return block.box
+    return bounding_rectangle(np.concatenate([line.region for line in block.lines]))
 
 
 def _big_enough(box: Box) -> bool:

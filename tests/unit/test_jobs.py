@@ -153,6 +153,24 @@ def test_the_jsonl_has_a_line_a_page_with_the_documents_data_info_and_links():
         "numPages": 2, "type": "pdf", "pages": [{"width": 10, "height": 5}, {"width": 11, "height": 5}]}
 
 
+def test_a_documents_pages_read_one_by_one_are_mended_across_their_breaks_in_the_jsonl():
+    texts = ["Counted by the inter-", "national team.\n\n<table><tr><td>A</td></tr></table>",
+             "<table><tr><td>B</td></tr></table>\n\nThe end."]
+    pages = [{"item": {"markdown": {"text": text, "isStart": True, "isEnd": True}},
+              "dataInfo": {"numPages": 1, "type": "pdf", "pages": [{"width": 10, "height": 5}]}} for text in texts]
+
+    def markdowns(merge_tables):
+        lines = result_lines(contract.LAYOUT, "pdf", pages, str, merge_tables).splitlines()
+        return [json.loads(line)["result"]["layoutParsingResults"][0]["markdown"] for line in lines]
+
+    merged = markdowns(True)
+    assert [m["text"] for m in merged] == ["Counted by the international",
+                                           "team.\n\n<table><tr><td>A</td></tr><tr><td>B</td></tr></table>",
+                                           "The end."]
+    assert [(m["isStart"], m["isEnd"]) for m in merged] == [(True, False), (False, True), (True, True)]
+    assert markdowns(False)[2]["text"] == texts[2]
+
+
 def test_a_clients_request_makes_the_process_busy_and_a_job_pages_requests_do_not():
     import threading
 

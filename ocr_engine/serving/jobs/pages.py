@@ -9,6 +9,7 @@ from typing import Any, Callable, Dict, Mapping
 
 from pydantic import BaseModel, ValidationError
 
+from ...structure.document import continuation, mended_across_pages
 from ..errors import InputError
 from ..paddlex import layout_parsing, ocr
 from ..paddlex.contract import OCRRequest, validation_message
@@ -87,9 +88,12 @@ def _images_as_files(value: Any, kept: Callable[[str, str], str]) -> Any:
     return value
 
 
-def result_lines(pipeline: str, kind: str, pages: list, link: Callable[[str], str]) -> str:
+def result_lines(pipeline: str, kind: str, pages: list, link: Callable[[str], str], merge_tables: bool = True) -> str:
     """The job's JSONL: one ``{"result": {...}}`` line per page, in order, each with the document's ``dataInfo``
-    and its images as links (``link(name)``)."""
+    and its images as links (``link(name)``); PP-StructureV3's pages' Markdown mended across their breaks (read one
+    by one, they could not be), tables joined as ``merge_tables`` says."""
+    if pipeline == LAYOUT:
+        pages = _mended(pages, merge_tables)
     if kind == "pdf":
         data_info: Dict[str, Any] = {"numPages": len(pages), "type": "pdf",
                                      "pages": [page["dataInfo"]["pages"][0] for page in pages]}
@@ -99,6 +103,17 @@ def result_lines(pipeline: str, kind: str, pages: list, link: Callable[[str], st
     lines = [json.dumps({"result": {field: [_linked(page["item"], link)], "dataInfo": data_info}},
                         ensure_ascii=False) for page in pages]
     return "".join(line + "\n" for line in lines)
+
+
+def _mended(pages: list, merge_tables: bool) -> list:
+    markdowns = [page["item"].get("markdown", {}) for page in pages]
+    texts = mended_across_pages([markdown.get("text", "") for markdown in markdowns], merge_tables)
+    out = []
+    for page, markdown, text in zip(pages, markdowns, texts):
+        starts, ends = continuation(text)
+        item = dict(page["item"], markdown=dict(markdown, text=text, isStart=starts, isEnd=ends))
+        out.append(dict(page, item=item))
+    return out
 
 
 def _linked(value: Any, link: Callable[[str], str]) -> Any:

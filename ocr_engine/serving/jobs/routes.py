@@ -207,7 +207,8 @@ class JobRoutes:
         if name == "result.jsonl":
             pages = list(self.files.pages(job_id, job.view.total_pages))
             text = result_lines(job.pipeline, job.kind, pages, lambda image: self._url(
-                environ, "%s%s/%s" % (contract.RESULTS_PREFIX, job_id, image)))
+                environ, "%s%s/%s" % (contract.RESULTS_PREFIX, job_id, image)),
+                json.loads(job.payload or "{}").get("mergeTables") is not False)
             return _send_bytes(start_response, text.encode("utf-8"), "application/jsonl; charset=utf-8")
         image = self.files.image(job_id, name)
         if image is None:

@@ -1,13 +1,14 @@
 """``POST /layout-parsing``, PaddleX's PP-StructureV3 pipeline, answered by the structure_system module's
 ``StructureSystem``: each page's blocks in reading order (``parsing_res_list``), its layout regions, OCR and tables
-(``prunedResult``), and the page as Markdown."""
+(``prunedResult``), and the page as Markdown (titles levelled and page breaks mended over the whole document)."""
 
 import functools
 import logging
 from typing import Optional
 
 from ...structure import PageStructure, StructureSettings, page_markdown
-from ...structure.markdown import LEFT_OUT
+from ...structure.document import continuation, mended_across_pages
+from ...structure.markdown import LEFT_OUT, title_levels
 from ..errors import InputError
 from .common import (
     StructureModule,
@@ -34,12 +35,17 @@ def infer(module: StructureModule, request: LayoutParsingRequest,
                                  lambda chosen: functools.partial(structure, settings=chosen), PageStructure.line_count)
     pages = [found for found in answer.answers if found is not None]
     left_out = LEFT_OUT if request.markdownIgnoreLabels is None else tuple(request.markdownIgnoreLabels)
+    # The document's title once, not each page's; what runs across a page break mended.
+    levels = title_levels([page.blocks for page in pages]) if request.relevelTitles else {}
+    markdowns = mended_across_pages([page_markdown(page.blocks, left_out, levels) for page in pages],
+                                    request.mergeTables)
     results = []
-    for number, page in enumerate(pages):
+    for number, (page, markdown) in enumerate(zip(pages, markdowns)):
         images = {name: jpeg_base64(crop) for name, crop in page.images.items()}
+        starts, ends = continuation(markdown)
         result = LayoutParsingResult(
             prunedResult=pruned_page(page, settings, number if answer.file.pdf else None),
-            markdown=MarkdownData(text=page_markdown(page.blocks, left_out), isStart=True, isEnd=True,
+            markdown=MarkdownData(text=markdown, isStart=starts, isEnd=ends,
                                   images=images if request.returnMarkdownImages else None))
         if visualize(module, request):
             result.outputImages, result.inputImage = visuals(answer.file.pages[number].image, page, "layout_det_res")

@@ -49,6 +49,9 @@ class LayoutParsingRequest(DocumentRequest):
     showFormulaNumber: bool = False
     returnMarkdownImages: bool = True
     outputFormats: Optional[List[str]] = None
+    # PaddleOCR-VL's names: a table going on across a page break joined; titles levelled over the whole document.
+    mergeTables: bool = True
+    relevelTitles: bool = True
 
 
 class TableRecognitionRequest(DocumentRequest):
