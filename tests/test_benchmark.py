@@ -91,3 +91,21 @@ def test_benchmark_reports_pages_a_second_through_jobs_and_beside_synchronous_re
     assert re.search(r"^job path's overhead .*: [+-]\d+\.\d%$", result.stdout, re.M), result.stdout
     assert re.search(r"^/ocr p50 on a 3-line image: idle \d+ ms, during an OCR job \d+ ms \(\d+\.\d\dx\)$",
                      result.stdout, re.M), result.stdout
+
+
+def test_benchmark_splits_each_stage_into_its_model_and_the_time_around_it():
+    result = subprocess.run(
+        [sys.executable, os.path.join(REPO, "tools", "benchmark.py"), "--mode", "stages", "--rounds", "1",
+         "--images", os.path.join(REPO, "tests", "data")],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = re.findall(r"^(.+) \| (\S+) \| (\d+\.\d) \| (\d+\.\d) \| (-?\d+\.\d) \| (-?\d+)%$", result.stdout, re.M)
+    assert [(name, stage) for name, stage, *_ in rows] == [
+        ("2 photos", "decode"), ("2 photos", "detect"), ("2 photos", "classify"), ("2 photos", "recognise"),
+        ("2 photos", "all"), ("A4 PDF page", "render"), ("A4 PDF page", "detect"), ("A4 PDF page", "classify"),
+        ("A4 PDF page", "recognise"), ("A4 PDF page", "all")], result.stdout
+    for name, stage, whole, model, around, _ in rows:
+        # decoding and rendering run no model; every other stage does, inside its own time
+        assert (float(model) == 0) == (stage in ("decode", "render")), (name, stage, model)
+        assert 0 <= float(model) <= float(whole) and abs(float(whole) - float(model) - float(around)) <= 0.11

@@ -1,6 +1,7 @@
 """Ours against the upstream pipeline, side by side in one run: throughput, latency, memory and agreement.
 
-    .venv/bin/python tools/benchmark.py [--images DIR] [--rounds N] [--mode inprocess|http|both|models|pdf|jobs]
+    .venv/bin/python tools/benchmark.py [--images DIR] [--rounds N]
+        [--mode inprocess|http|both|models|pdf|tables|layout|jobs|stages]
         [--concurrency N] [--workers N] [--threads N] [--reference-workers N] [--reference-threads N]
 
 The reference is paddleocr 2.10's TextSystem built as PaddleOCR's hubserving ocr_system module builds it, on the
@@ -510,9 +511,12 @@ def main() -> None:
                         help="folder of images (default: ../shared/ocr-images, else the tests' generated images)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=1, help="clients at once over HTTP")
-    parser.add_argument("--mode", choices=["inprocess", "http", "both", "models", "pdf", "tables", "layout", "jobs"],
+    parser.add_argument("--mode", choices=["inprocess", "http", "both", "models", "pdf", "tables", "layout", "jobs",
+                                           "stages"],
                         default="both",
                         help="models: each model of --init-args' ocr_version on Paddle, ONNX Runtime and OpenVINO; "
+                             "stages: per stage, the model's time against the time around it "
+                             "(tools/stage_benchmark.py); "
                              "pdf: render and OCR time per page of test documents, with --init-args' pdf_dpi; "
                              "tables: ours against upstream's ppstructure TableSystem, with TEDS; layout: "
                              "/layout-parsing per page (tools/structure_benchmark.py); jobs: pages a second through "
@@ -551,6 +555,13 @@ def main() -> None:
             structure_benchmark.run_tables(json.loads(args.init_args), max(3, args.rounds), args.reference_threads)
         else:
             structure_benchmark.run_layout(json.loads(args.init_args), max(3, args.rounds))
+        return
+    if args.mode == "stages":
+        import stage_benchmark
+
+        print("CPU: %s, %d cores" % (cpu_name(), os.cpu_count() or 1))
+        stage_benchmark.run_stages(load_images(args.images) if args.images else generated_images(),
+                                   json.loads(args.init_args), args.rounds)
         return
     if args.mode == "pdf":
         run_pdf(json.loads(args.init_args), args.threads or os.cpu_count() or 1)
