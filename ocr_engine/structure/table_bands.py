@@ -58,8 +58,8 @@ def band_gaps(rows: Sequence[Tuple[float, float]], ruled: Callable[[Gap], bool],
 
 
 def ruling_in(gray: np.ndarray, gap: Gap) -> Tuple[int, int]:
-    """The rows of pixels (first, last) of the darkest horizontal ruling in ``gap`` of a grey table image, or
-    (-1, -1) when the gap has none."""
+    """The rows of pixels (first, last) of the topmost horizontal ruling in ``gap`` of a grey table image (a run of
+    rows at least ``RULING_SHARE`` dark across), or (-1, -1) when the gap has none."""
     top, bottom = int(math.ceil(gap[0])), int(math.floor(gap[1]))
     if bottom <= top:
         return -1, -1
