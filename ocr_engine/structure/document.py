@@ -7,6 +7,8 @@ the break into one."""
 import re
 from typing import List, Optional, Sequence, Tuple
 
+from .markdown import BROKEN_WORD
+
 # A paragraph ending in one of these has ended; one that does not goes on (on the next page).
 ENDINGS = tuple(".!?:;\"'”’)]»…。！？；：）」』")
 _TABLE_START = re.compile(r"^<table[^>]*>", re.S)
@@ -28,6 +30,12 @@ def continuation(markdown: str) -> Tuple[bool, bool]:
 
 def _is_text(paragraph: str) -> bool:
     return not paragraph.startswith(("#", "<"))
+
+
+def mended_pages(markdowns: Sequence[str], merge_tables: bool = True) -> List[Tuple[str, bool, bool]]:
+    """Each page's Markdown mended across the breaks (``mended_across_pages``), with its (isStart, isEnd)
+    (``continuation``): what a page's ``markdown`` answers."""
+    return [(text, *continuation(text)) for text in mended_across_pages(markdowns, merge_tables)]
 
 
 def mended_across_pages(markdowns: Sequence[str], merge_tables: bool = True) -> List[str]:
@@ -76,7 +84,7 @@ def _hyphen_mended(this: str, following: str) -> Tuple[str, str]:
     with the rest of it ("national ..."): the word whole on this page."""
     stripped = this.rstrip()
     rest = _word_going_on(following)
-    if rest is None or not re.search(r"[a-zà-ÿ]-$", stripped) or not _is_text(stripped.split("\n\n")[-1]):
+    if rest is None or not BROKEN_WORD.search(stripped) or not _is_text(stripped.split("\n\n")[-1]):
         return this, following
     word, remainder = rest
     return stripped[:-1] + word, remainder

@@ -21,6 +21,8 @@ LEFT_OUT = (HEADER, FOOTER)
 SAME_SIZE = 0.12
 DOCUMENT_TITLE = 1.25
 DEEPEST = 3
+# A line (or a page) ending in a word broken by a hyphen: a lower-case letter, then the hyphen.
+BROKEN_WORD = re.compile(r"[a-zà-ÿ]-$")
 # A character of a script written without spaces between words: lines of it join without a space.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
@@ -95,7 +97,7 @@ def join_lines(texts: Sequence[str]) -> str:
             continue
         if not joined:
             joined = text
-        elif re.search(r"[a-zà-ÿ]-$", joined) and text[0].islower():
+        elif BROKEN_WORD.search(joined) and text[0].islower():
             joined = joined[:-1] + text
         elif _UNSPACED.match(joined[-1]) and _UNSPACED.match(text[0]):
             joined += text

@@ -46,10 +46,11 @@ def body_order(labels: Sequence[str], boxes: Sequence[Box], ids: Sequence[int]) 
     section read by ``section_order``."""
     if not boxes:
         return []
+    width = max(box[2] for box in boxes) - min(box[0] for box in boxes)
     order: List[int] = []
     section: List[int] = []
     for k in sorted(range(len(boxes)), key=lambda k: top_left(boxes[k])):
-        if _crosses_columns(k, labels, boxes):
+        if _crosses_columns(k, labels, boxes, width):
             order.extend(_read_section(section, labels, boxes, ids))
             order.append(ids[k])
             section = []
@@ -64,10 +65,10 @@ def _read_section(section: Sequence[int], labels: Sequence[str], boxes: Sequence
     return [ids[section[j]] for j in section_order([labels[k] for k in section], [boxes[k] for k in section])]
 
 
-def _crosses_columns(k: int, labels: Sequence[str], boxes: Sequence[Box]) -> bool:
-    left, right = min(box[0] for box in boxes), max(box[2] for box in boxes)
+def _crosses_columns(k: int, labels: Sequence[str], boxes: Sequence[Box], width: float) -> bool:
+    """Whether region ``k`` crosses every column of a body ``width`` wide."""
     x1, y1, x2, y2 = boxes[k]
-    if x2 - x1 >= SPANNING_SHARE * (right - left):
+    if x2 - x1 >= SPANNING_SHARE * width:
         return True
     # A title with nothing beside it, within its own height above or below, heads the whole width below it (a
     # column's subheading has the next column's text beside it, or a paragraph gap narrower than that).

@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, Mapping
 
 from pydantic import BaseModel, ValidationError
 
-from ...structure.document import continuation, mended_across_pages
+from ...structure.document import mended_pages
 from ..errors import InputError
 from ..paddlex import layout_parsing, ocr
 from ..paddlex.contract import OCRRequest, validation_message
@@ -107,13 +107,9 @@ def result_lines(pipeline: str, kind: str, pages: list, link: Callable[[str], st
 
 def _mended(pages: list, merge_tables: bool) -> list:
     markdowns = [page["item"].get("markdown", {}) for page in pages]
-    texts = mended_across_pages([markdown.get("text", "") for markdown in markdowns], merge_tables)
-    out = []
-    for page, markdown, text in zip(pages, markdowns, texts):
-        starts, ends = continuation(text)
-        item = dict(page["item"], markdown=dict(markdown, text=text, isStart=starts, isEnd=ends))
-        out.append(dict(page, item=item))
-    return out
+    mended = mended_pages([markdown.get("text", "") for markdown in markdowns], merge_tables)
+    return [dict(page, item=dict(page["item"], markdown=dict(markdown, text=text, isStart=starts, isEnd=ends)))
+            for page, markdown, (text, starts, ends) in zip(pages, markdowns, mended)]
 
 
 def _linked(value: Any, link: Callable[[str], str]) -> Any:

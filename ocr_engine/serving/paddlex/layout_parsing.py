@@ -7,7 +7,7 @@ import logging
 from typing import Optional
 
 from ...structure import PageStructure, StructureSettings, page_markdown
-from ...structure.document import continuation, mended_across_pages
+from ...structure.document import mended_pages
 from ...structure.markdown import LEFT_OUT, title_levels
 from ..errors import InputError
 from .common import (
@@ -37,12 +37,10 @@ def infer(module: StructureModule, request: LayoutParsingRequest,
     left_out = LEFT_OUT if request.markdownIgnoreLabels is None else tuple(request.markdownIgnoreLabels)
     # The document's title once, not each page's; what runs across a page break mended.
     levels = title_levels([page.blocks for page in pages]) if request.relevelTitles else {}
-    markdowns = mended_across_pages([page_markdown(page.blocks, left_out, levels) for page in pages],
-                                    request.mergeTables)
+    markdowns = mended_pages([page_markdown(page.blocks, left_out, levels) for page in pages], request.mergeTables)
     results = []
-    for number, (page, markdown) in enumerate(zip(pages, markdowns)):
+    for number, (page, (markdown, starts, ends)) in enumerate(zip(pages, markdowns)):
         images = {name: jpeg_base64(crop) for name, crop in page.images.items()}
-        starts, ends = continuation(markdown)
         result = LayoutParsingResult(
             prunedResult=pruned_page(page, settings, number if answer.file.pdf else None),
             markdown=MarkdownData(text=markdown, isStart=starts, isEnd=ends,
