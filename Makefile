@@ -15,11 +15,17 @@ MCP_VENV ?= .venv-mcp
 # servers it needs, about 1.5 GB each, so more than the cores is more memory than time saved.
 TEST_WORKERS ?= 2
 
-.PHONY: install test-tools serve test test-fast image-test lint fonts nginx chromium postgresql mcp-client ts-client \
-	clean
+.PHONY: install models test-tools serve test test-fast image-test lint fonts nginx chromium postgresql mcp-client \
+	ts-client clean
 
-# What serving needs: the package with paddle, and a CJK font to draw Chinese (/ocr's ocrImage, the client).
-install: $(VENV)/.installed fonts
+# What serving needs: the package with paddle, a CJK font to draw Chinese (/ocr's ocrImage, the client), and the
+# models prepared.
+install: $(VENV)/.installed fonts models
+
+# The bundled models converted and quantised to INT8 into the model cache, once (about 3 minutes on 2 cores; then
+# seconds): precision auto runs a model in INT8 only where its INT8 version is prepared (docs/models.md, INT8).
+models: $(VENV)/.installed fonts
+	$(BIN)/python -m ocr_engine.prepare >/dev/null
 
 # What the tests need besides: the test extra, nginx, chromium and the MCP server's own venv.
 test-tools: $(VENV)/.installed-test nginx chromium postgresql mcp-client ts-client

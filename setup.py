@@ -60,8 +60,9 @@ setup(
     ],
     extras_require={
         # paddle is an extra so that the GPU build can replace the CPU one (both install the `paddle` package)
-        # openvino: what backend auto runs the CPU's models on (ocr_engine/runtime/choice.py)
-        "cpu": ["paddlepaddle==3.3.1", "openvino==2026.4.1"],
+        # openvino: what backend auto runs the CPU's models on (ocr_engine/runtime/choice.py); nncf quantises them
+        # to INT8 ahead of time (ocr_engine/prepare.py), never in a serving process
+        "cpu": ["paddlepaddle==3.3.1", "openvino==2026.4.1", "nncf==3.4.0"],
         "gpu": ["paddlepaddle-gpu>=3.0"],
         # the web demo's page (PaddleHub already pulls gradio in; constraints.txt holds the set that works)
         "demo": ["gradio"],

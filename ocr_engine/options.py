@@ -151,10 +151,11 @@ OPTIONS: Tuple[Option, ...] = (
     # MB the GPU memory pool starts with
     Option("gpu_mem", "int", 500, "MB the GPU memory pool starts with", low=1),
     Option("use_tensorrt", "bool", False, "TensorRT subgraphs on the GPU, for `.pdmodel` programs"),
-    # auto: bf16 for a model on OpenVINO where the CPU has bf16 units (read as well as fp32, docs/models.md), else fp32
+    # auto: the rule in runtime/choice.py (INT8 or bf16 where measured to read as fp32 does, docs/models.md)
     Option("precision", "str", "auto",
-           "`auto` (bf16 on OpenVINO where the CPU has bf16 units, else fp32), `fp32`, `bf16` (OpenVINO, on CPUs "
-           "with bf16 units), or `fp16` / `int8` with TensorRT",
+           "`auto` (on OpenVINO: INT8 for the models measured to pay where the CPU has VNNI or AMX-INT8 units, else "
+           "bf16 where it has bf16 units, else fp32), `fp32`, `bf16` (OpenVINO, on CPUs with bf16 units), `int8` "
+           "(OpenVINO, every bundled model's prepared INT8 version; or TensorRT), or `fp16` with TensorRT",
            choices=("auto", "fp32", "bf16", "fp16", "int8")),
     # oneDNN kernels, about 5x faster on x86 CPUs; paddle 3.3.1 cannot run PIR (.json) programs with them.
     Option("enable_mkldnn", "bool", True,
@@ -163,10 +164,11 @@ OPTIONS: Tuple[Option, ...] = (
     # thread. Recognition widths almost never repeat, so a larger cache mostly holds memory (about 30 MB a shape).
     Option("mkldnn_cache_capacity", "int", 2,
            "input shapes oneDNN keeps compiled kernels for, about 30 MB each", low=0),
-    # backend openvino: entries of kernels kept for input shapes already seen (OpenVINO's CPU_RUNTIME_CACHE_CAPACITY).
-    # Its own default, 5000, took a process past 2.3 GB over 175 different images; 200 stays under Paddle's memory
-    # and keeps most of the speed (docs/models.md, Runtimes).
-    Option("openvino_cache_capacity", "int", 200,
+    # backend openvino: entries of kernels kept for input shapes already seen (OpenVINO's CPU_RUNTIME_CACHE_CAPACITY),
+    # an entry per layer and shape. Its own default, 5000, took a process past 2.3 GB over 175 different images; at
+    # 200 the INT8 recogniser, with more layers, rebuilt its kernels on every batch and served slower than bf16
+    # (0.87x); at 1000 it served at 1.02x bf16's throughput and 0.82x its p50 (docs/models.md, INT8).
+    Option("openvino_cache_capacity", "int", 1000,
            "backend openvino: entries of kernels kept for input shapes already seen", low=0),
     Option("cpu_threads", "int", os.cpu_count() or 1,
            "threads per predictor (0 counts as 1)", low=0, shown_default="all cores"),

@@ -63,6 +63,16 @@ def cpu_has_bf16_units() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
+def cpu_has_int8_units() -> bool:
+    """Whether this CPU lists VNNI (AVX-512 or AVX) or AMX INT8 among its flags (read here, apart from the engine)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            flags = next((line for line in handle if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return bool({"avx512_vnni", "avx_vnni", "amx_int8"} & set(flags))
+
+
 @pytest.fixture(scope="session")
 def hub_home(tmp_path_factory) -> str:
     """A HUB_HOME holding every module of hubserving/, installed with the real `hub install`."""

@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-from conftest import cpu_has_bf16_units
+from conftest import cpu_has_bf16_units, cpu_has_int8_units
 
 from testkit.server import REPO
 
@@ -26,24 +26,27 @@ def test_benchmark_in_process_reports_both_and_their_agreement():
     assert float(agreement.group(1)) == 100.0, result.stdout
 
 
-def test_benchmark_times_each_model_on_paddle_onnx_runtime_and_openvino(v6_cache):
-    init_args = '{"ocr_version": "PP-OCRv6", "model_cache_dir": "%s"}' % v6_cache
+def test_benchmark_times_each_model_on_paddle_onnx_runtime_and_openvino():
     result = subprocess.run(
-        [sys.executable, os.path.join(REPO, "tools", "benchmark.py"), "--mode", "models", "--rounds", "2",
-         "--init-args", init_args],
+        [sys.executable, os.path.join(REPO, "tools", "benchmark.py"), "--mode", "models", "--rounds", "2"],
         capture_output=True, text=True, timeout=900,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     timed = r"\d+ \(\d+\)"
-    # OpenVINO in bf16 beside fp32 where the CPU has the units, in both the seen and the new shapes' columns.
+    # OpenVINO in bf16 beside fp32 where the CPU has the units, and INT8 (every model's version is prepared by
+    # `make install`), in both the seen and the new shapes' columns; the models of one input shape have no new ones.
     bf16 = cpu_has_bf16_units()
-    assert re.search(r"^CPU: .+, %s bf16 units, \d+ threads$" % ("with" if bf16 else "without"), result.stdout, re.M)
-    runtimes = 3 if bf16 else 2
-    row = r"^(PP-OCRv6_\w+) \| (\S+) \| %s \| \d+\.\d\dx \| %s$" % (
-        r" \| ".join([timed] * (runtimes + 1)), r" \| ".join([r"\d+"] * runtimes))
-    rows = re.findall(row, result.stdout, re.M)
-    assert rows == [("PP-OCRv6_small_det", "1x3x960x736"), ("PP-OCRv6_small_det", "1x3x640x480"),
-                    ("PP-OCRv6_small_rec", "6x3x48x320"), ("PP-OCRv6_small_rec", "6x3x48x1200")], result.stdout
+    assert re.search(r"^CPU: .+, %s bf16 units, %s INT8 units, \d+ threads$" % (
+        "with" if bf16 else "without", "with" if cpu_has_int8_units() else "without"), result.stdout, re.M)
+    runtimes = 4 if bf16 else 3  # paddle, openvino fp32, bf16, int8
+    row = r"^([\w.-]+) \| (\S+) \| %s \| (?:-|%s) \| %s \| \d+\.\d\dx \| (%s|%s)$" % (
+        timed, timed, r" \| ".join([timed] * (runtimes - 1)), r" \| ".join([r"\d+"] * runtimes),
+        r" \| ".join(["-"] * runtimes))
+    rows = [(model, shape) for model, shape, _ in re.findall(row, result.stdout, re.M)]
+    assert rows == [("PP-OCRv4_mobile_det", "1x3x960x736"), ("PP-OCRv4_mobile_det", "1x3x640x480"),
+                    ("PP-OCRv6_small_rec", "6x3x48x320"), ("PP-OCRv6_small_rec", "6x3x48x1200"),
+                    ("ch_ppocr_mobile_v2.0_cls", "6x3x48x192"), ("picodet_lcnet_x1_0_fgd_layout_cdla", "1x3x800x608"),
+                    ("SLANet_plus", "1x3x488x488"), ("text_image_orientation", "1x3x224x224")], result.stdout
 
 
 def test_the_profile_names_each_runtimes_top_ops_per_stage():

@@ -5,7 +5,7 @@ the runtime and precision the rule picks for this CPU, said in the log; and `bac
 import os
 import re
 
-from conftest import cpu_has_bf16_units, openvino_is_chosen, served_model
+from conftest import cpu_has_bf16_units, cpu_has_int8_units, openvino_is_chosen, served_model
 
 from testkit.answers import assert_ok
 from testkit.inputs import encode_file
@@ -18,17 +18,26 @@ def chosen(log: str) -> dict:
     return {model: (backend, precision, why) for model, backend, precision, why in RUNS_ON.findall(log)}
 
 
+# The one default model INT8 was chosen for (docs/models.md, INT8): where the CPU has VNNI or AMX-INT8 units, and
+# `make install` prepared its INT8 version, as it does.
+INT8_MODELS = {"PP-OCRv6_small_rec"}
+
+
 def test_each_default_model_runs_where_the_rule_puts_it(server):
     runs = chosen(server.log())
     expected_backend = "openvino" if openvino_is_chosen() else "paddle"
-    expected_precision = "bf16" if expected_backend == "openvino" and cpu_has_bf16_units() else "fp32"
     for stage in ("det", "rec", "cls", "layout", "table", "doc_ori"):
         model = served_model(stage)
         assert model in runs, (model, runs)
+        if expected_backend == "openvino" and model in INT8_MODELS and cpu_has_int8_units():
+            expected_precision = "int8"
+        else:
+            expected_precision = "bf16" if expected_backend == "openvino" and cpu_has_bf16_units() else "fp32"
         backend, precision, why = runs[model]
         assert (backend, precision) == (expected_backend, expected_precision), (model, runs[model])
         assert why.startswith("backend auto: "), why
         assert ("bf16 units" in why) == (precision == "bf16"), why
+        assert ("int8: the CPU has INT8 units" in why) == (precision == "int8"), why
     # One line per model, however many modules share it: the three OCR models and the three structure models.
     assert len(RUNS_ON.findall(server.log())) == 6, RUNS_ON.findall(server.log())
 
@@ -40,3 +49,29 @@ def test_backend_paddle_reads_the_chinese_sign_as_before(paddle_server, data_dir
     # What the default answered before it moved to OpenVINO (tools/accuracy.py, the note of issue 36).
     answer = assert_ok(paddle_server.predict("ocr_system", [encode_file(os.path.join(data_dir, "chinese.jpg"))]))
     assert [line["text"] for line in answer[0]] == ["西", "愚园路", "东", "315", "309", "W", "Yuyuan Rd.", "E"]
+
+
+def test_precision_int8_runs_each_bundled_models_prepared_int8_version_and_refuses_a_folder_of_your_own(tmp_path):
+    import numpy as np
+    import pytest
+
+    from ocr_engine import merge_params, runtime_options
+    from ocr_engine.runtime import InputShapes, StageModel
+    from ocr_engine.runtime.int8 import find_int8
+    from ocr_engine.runtime.models import ModelChoice
+
+    if not openvino_is_chosen():
+        pytest.skip("INT8 runs on OpenVINO, which this machine does not run")
+    options = runtime_options(merge_params({"precision": "int8", "preload": False}))
+    shape = (6, 3, 48, 192)
+    model = StageModel(ModelChoice("ch_ppocr_mobile_v2.0_cls", None, None), options, InputShapes(shape, shape, shape))
+    # `make install` quantised it: the file the model runs is its INT8 version, and it answers.
+    assert model.files.program == find_int8("ch_ppocr_mobile_v2.0_cls"), model.files
+    assert (model.options.backend, model.options.precision) == ("openvino", "int8")
+    assert model.run(np.zeros(shape, np.float32)).shape == (6, 2)
+    own = tmp_path / "my_cls"
+    own.mkdir()
+    (own / "inference.pdmodel").write_text("")
+    with pytest.raises(ValueError, match="^precision int8 on the CPU runs the bundled models' INT8 versions, and .*"
+                                         "my_cls is a model folder of your own: set precision to auto, fp32 or bf16$"):
+        StageModel(ModelChoice("ch_ppocr_mobile_v2.0_cls", None, str(own)), options, InputShapes(shape, shape, shape))

@@ -336,7 +336,13 @@ def _processes(workers: int) -> str:
 
 # --------------------------------------------------------------------------- one model on each runtime
 
-MODEL_INPUTS = {"det": [(1, 3, 960, 736), (1, 3, 640, 480)], "rec": [(6, 3, 48, 320), (6, 3, 48, 1200)]}
+# The inputs each stage's model is timed on: a page and a photo for the detector, a batch of short and of long
+# lines for the recogniser, the classifier's batch, and the structure models' fixed inputs (their stages' sizes).
+MODEL_INPUTS = {"det": [(1, 3, 960, 736), (1, 3, 640, 480)], "rec": [(6, 3, 48, 320), (6, 3, 48, 1200)],
+                "cls": [(6, 3, 48, 192)], "layout": [(1, 3, 800, 608)], "table": [(1, 3, 488, 488)],
+                "doc_ori": [(1, 3, 224, 224)]}
+# Stages whose model takes one input shape: timed on no other.
+FIXED_SHAPES = ("cls", "layout", "table", "doc_ori")
 
 
 def _unseen(shape: tuple, step: int) -> tuple:
@@ -351,19 +357,23 @@ def _timed(run: Callable[[], object], times: List[float]) -> None:
     times.append(1000 * (time.perf_counter() - start))
 
 
-def run_models(version: str, cache_dir: Optional[str], threads: int, repeats: int) -> None:
-    """Each model of generation ``version`` on Paddle Inference (oneDNN, folded and converted as served), ONNX
-    Runtime (for an ONNX file) and OpenVINO (fp32, and bf16 where the CPU has bf16 units), same input, same
-    threads; prints each one's median and best of ``repeats`` runs on a shape it has run, and its median over 3
-    shapes it has not (kernels built for them included). The runtimes take turns in blocks of runs, not run by run:
-    each runtime's threads keep spinning for a while after a run, which would slow the other's next run. A
-    recogniser's time includes taking each column's best class and probability, all its decoder reads: from the
-    probabilities, or from a graph that gives them."""
+def run_models(init_args: dict, threads: int, repeats: int) -> None:
+    """Each model ``init_args`` serve (the default pair, or a generation's) and the structure models, on Paddle
+    Inference (oneDNN, folded and converted as served), ONNX Runtime (for an ONNX file) and OpenVINO in fp32, bf16
+    where the CPU has bf16 units and INT8 where the model's INT8 version is prepared (``ocr_engine.prepare``), same
+    input, same threads; prints each one's median and best of ``repeats`` runs on a shape it has run, and its
+    median over 3 shapes it has not (kernels built for them included; not for a model of one input shape). The
+    runtimes take turns in blocks of runs, not run by run: each runtime's threads keep spinning for a while after a
+    run, which would slow the other's next run. A recogniser's time includes taking each column's best class and
+    probability, all its decoder reads: from the probabilities, or from a graph that gives them."""
     from ocr_engine import PredictorOptions, merge_params, runtime_options
-    from ocr_engine.runtime import MODELS, InputShapes, StageModel, generation
+    from ocr_engine.runtime import MODELS, InputShapes, StageModel
     from ocr_engine.runtime.choice import this_machine
-    from ocr_engine.runtime.models import ModelChoice, bundled_path
+    from ocr_engine.runtime.int8 import find_int8
+    from ocr_engine.runtime.models import ModelChoice, bundled_path, stage_model_name
     from ocr_engine.stages.recognition import best_columns
+
+    params = merge_params(init_args)
 
     def options(backend: str, precision: str) -> PredictorOptions:
         return runtime_options(merge_params({"cpu_threads": threads, "preload": False, "backend": backend,
@@ -372,21 +382,26 @@ def run_models(version: str, cache_dir: Optional[str], threads: int, repeats: in
     runtimes = {"paddle": options("paddle", "fp32"), "openvino": options("openvino", "fp32")}
     if this_machine().bf16_units:
         runtimes["openvino bf16"] = options("openvino", "bf16")
-    print("CPU: %s, %s bf16 units, %d threads" % (cpu_name(), "with" if this_machine().bf16_units else "without",
-                                                  threads))
+    runtimes["openvino int8"] = options("openvino", "int8")
+    print("CPU: %s, %s bf16 units, %s INT8 units, %d threads" % (
+        cpu_name(), "with" if this_machine().bf16_units else "without",
+        "with" if this_machine().int8_units else "without", threads))
     print("model | input | %s | paddle / fastest openvino | new shapes: %s" % (
         " | ".join("%s ms" % name for name in ["paddle", "onnxruntime"] + list(runtimes)[1:]),
         " | ".join("%s ms" % name for name in runtimes)))
-    print("(median (best) of %d runs; new shapes: the median of 3 first runs)" % repeats)
+    print("(median (best) of %d runs; new shapes: the median of 3 first runs; int8 -: no INT8 version prepared)"
+          % repeats)
     for stage, shapes in MODEL_INPUTS.items():
-        model_name = generation(version)[stage]
-        choice = ModelChoice(model_name, cache_dir, None)
+        model_name = stage_model_name(params, stage)
+        choice = ModelChoice(model_name, params["model_cache_dir"], None)
         source = bundled_path(MODELS[model_name].files)
         ort_session = _ort_session(source, threads) if source.endswith(".onnx") else None
         needed = best_columns if stage == "rec" else (lambda outputs: outputs)
+        these = {name: runtime for name, runtime in runtimes.items()
+                 if runtime.precision != "int8" or find_int8(model_name, params["model_cache_dir"])}
         for shape in shapes:
             fixed = InputShapes(min=shape, opt=shape, max=shape)
-            models = {name: StageModel(choice, runtime, fixed) for name, runtime in runtimes.items()}
+            models = {name: StageModel(choice, runtime, fixed) for name, runtime in these.items()}
             batch = np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)
             runs = {name: (lambda m=model, b=batch, n=needed: n(m.outputs(b))) for name, model in models.items()}
             if ort_session is not None:
@@ -402,17 +417,17 @@ def run_models(version: str, cache_dir: Optional[str], threads: int, repeats: in
                     for _ in range((repeats + 1) // 2):
                         _timed(run, times[name])
             new: Dict[str, List[float]] = {name: [] for name in models}
-            for step in (1, 2, 3):
+            for step in () if stage in FIXED_SHAPES else (1, 2, 3):
                 unseen = np.random.default_rng(step).uniform(-1, 1, _unseen(shape, step)).astype(np.float32)
                 for name, model in models.items():
                     _timed(lambda m=model, b=unseen, n=needed: n(m.outputs(b)), new[name])
             median = {name: float(np.median(t)) for name, t in times.items()}
             cells = ["%.0f (%.0f)" % (median[name], min(times[name])) if name in times else "-"
                      for name in ["paddle", "onnxruntime"] + list(runtimes)[1:]]
-            fastest = min(median[name] for name in runtimes if name != "paddle")
+            fastest = min(median[name] for name in these if name != "paddle")
             print("%s | %s | %s | %.2fx | %s" % (
                 model_name, "x".join(map(str, shape)), " | ".join(cells), median["paddle"] / fastest,
-                " | ".join("%.0f" % float(np.median(new[name])) for name in runtimes)))
+                " | ".join("%.0f" % float(np.median(new[name])) if new.get(name) else "-" for name in runtimes)))
 
 
 def cpu_name() -> str:
@@ -567,9 +582,7 @@ def main() -> None:
         run_pdf(json.loads(args.init_args), args.threads or os.cpu_count() or 1)
         return
     if args.mode == "models":
-        init_args = json.loads(args.init_args)
-        run_models(init_args.get("ocr_version", "PP-OCRv6"), init_args.get("model_cache_dir"),
-                   args.threads or os.cpu_count() or 1, max(2, args.rounds))
+        run_models(json.loads(args.init_args), args.threads or os.cpu_count() or 1, max(2, args.rounds))
         return
     images = load_images(args.images) if args.images else generated_images()
     source = args.images or "the tests' generator"

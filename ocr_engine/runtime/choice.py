@@ -8,8 +8,10 @@ start-up.
   read (a PIR export, or a program it fails to compile) runs on Paddle Inference instead, and the log says why, in
   a line.
 - On any other CPU, or without the openvino package: Paddle Inference (OpenVINO is not measured there).
-- ``precision: auto``: bf16 for a model on OpenVINO where the CPU has bf16 units (AVX512_BF16 or AMX), measured to
-  read as well as fp32 (``BF16_BY_DEFAULT``); fp32 everywhere else.
+- ``precision: auto``: INT8 for a bundled model in ``INT8_BY_DEFAULT`` on OpenVINO where the CPU has INT8 units
+  (VNNI or AMX-INT8) and its INT8 version is prepared (``int8``); else bf16 where the CPU has bf16 units (AVX512_BF16
+  or AMX), measured to read as well as fp32 (``BF16_BY_DEFAULT``); fp32 everywhere else. An INT8 model runs what
+  stays in floating point in bf16 where the units are.
 
 ``settled`` resolves what is the same for every model of a module (the GPU, an explicit backend); ``for_model``
 resolves the rest once a stage knows its model.
@@ -29,6 +31,17 @@ AUTO = "auto"
 # Whether precision auto means bf16 where the units are: the accuracy of bf16 against fp32 over the corpus and the
 # real photos (docs/models.md, Precision) decides it, by the rule written there.
 BF16_BY_DEFAULT = True
+# The bundled models precision auto runs in INT8 on a CPU with INT8 units, and why each other one does not: measured
+# by tools/benchmark.py --mode models and tools/accuracy.py against fp32 (docs/models.md, INT8), by the rule written
+# there. A model not named here has not been measured in INT8.
+INT8_BY_DEFAULT = frozenset({"PP-OCRv6_small_rec"})
+NOT_INT8: Mapping[str, str] = {
+    "PP-OCRv4_mobile_det": "in INT8 it split vertical columns fp32 reads whole",
+    "ch_ppocr_mobile_v2.0_cls": "measured slower in INT8 than in bf16",
+    "picodet_lcnet_x1_0_fgd_layout_cdla": "measured slower in INT8 than in bf16",
+    "SLANet_plus": "1.07x bf16's speed in INT8, too little to pay for a check of its tables",
+    "text_image_orientation": "no faster in INT8 than in bf16",
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,7 @@ class Machine:
     x86: bool
     bf16_units: bool
     openvino: bool
+    int8_units: bool = False
 
 
 def cpuinfo_value(key: str, cpuinfo: str = "/proc/cpuinfo") -> Optional[str]:
@@ -62,6 +76,12 @@ def has_bf16_units(flags: FrozenSet[str]) -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
+def has_int8_units(flags: FrozenSet[str]) -> bool:
+    """Whether a CPU with these flags has INT8 dot-product units, what makes OpenVINO's INT8 kernels pay: VNNI
+    (AVX-512 or AVX) or AMX's INT8 tiles."""
+    return bool(flags & {"avx512_vnni", "avx_vnni", "amx_int8"})
+
+
 @functools.lru_cache(maxsize=1)
 def this_machine() -> Machine:
     """This machine, read once per process (from /proc/cpuinfo, so that a gunicorn master starts no runtime)."""
@@ -69,14 +89,29 @@ def this_machine() -> Machine:
         x86=platform.machine().lower() in ("x86_64", "amd64"),
         bf16_units=has_bf16_units(cpu_flags()),
         openvino=importlib.util.find_spec("openvino") is not None,
+        int8_units=has_int8_units(cpu_flags()),
     )
 
 
-def auto_precision(backend_name: str, machine: Machine) -> str:
-    """What ``precision: auto`` means for a model on ``backend_name``: bf16 on OpenVINO with bf16 units, else fp32."""
-    if backend_name == "openvino" and machine.bf16_units and BF16_BY_DEFAULT:
-        return "bf16"
-    return "fp32"
+def auto_precision(backend_name: str, machine: Machine, model: Optional[str] = None,
+                   int8_ready: bool = False) -> Tuple[str, str]:
+    """What ``precision: auto`` means for bundled model ``model`` (None: a user's) on ``backend_name``, and why, in
+    words for the log: INT8 where the rule chose it for the model, the CPU has INT8 units and the model's INT8
+    version is prepared (``int8_ready``); else bf16 on OpenVINO with bf16 units; else fp32."""
+    if backend_name != "openvino":
+        return "fp32", ""
+    not_int8 = ""
+    if model in INT8_BY_DEFAULT and machine.int8_units:
+        if int8_ready:
+            return "int8", "int8: the CPU has INT8 units and the model read as in fp32, faster, in INT8"
+        not_int8 = "not int8: its INT8 version is not prepared (python -m ocr_engine.prepare)"
+    elif model in INT8_BY_DEFAULT:
+        not_int8 = "not int8: the CPU has no INT8 units (VNNI, AMX)"
+    elif model is not None and model in NOT_INT8:
+        not_int8 = "not int8: " + NOT_INT8[model]
+    if machine.bf16_units and BF16_BY_DEFAULT:
+        return "bf16", "; ".join(why for why in ("bf16: the CPU has bf16 units", not_int8) if why)
+    return "fp32", not_int8
 
 
 def cpu_backend(model_dir: Optional[str], machine: Machine) -> Tuple[str, str]:
@@ -114,30 +149,35 @@ def settled(options: PredictorOptions, machine: Optional[Machine] = None) -> Pre
         raise ValueError("precision bf16 needs a CPU with bf16 units, which this one lacks: set precision to auto "
                          "or fp32")
     if options.backend != AUTO:
-        if options.precision == AUTO:
-            options = dataclasses.replace(options, precision=auto_precision(options.backend, machine))
+        if options.precision == AUTO and options.backend != "openvino":
+            options = dataclasses.replace(options, precision="fp32")
         return backend(options.backend).checked(options)
-    if options.precision not in (AUTO, "fp32", "bf16"):
+    if options.precision not in (AUTO, "fp32", "bf16", "int8"):
         raise ValueError("precision %s needs TensorRT on the GPU (use_gpu, use_tensorrt); on the CPU it is auto, "
-                         "fp32 or bf16" % options.precision)
+                         "fp32, bf16 or int8" % options.precision)
     return dataclasses.replace(options, gpu_id=0, use_tensorrt=False)
 
 
 def for_model(options: PredictorOptions, model_dir: Optional[str], machine: Optional[Machine] = None,
-              instead_of: Optional[str] = None) -> Tuple[PredictorOptions, str]:
+              instead_of: Optional[str] = None, model: Optional[str] = None,
+              int8_ready: bool = False) -> Tuple[PredictorOptions, str]:
     """The options one model runs with, every field concrete, and why, in words for the log: ``options`` as
-    ``settled`` left them, for the model in ``model_dir`` (None: a bundled model). ``instead_of`` is why the
-    runtime ``auto`` chose first cannot run the model: Paddle Inference is chosen instead."""
+    ``settled`` left them, for the model in ``model_dir`` (None: bundled model ``model``, whose INT8 version is
+    prepared when ``int8_ready``). ``instead_of`` is why the runtime ``auto`` chose first cannot run the model:
+    Paddle Inference is chosen instead."""
     machine = machine or this_machine()
-    if options.backend != AUTO:
+    if options.backend != AUTO and options.precision != AUTO:
         return options, "configured"
+    if options.backend != AUTO:
+        precision, why = auto_precision(options.backend, machine, None if model_dir else model, int8_ready)
+        return dataclasses.replace(options, precision=precision), "; ".join(w for w in ("configured", why) if w)
     name, why = ("paddle", instead_of) if instead_of else cpu_backend(model_dir, machine)
     precision = options.precision
     if precision == AUTO:
-        precision = auto_precision(name, machine)
-    elif precision == "bf16" and name == "paddle":
-        raise ValueError("precision bf16 runs on OpenVINO only, and model %s runs on Paddle Inference (%s): set "
-                         "precision to auto or fp32" % (model_dir, why))
+        precision, precision_why = auto_precision(name, machine, None if model_dir else model, int8_ready)
+        why = "; ".join(w for w in (why, precision_why) if w)
+    elif precision in ("bf16", "int8") and name == "paddle":
+        raise ValueError("precision %s runs on OpenVINO only, and model %s runs on Paddle Inference (%s): set "
+                         "precision to auto or fp32" % (precision, model_dir, why))
     chosen = backend(name).checked(dataclasses.replace(options, backend=name, precision=precision))
-    bf16 = "; bf16: the CPU has bf16 units" if chosen.precision == "bf16" else ""
-    return chosen, "backend auto: %s%s" % (why, bf16)
+    return chosen, "backend auto: %s" % why

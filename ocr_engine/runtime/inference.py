@@ -14,7 +14,8 @@ import numpy as np
 
 from .choice import AUTO, for_model
 from .deadline import check_deadline
-from .models import ModelChoice, find_model_files
+from .int8 import find_int8, int8_missing
+from .models import ModelChoice, ModelNotFoundError, find_model_files
 from .predictor import InputShapes, ModelFiles, Predictor, PredictorOptions, backend
 from .timing import timed
 
@@ -68,14 +69,15 @@ class StageModel:
         self.requested = options
         self.shapes = shapes
         self.check_output = check_output
-        self._settle(for_model(options, model.model_dir))
+        int8_ready = not model.model_dir and find_int8(model.name, model.model_cache_dir) is not None
+        self._settle(for_model(options, model.model_dir, model=model.name, int8_ready=int8_ready))
         _stage_models.append(self)
         if options.preload:
             self.warm_up()
 
     def _settle(self, chosen: Tuple[PredictorOptions, str]) -> None:
         self.options, why = chosen
-        self.files = find_model_files(self.model.path(self.options.backend), self.options.backend)
+        self.files = _model_files(self.model, self.options)
         key = (self.files, self.options)
         if key not in _announced:
             _announced.add(key)
@@ -90,7 +92,7 @@ class StageModel:
             predictor = load_predictor(self.files, self.options, self.shapes)
         except Exception as err:
             if self.requested.backend == AUTO and self.options.backend != "paddle":
-                self._settle(for_model(self.requested, self.model.model_dir,
+                self._settle(for_model(self.requested, self.model.model_dir, model=self.model.name,
                                        instead_of="%s cannot load it: %s" % (self.options.backend, _first_line(err))))
                 return self.warm_up()
             hint = backend(self.options.backend).failure_hint(self.options)
@@ -110,6 +112,20 @@ class StageModel:
         check_deadline()
         predictor = load_predictor(self.files, self.options, self.shapes)
         return dict(zip(predictor.output_names, predictor.run(batch)))
+
+
+def _model_files(model: ModelChoice, options: PredictorOptions) -> ModelFiles:
+    """What the backend loads for ``model`` run as ``options`` say: in INT8, the bundled model's prepared INT8 file
+    (``int8``); else its files as they come."""
+    if options.precision == "int8" and not options.use_tensorrt:
+        if model.model_dir:
+            raise ValueError("precision int8 on the CPU runs the bundled models' INT8 versions, and %s is a model "
+                             "folder of your own: set precision to auto, fp32 or bf16" % model.model_dir)
+        found = find_int8(model.name, model.model_cache_dir)
+        if found is None:
+            raise ModelNotFoundError(int8_missing(model.name, model.model_cache_dir))
+        return ModelFiles(program=found, params=None)
+    return find_model_files(model.path(options.backend), options.backend)
 
 
 def _first_line(err: Exception) -> str:

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 _DONE = "converted.ok"
 
 
-# A folder of models converted ahead of time (``python -m ocr_engine.runtime.prepare``): the container image
+# A folder of models converted ahead of time (``python -m ocr_engine.prepare``): the container image
 # converts at build time and sets this, so that it serves from a read-only folder and converts nothing at start.
 PREPARED_MODELS_ENV = "OCR_PREPARED_MODELS"
 

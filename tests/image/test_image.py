@@ -15,7 +15,7 @@ import time
 import urllib.request
 
 import pytest
-from conftest import cpu_has_bf16_units
+from conftest import cpu_has_bf16_units, cpu_has_int8_units
 
 from testkit.answers import assert_refused
 from testkit.inputs import encode, encode_file
@@ -116,12 +116,14 @@ def test_reads_a_real_photo_with_the_default_models(container):
     texts = read_french(port)
     # Accents kept: the default recogniser is PP-OCRv6's.
     assert "Palais du LOUVRE" in texts and "du PALAIS-ROYAL" in texts and "LES ARTS DÉCORATIFS" in texts, texts
-    # The default: each model on OpenVINO, reading the bundled files as they are, in bf16 where the CPU has the units.
+    # The default: each model on OpenVINO, reading the bundled files as they are, in bf16 where the CPU has the units;
+    # the recogniser in INT8, quantised at build time, where it has INT8 units.
     log = container_log(name)
     precision = "bf16" if cpu_has_bf16_units() else "fp32"
+    recogniser = "int8" if cpu_has_int8_units() else precision
     runs = re.findall(r"model (\S+) runs on (\w+ \w+) \(backend auto", log)
     assert sorted(runs) == [("PP-OCRv4_mobile_det", "openvino " + precision),
-                            ("PP-OCRv6_small_rec", "openvino " + precision),
+                            ("PP-OCRv6_small_rec", "openvino " + recogniser),
                             ("SLANet_plus", "openvino " + precision),
                             ("ch_ppocr_mobile_v2.0_cls", "openvino " + precision),
                             ("picodet_lcnet_x1_0_fgd_layout_cdla", "openvino " + precision),

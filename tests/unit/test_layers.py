@@ -18,6 +18,8 @@ LAYERS = [
     ("stages", ["ocr_engine.stages"]),
     ("pipeline", ["ocr_engine.pipeline"]),
     ("structure", ["ocr_engine.structure"]),
+    # Models made ready ahead of time: the calibration reads images with the whole engine.
+    ("preparation", ["ocr_engine.calibration", "ocr_engine.prepare"]),
     ("serving's parts", ["ocr_engine.serving." + name for name in (
         "errors", "envelopes", "sent", "multipart", "images", "pdf", "metrics", "service", "shared", "access",
         "logs")]),

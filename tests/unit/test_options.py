@@ -143,7 +143,7 @@ def test_backend_openvino_refuses_what_it_cannot_do_in_one_sentence():
         runtime_options(merge_params({"backend": "onnx"}))
     with pytest.raises(ValueError, match="backend openvino runs on the CPU only"):
         runtime_options(merge_params({"backend": "openvino", "use_gpu": True}))
-    with pytest.raises(ValueError, match="precision must be fp32 or bf16 with backend openvino, not 'fp16'"):
+    with pytest.raises(ValueError, match="precision must be auto, fp32, bf16 or int8 with backend openvino, not"):
         runtime_options(merge_params({"backend": "openvino", "precision": "fp16"}))
     bf16 = merge_params({"backend": "openvino", "precision": "bf16"})
     if this_machine().bf16_units:

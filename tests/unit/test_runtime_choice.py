@@ -7,13 +7,24 @@ import pytest
 
 from ocr_engine import merge_params
 from ocr_engine.runtime import PredictorOptions
-from ocr_engine.runtime.choice import Machine, cpu_flags, for_model, has_bf16_units, settled
+from ocr_engine.runtime.choice import (
+    INT8_BY_DEFAULT,
+    NOT_INT8,
+    Machine,
+    cpu_flags,
+    for_model,
+    has_bf16_units,
+    has_int8_units,
+    settled,
+)
 from ocr_engine.runtime.predictor import backend
 
 BF16_X86 = Machine(x86=True, bf16_units=True, openvino=True)
 AVX2_X86 = Machine(x86=True, bf16_units=False, openvino=True)
 ARM = Machine(x86=False, bf16_units=False, openvino=True)
 NO_OPENVINO = Machine(x86=True, bf16_units=True, openvino=False)
+VNNI_BF16_X86 = Machine(x86=True, bf16_units=True, openvino=True, int8_units=True)
+VNNI_X86 = Machine(x86=True, bf16_units=False, openvino=True, int8_units=True)
 
 
 def raw(**given) -> PredictorOptions:
@@ -23,8 +34,8 @@ def raw(**given) -> PredictorOptions:
     return PredictorOptions(**dict(fields, gpu_id=fields["gpu_id"] or 0))
 
 
-def model_runs(machine: Machine, model_dir=None, **given) -> tuple:
-    options, why = for_model(settled(raw(**given), machine), model_dir, machine)
+def model_runs(machine: Machine, model_dir=None, model=None, int8_ready=False, **given) -> tuple:
+    options, why = for_model(settled(raw(**given), machine), model_dir, machine, model=model, int8_ready=int8_ready)
     return options.backend, options.precision, why
 
 
@@ -93,3 +104,44 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
     assert has_bf16_units(flags) and "avx2" in flags
     assert has_bf16_units(frozenset({"amx_bf16"})) and not has_bf16_units(frozenset({"avx512f", "avx512_vnni"}))
     assert cpu_flags(str(tmp_path / "missing")) == frozenset()
+
+
+def test_int8_for_the_models_it_was_chosen_for_where_the_cpu_has_int8_units_and_it_is_prepared(tmp_path):
+    chosen = sorted(INT8_BY_DEFAULT)[0]
+    assert model_runs(VNNI_BF16_X86, model=chosen, int8_ready=True)[:2] == ("openvino", "int8")
+    assert "int8: the CPU has INT8 units" in model_runs(VNNI_BF16_X86, model=chosen, int8_ready=True)[2]
+    assert model_runs(VNNI_X86, model=chosen, int8_ready=True)[:2] == ("openvino", "int8")
+    # Not prepared: bf16, and the log says what makes the INT8 version.
+    backend_name, precision, why = model_runs(VNNI_BF16_X86, model=chosen)
+    assert (backend_name, precision) == ("openvino", "bf16") and "ocr_engine.prepare" in why, why
+    # No INT8 units: as before, and the log says why not INT8.
+    backend_name, precision, why = model_runs(BF16_X86, model=chosen, int8_ready=True)
+    assert (backend_name, precision) == ("openvino", "bf16") and "no INT8 units" in why, why
+    assert model_runs(AVX2_X86, model=chosen, int8_ready=True)[:2] == ("openvino", "fp32")
+    # A user's folder of the same task is not the bundled model: never INT8 by itself.
+    (tmp_path / "inference.pdmodel").write_text("")
+    assert model_runs(VNNI_BF16_X86, str(tmp_path), model=chosen, int8_ready=True)[:2] == ("openvino", "bf16")
+    # A fixed precision or Paddle keeps its own.
+    assert model_runs(VNNI_BF16_X86, model=chosen, int8_ready=True, precision="bf16")[1] == "bf16"
+    assert model_runs(VNNI_BF16_X86, model=chosen, int8_ready=True, backend="paddle")[:2] == ("paddle", "fp32")
+    assert model_runs(VNNI_BF16_X86, model=chosen, int8_ready=True, backend="openvino")[1] == "int8"
+
+
+def test_a_model_int8_did_not_pay_for_stays_in_bf16_and_the_log_says_why():
+    for model, reason in NOT_INT8.items():
+        backend_name, precision, why = model_runs(VNNI_BF16_X86, model=model, int8_ready=True)
+        assert (backend_name, precision) == ("openvino", "bf16") and why.endswith("not int8: " + reason), why
+
+
+def test_precision_int8_forces_int8_on_openvino_and_is_refused_where_paddle_runs(tmp_path):
+    assert model_runs(AVX2_X86, model="ch_ppocr_mobile_v2.0_cls", precision="int8")[:2] == ("openvino", "int8")
+    pir = tmp_path / "pir"
+    pir.mkdir()
+    (pir / "inference.json").write_text("")
+    with pytest.raises(ValueError, match="precision int8 runs on OpenVINO only, and model .*pir runs on Paddle"):
+        model_runs(VNNI_BF16_X86, str(pir), precision="int8")
+
+
+def test_int8_units_are_vnni_or_amx_int8():
+    assert has_int8_units(frozenset({"avx512_vnni"})) and has_int8_units(frozenset({"avx_vnni"}))
+    assert has_int8_units(frozenset({"amx_int8"})) and not has_int8_units(frozenset({"avx2", "avx512f"}))

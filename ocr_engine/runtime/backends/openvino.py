@@ -36,8 +36,13 @@ def check_openvino_options(use_gpu: bool, use_tensorrt: bool, precision: str) ->
             "backend openvino runs on the CPU only: set use_gpu and use_tensorrt to false, or backend to paddle "
             "to use the GPU"
         )
-    if precision not in ("fp32", "bf16"):
-        raise ValueError("precision must be fp32 or bf16 with backend openvino, not %r" % precision)
+    if precision not in ("auto", "fp32", "bf16", "int8"):
+        raise ValueError("precision must be auto, fp32, bf16 or int8 with backend openvino, not %r" % precision)
+
+
+def computes_bf16() -> bool:
+    """Whether OpenVINO's CPU plugin computes in bf16 on this processor."""
+    return "BF16" in _core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
 
 
 def compile_config(options: PredictorOptions) -> dict:
@@ -49,8 +54,10 @@ def compile_config(options: PredictorOptions) -> dict:
         # Each gunicorn worker's OpenVINO would pin its threads to the same first cores, as if it had the
         # machine to itself: 2 workers x 1 thread then ran at 0.7x of Paddle's throughput, sharing one core.
         "ENABLE_CPU_PINNING": False,
-        # On processors with bf16 units the plugin would otherwise choose bf16 by itself, and answers move.
-        "INFERENCE_PRECISION_HINT": "bf16" if options.precision == "bf16" else "f32",
+        # On processors with bf16 units the plugin would otherwise choose bf16 by itself, and answers move. An INT8
+        # model's float layers run in bf16 where the units are: its INT8 was measured against fp32 so.
+        "INFERENCE_PRECISION_HINT": "bf16" if options.precision == "bf16" or (
+            options.precision == "int8" and computes_bf16()) else "f32",
         # Kernels kept for input shapes already seen: faster on repeated shapes, but each entry holds memory.
         "CPU_RUNTIME_CACHE_CAPACITY": options.openvino_cache_capacity,
     }
@@ -69,7 +76,8 @@ class OpenVINOPredictor:
         self.options = options
         config = compile_config(options)
         core = _core()
-        # A .pdmodel is read with the .pdiparams beside it; an ONNX file holds its weights.
+        # A .pdmodel is read with the .pdiparams beside it, an INT8 .xml with its .bin; an ONNX file holds its
+        # weights.
         self._compiled = core.compile_model(core.read_model(files.program), "CPU", config)
         self._request = self._compiled.create_infer_request()
         self._outputs = len(self._compiled.outputs)
@@ -97,7 +105,8 @@ class OpenVINOBackend:
     reads_onnx = True
 
     def checked(self, options: PredictorOptions) -> PredictorOptions:
-        """The CPU only, fp32 or bf16 (bf16 where the CPU has the units)."""
+        """The CPU only, fp32, bf16 (where the CPU has the units) or int8 (a model's INT8 version: ``runtime.int8``);
+        auto until ``choice.for_model`` settles it per model."""
         check_openvino_options(options.use_gpu, options.use_tensorrt, options.precision)
         return dataclasses.replace(options, gpu_id=0)
 
