@@ -63,6 +63,16 @@ def cpu_has_bf16_units() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
+# The default models INT8 was chosen for (docs/models.md, INT8): run in INT8 where the CPU has VNNI or AMX-INT8
+# units, from the INT8 file `make install` prepared.
+INT8_MODELS = {"PP-OCRv6_small_rec"}
+
+
+def runs_in_int8(model: str) -> bool:
+    """Whether ``precision: auto`` should run bundled ``model`` in INT8 here (read apart from the engine's rule)."""
+    return model in INT8_MODELS and openvino_is_chosen() and cpu_has_int8_units()
+
+
 def cpu_has_int8_units() -> bool:
     """Whether this CPU lists VNNI (AVX-512 or AVX) or AMX INT8 among its flags (read here, apart from the engine)."""
     try:

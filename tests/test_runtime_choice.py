@@ -5,7 +5,7 @@ the runtime and precision the rule picks for this CPU, said in the log; and `bac
 import os
 import re
 
-from conftest import cpu_has_bf16_units, cpu_has_int8_units, openvino_is_chosen, served_model
+from conftest import cpu_has_bf16_units, openvino_is_chosen, runs_in_int8, served_model
 
 from testkit.answers import assert_ok
 from testkit.inputs import encode_file
@@ -18,18 +18,13 @@ def chosen(log: str) -> dict:
     return {model: (backend, precision, why) for model, backend, precision, why in RUNS_ON.findall(log)}
 
 
-# The one default model INT8 was chosen for (docs/models.md, INT8): where the CPU has VNNI or AMX-INT8 units, and
-# `make install` prepared its INT8 version, as it does.
-INT8_MODELS = {"PP-OCRv6_small_rec"}
-
-
 def test_each_default_model_runs_where_the_rule_puts_it(server):
     runs = chosen(server.log())
     expected_backend = "openvino" if openvino_is_chosen() else "paddle"
     for stage in ("det", "rec", "cls", "layout", "table", "doc_ori"):
         model = served_model(stage)
         assert model in runs, (model, runs)
-        if expected_backend == "openvino" and model in INT8_MODELS and cpu_has_int8_units():
+        if runs_in_int8(model):
             expected_precision = "int8"
         else:
             expected_precision = "bf16" if expected_backend == "openvino" and cpu_has_bf16_units() else "fp32"

