@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 QUANTISATION_VERSION = 3
 # Models with attention blocks (SVTR's mixing blocks in the recognisers, SLANet's decoder) are quantised as NNCF's
 # transformer type, which keeps the attention's softmax and normalisations out of INT8: quantised as plain CNNs,
-# PP-OCRv6's recogniser read 28% of held-out calibration lines as fp32 did; as transformers, all of them.
+# PP-OCRv6's recogniser read only 28% of held-out lines as fp32 did.
 TRANSFORMERS = frozenset({TEXT_RECOGNITION, TABLE_STRUCTURE})
 # Layers kept in floating point, by model (OpenVINO's names for them): in PP-OCRv6's recogniser, the first
 # convolution (raw pixels in), the squeeze-and-excitation convolutions, and the head (the neck's last convolutions
