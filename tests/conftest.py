@@ -53,14 +53,18 @@ def openvino_is_chosen() -> bool:
     return platform.machine().lower() in ("x86_64", "amd64") and importlib.util.find_spec("openvino") is not None
 
 
-def cpu_has_bf16_units() -> bool:
-    """Whether this CPU lists AVX512_BF16 or AMX bf16 among its flags (read here, apart from the engine's own rule)."""
+def cpu_flags() -> set:
+    """This CPU's feature flags from /proc/cpuinfo (read here, apart from the engine's own rule); empty elsewhere."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            flags = next((line for line in handle if line.startswith("flags")), "").split()
+            return set(next((line for line in handle if line.startswith("flags")), "").split())
     except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+        return set()
+
+
+def cpu_has_bf16_units() -> bool:
+    """Whether this CPU lists AVX512_BF16 or AMX bf16 among its flags."""
+    return bool({"avx512_bf16", "amx_bf16"} & cpu_flags())
 
 
 # The default models INT8 was chosen for (docs/models.md, INT8): run in INT8 where the CPU has VNNI or AMX-INT8
@@ -74,13 +78,8 @@ def runs_in_int8(model: str) -> bool:
 
 
 def cpu_has_int8_units() -> bool:
-    """Whether this CPU lists VNNI (AVX-512 or AVX) or AMX INT8 among its flags (read here, apart from the engine)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            flags = next((line for line in handle if line.startswith("flags")), "").split()
-    except OSError:
-        return False
-    return bool({"avx512_vnni", "avx_vnni", "amx_int8"} & set(flags))
+    """Whether this CPU lists VNNI (AVX-512 or AVX) or AMX INT8 among its flags."""
+    return bool({"avx512_vnni", "avx_vnni", "amx_int8"} & cpu_flags())
 
 
 @pytest.fixture(scope="session")

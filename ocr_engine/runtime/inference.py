@@ -69,7 +69,9 @@ class StageModel:
         self.requested = options
         self.shapes = shapes
         self.check_output = check_output
-        int8_ready = not model.model_dir and find_int8(model.name, model.model_cache_dir) is not None
+        # Looked up (the model's files hashed) only where the choice can run a bundled model in INT8.
+        int8_ready = (not model.model_dir and options.precision == AUTO and options.backend in (AUTO, "openvino")
+                      and find_int8(model.name, model.model_cache_dir) is not None)
         self._settle(for_model(options, model.model_dir, model=model.name, int8_ready=int8_ready))
         _stage_models.append(self)
         if options.preload:

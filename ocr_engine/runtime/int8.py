@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .models import MODELS, bundled_path
+from .models import MODELS, bundled_path, first_program
 from .onnx_import import file_sha256, search_dirs, writable_cache_dir
 from .tasks import TABLE_STRUCTURE, TEXT_RECOGNITION
 
@@ -41,12 +41,10 @@ KEPT_IN_FLOAT = {
 def source_program(name: str) -> str:
     """The file OpenVINO reads for bundled model ``name``: its ONNX file, or the program of its Paddle folder."""
     path = bundled_path(MODELS[name].files)
-    if path.endswith(".onnx"):
-        return path
-    for program in ("inference.pdmodel", "model.pdmodel"):
-        if os.path.isfile(os.path.join(path, program)):
-            return os.path.join(path, program)
-    raise FileNotFoundError("bundled model %s has no program OpenVINO reads in %s" % (name, path))
+    program = path if path.endswith(".onnx") else first_program(path, "openvino")
+    if program is None:
+        raise FileNotFoundError("bundled model %s has no program OpenVINO reads in %s" % (name, path))
+    return program
 
 
 def int8_file_name(name: str) -> str:
