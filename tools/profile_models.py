@@ -2,6 +2,7 @@
 per-layer counters on the same input and threads.
 
     .venv/bin/python tools/profile_models.py [--version PP-OCRv6] [--runs 10] [--top 12] [--threads 2]
+        [--precision auto|fp32|bf16|int8]
 
 For each stage of the generation it prints the top ops of each runtime: calls per run, ms per run and share of
 the total. Paddle's profiler slows every op, so compare shares across runtimes, and absolute times only within
@@ -72,23 +73,27 @@ def paddle_profile(version: str, stage: str, runs: int, threads: int) -> Profile
     return sorted(((name, calls, ms) for name, (calls, ms) in seen.items()), key=lambda row: -row[2])
 
 
-def openvino_profile(version: str, stage: str, runs: int, threads: int) -> Profile:
-    """OpenVINO's per-layer counters for ``stage`` as the openvino backend compiles it, summed by layer type and
-    kernel, averaged over ``runs`` runs after one untimed run."""
+def openvino_profile(version: str, stage: str, runs: int, threads: int, precision: str) -> Tuple[str, Profile]:
+    """OpenVINO's per-layer counters for ``stage`` as the openvino backend compiles it in ``precision`` (auto: what
+    the service picks on this CPU, INT8 included), summed by layer type and kernel, averaged over ``runs`` runs
+    after one untimed run. Returns the precision that ran and the profile."""
     import openvino
 
     from ocr_engine import merge_params, runtime_options
-    from ocr_engine.runtime import MODELS, generation
+    from ocr_engine.runtime import InputShapes, StageModel, generation
     from ocr_engine.runtime.backends.openvino import compile_config
-    from ocr_engine.runtime.models import bundled_path, find_model_files
+    from ocr_engine.runtime.models import ModelChoice
 
-    options = runtime_options(merge_params({"cpu_threads": threads, "preload": False, "backend": "openvino",
-                                            "precision": "fp32"}))
-    program = find_model_files(bundled_path(MODELS[generation(version)[stage]].files), "openvino").program
+    params = merge_params({"cpu_threads": threads, "preload": False, "backend": "openvino", "precision": precision})
+    shape = INPUTS[stage]
+    # Settled as the service settles it: the precision auto picks, and the INT8 file where that is INT8.
+    model = StageModel(ModelChoice(generation(version)[stage], params["model_cache_dir"], None),
+                       runtime_options(params), InputShapes(min=shape, opt=shape, max=shape))
     core = openvino.Core()
-    compiled = core.compile_model(core.read_model(program), "CPU", dict(compile_config(options), PERF_COUNT=True))
+    compiled = core.compile_model(core.read_model(model.files.program), "CPU",
+                                  dict(compile_config(model.options), PERF_COUNT=True))
     request = compiled.create_infer_request()
-    batch = np.random.default_rng(0).uniform(-1, 1, INPUTS[stage]).astype(np.float32)
+    batch = np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)
     request.infer({0: batch})
     totals: Dict[str, List[float]] = collections.defaultdict(lambda: [0.0, 0.0])
     for _ in range(runs):
@@ -98,7 +103,8 @@ def openvino_profile(version: str, stage: str, runs: int, threads: int) -> Profi
                 key = "%s %s" % (layer.node_type, layer.exec_type)
                 totals[key][0] += 1.0 / runs
                 totals[key][1] += layer.real_time.total_seconds() * 1000 / runs
-    return sorted(((name, calls, ms) for name, (calls, ms) in totals.items()), key=lambda row: -row[2])
+    return model.options.precision, sorted(((name, calls, ms) for name, (calls, ms) in totals.items()),
+                                           key=lambda row: -row[2])
 
 
 def print_profile(title: str, rows: Profile, top: int) -> None:
@@ -116,6 +122,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--top", type=int, default=12)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16", "int8"),
+                        help="OpenVINO's precision (auto: what the service picks on this CPU)")
     parser.add_argument("--child", choices=sorted(INPUTS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -125,8 +133,8 @@ def main() -> None:
         where = "%s %s, %d threads" % (stage, "x".join(map(str, shape)), args.threads)
         print_profile("paddle, %s %s" % (args.version, where),
                       paddle_profile(args.version, stage, args.runs, args.threads), args.top)
-        print_profile("openvino, %s %s" % (args.version, where),
-                      openvino_profile(args.version, stage, args.runs, args.threads), args.top)
+        precision, rows = openvino_profile(args.version, stage, args.runs, args.threads, args.precision)
+        print_profile("openvino %s, %s %s" % (precision, args.version, where), rows, args.top)
 
 
 if __name__ == "__main__":
