@@ -1,5 +1,6 @@
 """Where each model's time goes, op by op: Paddle Inference's profiler on the program as served, and OpenVINO's
-per-layer counters on the same input and threads.
+per-layer counters on the same input and threads, in the precision the service picks on this CPU (its INT8 file
+where that is INT8) or the one ``--precision`` names.
 
     .venv/bin/python tools/profile_models.py [--version PP-OCRv6] [--runs 10] [--top 12] [--threads 2]
         [--precision auto|fp32|bf16|int8]
