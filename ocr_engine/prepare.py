@@ -16,6 +16,7 @@ import logging
 import os
 from typing import List, Optional
 
+from .runtime.inference import first_line
 from .runtime.int8 import find_int8, quantize
 from .runtime.models import GENERATIONS, MODELS, bundled_path
 from .runtime.onnx_import import PREPARED_MODELS_ENV, onnx_character_file, paddle_model_dir, writable_cache_dir
@@ -56,7 +57,7 @@ def prepare_int8(folder: str) -> List[str]:
             try:
                 quantize(name, fed[name], folder)
             except Exception as err:  # one model's failure leaves the others quantised
-                log.warning("no INT8 version of %s: %s", name, str(err).strip().splitlines()[0] if str(err) else err)
+                log.warning("no INT8 version of %s: %s", name, first_line(err))
     return [path for path in (find_int8(name, folder) for name in MODELS) if path]
 
 

@@ -93,6 +93,11 @@ def this_machine() -> Machine:
     )
 
 
+def _reasons(*parts: str) -> str:
+    """The log's reasons for a choice, those given, in one clause."""
+    return "; ".join(part for part in parts if part)
+
+
 def auto_precision(backend_name: str, machine: Machine, model: Optional[str] = None,
                    int8_ready: bool = False) -> Tuple[str, str]:
     """What ``precision: auto`` means for bundled model ``model`` (None: a user's) on ``backend_name``, and why, in
@@ -110,7 +115,7 @@ def auto_precision(backend_name: str, machine: Machine, model: Optional[str] = N
     elif model is not None and model in NOT_INT8:
         not_int8 = "not int8: " + NOT_INT8[model]
     if machine.bf16_units and BF16_BY_DEFAULT:
-        return "bf16", "; ".join(why for why in ("bf16: the CPU has bf16 units", not_int8) if why)
+        return "bf16", _reasons("bf16: the CPU has bf16 units", not_int8)
     return "fp32", not_int8
 
 
@@ -170,12 +175,12 @@ def for_model(options: PredictorOptions, model_dir: Optional[str], machine: Opti
         return options, "configured"
     if options.backend != AUTO:
         precision, why = auto_precision(options.backend, machine, None if model_dir else model, int8_ready)
-        return dataclasses.replace(options, precision=precision), "; ".join(w for w in ("configured", why) if w)
+        return dataclasses.replace(options, precision=precision), _reasons("configured", why)
     name, why = ("paddle", instead_of) if instead_of else cpu_backend(model_dir, machine)
     precision = options.precision
     if precision == AUTO:
         precision, precision_why = auto_precision(name, machine, None if model_dir else model, int8_ready)
-        why = "; ".join(w for w in (why, precision_why) if w)
+        why = _reasons(why, precision_why)
     elif precision in ("bf16", "int8") and name == "paddle":
         raise ValueError("precision %s runs on OpenVINO only, and model %s runs on Paddle Inference (%s): set "
                          "precision to auto or fp32" % (precision, model_dir, why))

@@ -95,10 +95,10 @@ class StageModel:
         except Exception as err:
             if self.requested.backend == AUTO and self.options.backend != "paddle":
                 self._settle(for_model(self.requested, self.model.model_dir, model=self.model.name,
-                                       instead_of="%s cannot load it: %s" % (self.options.backend, _first_line(err))))
+                                       instead_of="%s cannot load it: %s" % (self.options.backend, first_line(err))))
                 return self.warm_up()
             hint = backend(self.options.backend).failure_hint(self.options)
-            raise ModelRunError("model %s cannot run%s: %s" % (self.files.program, hint, _first_line(err))) from err
+            raise ModelRunError("model %s cannot run%s: %s" % (self.files.program, hint, first_line(err))) from err
         if self.check_output is not None:
             self.check_output(dict(zip(predictor.output_names, predictor.output_shapes)))
 
@@ -130,7 +130,8 @@ def _model_files(model: ModelChoice, options: PredictorOptions) -> ModelFiles:
     return find_model_files(model.path(options.backend), options.backend)
 
 
-def _first_line(err: Exception) -> str:
+def first_line(err: Exception) -> str:
+    """The first line of an error's message, for a one-line log or error (its type's name when it has none)."""
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
