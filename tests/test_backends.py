@@ -6,8 +6,9 @@ import os
 import re
 
 import cv2
+import numpy as np
 import pytest
-from conftest import assert_ok, read_image
+from conftest import assert_ok, openvino_is_chosen, read_image
 from test_hard_images import BANNER, banner
 
 from ocr_engine.runtime.models import pinned_generation
@@ -87,3 +88,26 @@ def test_openvino_refuses_bad_images_in_plain_words_and_keeps_serving(servers, e
         answer = post_json("%s/predict/%s" % (openvino.url, module), body, timeout=60)
         assert_refused(answer, expected)
     assert read_image(openvino, image) == [squash(p.text) for p in placed]
+
+
+@pytest.mark.parametrize("backend", ["openvino", "paddle"])
+def test_outputs_kept_from_one_run_are_not_overwritten_by_the_next(backend):
+    # OpenVINO's outputs are its infer request's memory, reused by the next run: `outputs` must hand out copies
+    # (`read` hands a reader that memory itself, for the recogniser's best columns).
+    from ocr_engine import merge_params, runtime_options
+    from ocr_engine.runtime import InputShapes, StageModel
+    from ocr_engine.runtime.models import ModelChoice
+
+    if backend == "openvino" and not openvino_is_chosen():
+        pytest.skip("OpenVINO does not run on this machine")
+    options = runtime_options(merge_params({"backend": backend, "precision": "fp32", "preload": False}))
+    shape = (6, 3, 48, 192)
+    model = StageModel(ModelChoice("ch_ppocr_mobile_v2.0_cls", None, None), options, InputShapes(shape, shape, shape))
+    first, second = (np.random.default_rng(seed).uniform(-1, 1, shape).astype(np.float32) for seed in (0, 1))
+    kept = model.outputs(first)
+    as_given = {name: np.array(value) for name, value in kept.items()}
+    later = model.outputs(second)
+    assert not all(np.allclose(as_given[name], later[name]) for name in kept), "two batches gave the same outputs"
+    assert all(np.array_equal(kept[name], as_given[name]) for name in kept), "the first run's outputs changed"
+    again = model.read(first, lambda outputs: {name: np.array(value) for name, value in outputs.items()})
+    assert all(np.array_equal(as_given[name], again[name]) for name in kept)

@@ -2,8 +2,9 @@
 everything around it (resizing, crops, DB post-processing, CTC decoding), on the photos of ``--images`` and on the
 first page of a born-digital A4 PDF (rendered at pdf_dpi), in-process, the engine as served.
 
-A stage's time is what the request's log line shows (``runtime.timing``); a model's is each ``StageModel.outputs``
-call of that stage's model, timed here by wrapping the process's models (the engine is not changed to measure it).
+A stage's time is what the request's log line shows (``runtime.timing``); a model's is each ``StageModel.read``
+call of that stage's model (``outputs`` reads through it: the run and the reading of its outputs), timed here by
+wrapping the process's models (the engine is not changed to measure it).
 Each image is read once before it is timed, so that kernel building for its shapes is not counted.
 """
 
@@ -11,7 +12,7 @@ import os
 import statistics
 import time
 from collections import defaultdict
-from typing import Callable, Dict, List
+from typing import Any, Callable, Dict, List
 
 import cv2
 import numpy as np
@@ -32,16 +33,16 @@ def _time_models() -> None:
             continue
         bundled = MODELS.get(model.model.name)
         stage = bundled.task.stage if bundled is not None else model.model.name
-        run = model.outputs
+        run = model.read
 
-        def outputs(batch: np.ndarray, run: Callable = run, stage: str = stage) -> Dict[str, np.ndarray]:
+        def read(batch: np.ndarray, reader: Callable, run: Callable = run, stage: str = stage) -> Any:
             start = time.perf_counter()
             try:
-                return run(batch)
+                return run(batch, reader)
             finally:
                 MODEL_SECONDS[stage] += time.perf_counter() - start
 
-        model.outputs = outputs  # type: ignore[method-assign]
+        model.read = read  # type: ignore[method-assign]
         model._timed_here = True
 
 

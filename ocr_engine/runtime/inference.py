@@ -16,7 +16,7 @@ from .choice import AUTO, for_model
 from .deadline import check_deadline
 from .int8 import find_int8, int8_missing
 from .models import ModelChoice, ModelNotFoundError, find_model_files
-from .predictor import InputShapes, ModelFiles, Predictor, PredictorOptions, backend
+from .predictor import InputShapes, ModelFiles, Predictor, PredictorOptions, Read, backend
 from .timing import timed
 
 log = logging.getLogger(__name__)
@@ -109,11 +109,17 @@ class StageModel:
 
     def outputs(self, batch: np.ndarray) -> Dict[str, np.ndarray]:
         """Run the model on a float32 NCHW batch and return its outputs by name (``predictor.output_names``), in
-        its order. Raises DeadlinePassed, before running, when the request being served has run out of time
-        (``deadline``)."""
+        its order (``read``, keeping them all)."""
+        return self.read(batch, lambda outputs: {name: np.array(value) for name, value in outputs.items()})
+
+    def read(self, batch: np.ndarray, reader: Callable[[Dict[str, np.ndarray]], Read]) -> Read:
+        """Run the model on a float32 NCHW batch and return what ``reader`` makes of its outputs by name
+        (``predictor.output_names``): given in the runtime's memory, valid only while ``reader`` runs, so that a
+        reader keeping little of large outputs (the recogniser's best class per column) copies no more. Raises
+        DeadlinePassed, before running, when the request being served has run out of time (``deadline``)."""
         check_deadline()
         predictor = load_predictor(self.files, self.options, self.shapes)
-        return dict(zip(predictor.output_names, predictor.run(batch)))
+        return predictor.run(batch, lambda outputs: reader(dict(zip(predictor.output_names, outputs))))
 
 
 def _model_files(model: ModelChoice, options: PredictorOptions) -> ModelFiles:

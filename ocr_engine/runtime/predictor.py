@@ -8,11 +8,12 @@ on first use, so a process on Paddle never imports OpenVINO.
 import importlib
 import os
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Protocol, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Protocol, Sequence, Tuple, TypeVar
 
 import numpy as np
 
 Shape = Tuple[int, ...]
+Read = TypeVar("Read")
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,10 @@ class Predictor(Protocol):
     output_names: List[str]  # in the model's order (``output_names``)
     output_shapes: List[Shape]  # of the warm-up run's outputs
 
-    def run(self, batch: np.ndarray) -> List[np.ndarray]:
-        """The model's outputs, in its order, for a float32 N x C x H x W batch."""
+    def run(self, batch: np.ndarray, reader: Callable[[List[np.ndarray]], Read]) -> Read:
+        """Run the model on a float32 N x C x H x W batch and return what ``reader`` makes of its outputs, given
+        in the model's order and, where the runtime allows, in its own memory: valid only while ``reader`` runs,
+        so it copies what it keeps."""
 
 
 class Backend(Protocol):

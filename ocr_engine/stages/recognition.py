@@ -114,9 +114,7 @@ class TextRecognizer:
         results: List[Tuple[str, float, List[WordSpan]]] = [("", 0.0, [])] * len(crops)
         for batch in plan_batches(ratios, self.height, self.batch_size, self.width, self.max_columns):
             inputs = line_batch([crops[i] for i in batch.lines], self.height, batch.width)
-            outputs = self.model.outputs(inputs)
-            self.check_classes(output_classes({name: output.shape for name, output in outputs.items()}))
-            best, prob = best_columns(outputs)
+            best, prob = self.model.read(inputs, self.best_columns)
             decoded = self.decode.decode(best, prob, is_remove_duplicate=True)
             for row, (i, (text, score)) in enumerate(zip(batch.lines, decoded)):
                 spans = []
@@ -126,6 +124,12 @@ class TextRecognizer:
                     spans = word_spans(best[row], text, filled)
                 results[i] = (text, float(score), spans)
         return results
+
+    def best_columns(self, outputs: Mapping[str, np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
+        """Each column's best class and its probability (``best_columns``), once the outputs' classes are checked
+        against the character list."""
+        self.check_classes(output_classes({name: output.shape for name, output in outputs.items()}))
+        return best_columns(outputs)
 
     def check_classes(self, classes: int) -> None:
         """Raise ModelRunError when the model's output classes are not the character list's (the CTC blank, the
@@ -150,12 +154,14 @@ def output_classes(shapes: Mapping[str, Tuple[int, ...]]) -> int:
 
 
 def best_columns(outputs: Mapping[str, np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
-    """Each column's best class and its probability (N x T each), from a recogniser's outputs by name: given by the
-    graph itself (the same values, without copying the probabilities out), or taken from its probabilities."""
+    """Each column's best class and its probability (N x T each, arrays of their own), from a recogniser's outputs
+    by name: given by the graph itself, or taken from its probabilities."""
     if BEST_CLASS in outputs:
-        return outputs[BEST_CLASS], outputs[BEST_PROB]
+        return np.array(outputs[BEST_CLASS]), np.array(outputs[BEST_PROB])
     probabilities = next(iter(outputs.values()))
-    return probabilities.argmax(axis=2), probabilities.max(axis=2)
+    best = probabilities.argmax(axis=2)
+    # The best class's probability looked up rather than found again: one pass over the classes, not two.
+    return best, np.take_along_axis(probabilities, best[..., np.newaxis], axis=2)[..., 0]
 
 
 def word_spans(columns: np.ndarray, text: str, filled: float) -> List[WordSpan]:

@@ -19,6 +19,8 @@ def test_both_output_forms_give_the_same_columns_and_class_count():
         best, prob = best_columns(outputs)
         assert np.array_equal(best, probs.argmax(axis=2)) and np.array_equal(prob, probs.max(axis=2))
         assert output_classes(shapes(outputs)) == 13
+        # The outputs may be the runtime's own memory, overwritten by its next run: nothing read may point into it.
+        assert not any(np.shares_memory(read, output) for read in (best, prob) for output in outputs.values())
 
 
 def test_three_outputs_not_named_as_the_rewrite_names_them_are_read_by_their_first():

@@ -9,12 +9,12 @@ import dataclasses
 import logging
 import os
 import threading
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 import numpy as np
 
 from ..folding import folded_model
-from ..predictor import InputShapes, ModelFiles, PredictorOptions, output_names
+from ..predictor import InputShapes, ModelFiles, PredictorOptions, Read, output_names
 
 log = logging.getLogger("ocr_engine.runtime.inference")
 
@@ -153,16 +153,18 @@ class PaddlePredictor:
         # paddle's allocator keeps every block it grows, and grows new ones whenever an input is larger than any
         # before it: under varied inputs that adds up to gigabytes. Running the largest input first makes every
         # later one fit in what is already held, so memory stays where it is after this run.
-        self.output_shapes = [out.shape for out in self.run(np.zeros(shapes.warm_up or shapes.max, dtype=np.float32))]
+        warm_up = np.zeros(shapes.warm_up or shapes.max, dtype=np.float32)
+        self.output_shapes = self.run(warm_up, lambda outputs: [output.shape for output in outputs])
 
-    def run(self, batch: np.ndarray) -> List[np.ndarray]:
-        """Run the model on ``batch`` (float32, N x C x H x W) and return its outputs as numpy arrays."""
+    def run(self, batch: np.ndarray, reader: Callable[[List[np.ndarray]], Read]) -> Read:
+        """Run the model on ``batch`` (float32, N x C x H x W) and return what ``reader`` makes of its outputs
+        (copies: paddle hands out no views of its own memory)."""
         batch = np.ascontiguousarray(batch, dtype=np.float32)
         with self._lock:
             self._input.reshape(list(batch.shape))
             self._input.copy_from_cpu(batch)
             self._predictor.run()
-            return [output.copy_to_cpu() for output in self._outputs]
+            return reader([output.copy_to_cpu() for output in self._outputs])
 
 
 class PaddleBackend:
