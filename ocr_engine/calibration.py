@@ -127,15 +127,15 @@ def model_inputs(options: Sequence[dict], text_images: Sequence[np.ndarray],
     from .structure.system import StructureSystem
 
     fed: Dict[str, List[np.ndarray]] = defaultdict(list)
-    recording = StageModel.outputs
+    recording = StageModel.read  # every run of a stage's model goes through it (``outputs`` too)
     earlier: set = set()  # models fed in an earlier entry's reading (the shared classifier, the structure models)
 
-    def outputs(model: StageModel, batch: np.ndarray) -> Dict[str, np.ndarray]:
+    def read(model: StageModel, batch: np.ndarray, reader: Callable) -> Any:
         if model.model.name not in earlier:
             fed[model.model.name].append(np.array(batch, dtype=np.float32, copy=True))
-        return recording(model, batch)
+        return recording(model, batch, reader)
 
-    StageModel.outputs = outputs  # type: ignore[method-assign,assignment]
+    StageModel.read = read  # type: ignore[method-assign,assignment]
     try:
         for init_args in options:
             params = merge_params(dict(init_args, backend="openvino", precision="fp32",
@@ -145,5 +145,5 @@ def model_inputs(options: Sequence[dict], text_images: Sequence[np.ndarray],
             system(list(document_pages))
             earlier.update(fed)
     finally:
-        StageModel.outputs = recording  # type: ignore[method-assign]
+        StageModel.read = recording  # type: ignore[method-assign]
     return dict(fed)

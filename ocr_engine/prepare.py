@@ -54,6 +54,10 @@ def prepare_int8(folder: str) -> List[str]:
         fed = calibration.model_inputs([{"ocr_version": version, "text_detection_model_name": None}
                                         for version in GENERATIONS], calibration.images(), calibration.pages())
         for name in missing:
+            if not fed.get(name):
+                log.warning("no INT8 version of %s: the engine fed it no batch while reading the calibration images",
+                            name)
+                continue
             try:
                 quantize(name, fed[name], folder)
             except Exception as err:  # one model's failure leaves the others quantised

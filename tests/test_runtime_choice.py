@@ -70,3 +70,17 @@ def test_precision_int8_runs_each_bundled_models_prepared_int8_version_and_refus
     with pytest.raises(ValueError, match="^precision int8 on the CPU runs the bundled models' INT8 versions, and .*"
                                          "my_cls is a model folder of your own: set precision to auto, fp32 or bf16$"):
         StageModel(ModelChoice("ch_ppocr_mobile_v2.0_cls", None, str(own)), options, InputShapes(shape, shape, shape))
+
+
+def test_calibration_feeds_every_default_model_the_batches_it_reads():
+    # What `make install` quantises each model on: a model fed nothing gets no INT8 version and runs in bf16.
+    import pytest
+
+    from ocr_engine import calibration
+
+    if not openvino_is_chosen():
+        pytest.skip("calibration runs the models on OpenVINO, which this machine does not run")
+    fed = calibration.model_inputs([{}], calibration.images(2), calibration.pages(1))
+    for stage in ("det", "rec", "cls", "layout", "table", "doc_ori"):
+        batches = fed.get(served_model(stage), [])
+        assert batches and all(batch.dtype == "float32" and batch.ndim == 4 for batch in batches), (stage, fed.keys())
