@@ -96,6 +96,7 @@ def test_outputs_kept_from_one_run_are_not_overwritten_by_the_next(backend):
     # (`read` hands a reader that memory itself, for the recogniser's best columns).
     from ocr_engine import merge_params, runtime_options
     from ocr_engine.runtime import InputShapes, StageModel
+    from ocr_engine.runtime.inference import copied
     from ocr_engine.runtime.models import ModelChoice
 
     if backend == "openvino" and not openvino_is_chosen():
@@ -109,5 +110,5 @@ def test_outputs_kept_from_one_run_are_not_overwritten_by_the_next(backend):
     later = model.outputs(second)
     assert not all(np.allclose(as_given[name], later[name]) for name in kept), "two batches gave the same outputs"
     assert all(np.array_equal(kept[name], as_given[name]) for name in kept), "the first run's outputs changed"
-    again = model.read(first, lambda outputs: {name: np.array(value) for name, value in outputs.items()})
+    again = model.read(first, copied)
     assert all(np.array_equal(as_given[name], again[name]) for name in kept)

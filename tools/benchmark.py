@@ -369,6 +369,7 @@ def run_models(init_args: dict, threads: int, repeats: int) -> None:
     from ocr_engine import PredictorOptions, merge_params, runtime_options
     from ocr_engine.runtime import MODELS, InputShapes, StageModel
     from ocr_engine.runtime.choice import this_machine
+    from ocr_engine.runtime.inference import copied
     from ocr_engine.runtime.int8 import find_int8
     from ocr_engine.runtime.models import ModelChoice, bundled_path, stage_model_name
     from ocr_engine.stages.recognition import best_columns
@@ -397,7 +398,7 @@ def run_models(init_args: dict, threads: int, repeats: int) -> None:
         source = bundled_path(MODELS[model_name].files)
         ort_session = _ort_session(source, threads) if source.endswith(".onnx") else None
         # A recogniser's run is read as the service reads it: its best columns, taken from the runtime's memory.
-        needed = best_columns if stage == "rec" else (lambda outputs: {k: np.array(v) for k, v in outputs.items()})
+        needed = best_columns if stage == "rec" else copied
         these = {name: runtime for name, runtime in runtimes.items()
                  if runtime.precision != "int8" or find_int8(model_name, params["model_cache_dir"])}
         for shape in shapes:

@@ -110,7 +110,7 @@ class StageModel:
     def outputs(self, batch: np.ndarray) -> Dict[str, np.ndarray]:
         """Run the model on a float32 NCHW batch and return its outputs by name (``predictor.output_names``), in
         its order (``read``, keeping them all)."""
-        return self.read(batch, lambda outputs: {name: np.array(value) for name, value in outputs.items()})
+        return self.read(batch, copied)
 
     def read(self, batch: np.ndarray, reader: Callable[[Dict[str, np.ndarray]], Read]) -> Read:
         """Run the model on a float32 NCHW batch and return what ``reader`` makes of its outputs by name
@@ -120,6 +120,12 @@ class StageModel:
         check_deadline()
         predictor = load_predictor(self.files, self.options, self.shapes)
         return predictor.run(batch, lambda outputs: reader(dict(zip(predictor.output_names, outputs))))
+
+
+def copied(outputs: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
+    """A run's outputs by name, copied out of the runtime's memory: the reader (``StageModel.read``) that keeps them
+    all."""
+    return {name: np.array(value) for name, value in outputs.items()}
 
 
 def _model_files(model: ModelChoice, options: PredictorOptions) -> ModelFiles:

@@ -114,7 +114,7 @@ class TextRecognizer:
         results: List[Tuple[str, float, List[WordSpan]]] = [("", 0.0, [])] * len(crops)
         for batch in plan_batches(ratios, self.height, self.batch_size, self.width, self.max_columns):
             inputs = line_batch([crops[i] for i in batch.lines], self.height, batch.width)
-            best, prob = self.model.read(inputs, self.best_columns)
+            best, prob = self.model.read(inputs, self.read_columns)
             decoded = self.decode.decode(best, prob, is_remove_duplicate=True)
             for row, (i, (text, score)) in enumerate(zip(batch.lines, decoded)):
                 spans = []
@@ -125,9 +125,9 @@ class TextRecognizer:
                 results[i] = (text, float(score), spans)
         return results
 
-    def best_columns(self, outputs: Mapping[str, np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
-        """Each column's best class and its probability (``best_columns``), once the outputs' classes are checked
-        against the character list."""
+    def read_columns(self, outputs: Mapping[str, np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
+        """The reader of a batch's outputs (``StageModel.read``): the classes checked against the character list,
+        then each column's best class and its probability (``best_columns``)."""
         self.check_classes(output_classes({name: output.shape for name, output in outputs.items()}))
         return best_columns(outputs)
 
